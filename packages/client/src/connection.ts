@@ -1,0 +1,274 @@
+/**
+ * The client's connection: opens the socket, says hello, resumes the session, watches for a dead server and
+ * reconnects with backoff. Fatal close codes stop it for good. It knows nothing of calls or subscriptions:
+ * it hands decoded frames to its owner.
+ */
+import {
+  AckwireError,
+  CloseCode,
+  DEFAULT_SUBPROTOCOLS,
+  MessageType,
+  NEGOTIATION_TOKEN,
+  PROTOCOL_VERSION,
+  ProtocolViolation,
+  codecForSubprotocol,
+  decodeServerMessage,
+  encodeClientMessage,
+  isFatalCloseCode,
+  type ClientMessage,
+  type Codec,
+  type ErrorCode,
+  type ServerMessage,
+  type WelcomeMessage,
+} from '@ackwire/core';
+import {
+  DEFAULT_HEARTBEAT,
+  DEFAULT_RECONNECT,
+  backoffDelay,
+  type ClientOptions,
+  type HeartbeatOptions,
+  type ReconnectOptions,
+  type WebSocketLike,
+} from './options.js';
+import type { ConnectionState } from './types.js';
+
+export interface ConnectionOwner {
+  /** The hello was answered: the connection is open. */
+  opened(welcome: WelcomeMessage): void;
+  /** A frame other than welcome/ping/pong arrived. */
+  frame(msg: ServerMessage): void;
+  /** The connection is gone; `error` is set when the client stops for good. */
+  down(error: AckwireError | undefined): void;
+  state(state: ConnectionState): void;
+  closed(info: { code: number; reason: string; willRetry: boolean }): void;
+}
+
+const FATAL_ERRORS: Record<number, ErrorCode> = {
+  [CloseCode.UNAUTHORIZED]: 'UNAUTHORIZED',
+  [CloseCode.FORBIDDEN]: 'FORBIDDEN',
+  [CloseCode.SUBPROTOCOL_MISMATCH]: 'SUBPROTOCOL_MISMATCH',
+  [CloseCode.CONTRACT_MISMATCH]: 'CONTRACT_MISMATCH',
+};
+
+export class Connection {
+  state: ConnectionState = 'connecting';
+  sessionId: string | undefined;
+  private resumeToken: string | undefined;
+  private ws: WebSocket | undefined;
+  private codec: Codec | undefined;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private lastSeen = 0;
+  private pinged = false;
+  private welcomed = false;
+  private handshakeStatus: number | undefined;
+  private readonly reconnect: ReconnectOptions;
+  private readonly heartbeat: HeartbeatOptions;
+  private readonly offered: string[];
+  private readonly WebSocketImpl: WebSocketLike;
+
+  constructor(
+    private readonly options: ClientOptions,
+    private readonly fingerprint: string,
+    private readonly owner: ConnectionOwner,
+    defaultWebSocket: WebSocketLike | undefined,
+  ) {
+    this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
+    this.offered = [...(options.subprotocols ?? DEFAULT_SUBPROTOCOLS), NEGOTIATION_TOKEN];
+    const impl = options.WebSocket ?? defaultWebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
+    if (!impl) throw new TypeError('Ackwire client: no WebSocket implementation; pass one as options.WebSocket');
+    this.WebSocketImpl = impl;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  start(): void {
+    if (this.ws || this.state === 'closed') return;
+    void this.open();
+  }
+
+  send(msg: ClientMessage): boolean {
+    if (!this.isOpen || !this.ws || !this.codec) return false;
+    this.ws.send(encodeClientMessage(msg, this.codec));
+    return true;
+  }
+
+  /** Close for good. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.stopTimers();
+    const ws = this.ws;
+    this.ws = undefined;
+    this.setState('closed');
+    if (ws) ws.close(CloseCode.NORMAL, 'client closed');
+    this.owner.down(new AckwireError('CONNECTION_CLOSED', 'The client was closed'));
+  }
+
+  /** Drop the current socket and reconnect (used when the server seems dead). */
+  private drop(code: number, reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.detach(ws);
+    try {
+      ws.close(CloseCode.NORMAL, reason);
+    } catch {
+      // already closing
+    }
+    this.lost(code, reason);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.owner.state(state);
+  }
+
+  private async open(): Promise<void> {
+    let params: unknown;
+    try {
+      params = typeof this.options.params === 'function' ? await (this.options.params as () => unknown)() : this.options.params;
+    } catch {
+      params = undefined;
+    }
+    if (this.state === 'closed') return;
+    this.welcomed = false;
+    this.handshakeStatus = undefined;
+    let ws: WebSocket;
+    try {
+      ws = new this.WebSocketImpl(this.options.url, this.offered);
+    } catch (err) {
+      this.setState('closed');
+      this.owner.down(new AckwireError('CONNECTION_CLOSED', `Cannot open ${this.options.url}: ${(err as Error).message}`));
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (ws !== this.ws) return;
+      this.codec = codecForSubprotocol(ws.protocol);
+      if (!this.codec) return; // negotiation token: the server closes with 4406 and says why
+      this.lastSeen = Date.now();
+      this.send0(ws, {
+        type: MessageType.HELLO,
+        version: PROTOCOL_VERSION,
+        fingerprint: this.fingerprint,
+        params: params ?? null,
+        resume: this.sessionId && this.resumeToken ? { sessionId: this.sessionId, token: this.resumeToken } : null,
+      });
+      this.startHeartbeat();
+    };
+    ws.onmessage = (event: MessageEvent) => {
+      if (ws !== this.ws) return;
+      this.lastSeen = Date.now();
+      this.pinged = false;
+      this.receive(ws, event.data);
+    };
+    ws.onerror = (event: Event) => {
+      const message = (event as { message?: string }).message ?? '';
+      const status = /server response: (\d{3})/i.exec(message);
+      if (status) this.handshakeStatus = Number(status[1]);
+    };
+    ws.onclose = (event: CloseEvent) => {
+      if (ws !== this.ws) return;
+      this.detach(ws);
+      this.lost(event.code, event.reason);
+    };
+  }
+
+  private send0(ws: WebSocket, msg: ClientMessage): void {
+    ws.send(encodeClientMessage(msg, this.codec!));
+  }
+
+  private receive(ws: WebSocket, data: unknown): void {
+    if (typeof data !== 'string') return this.drop(CloseCode.BAD_MESSAGE, 'binary frame from server');
+    let msg: ServerMessage;
+    try {
+      msg = decodeServerMessage(data, this.codec!);
+    } catch (err) {
+      const reason = err instanceof ProtocolViolation ? err.message : 'undecodable frame';
+      return this.drop(CloseCode.BAD_MESSAGE, reason);
+    }
+    switch (msg.type) {
+      case MessageType.WELCOME:
+        this.welcomed = true;
+        this.sessionId = msg.sessionId;
+        this.resumeToken = msg.resumeToken;
+        this.attempt = 0;
+        this.setState('open');
+        this.owner.opened(msg);
+        return;
+      case MessageType.PING:
+        return this.send0(ws, { type: MessageType.PONG });
+      case MessageType.PONG:
+        return;
+      default:
+        if (this.welcomed) this.owner.frame(msg);
+    }
+  }
+
+  private detach(ws: WebSocket): void {
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    if (this.ws === ws) this.ws = undefined;
+    this.stopTimers();
+  }
+
+  /** The socket is gone: decide between a fatal stop and a reconnect. */
+  private lost(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    const fatal = this.fatalError(code, reason);
+    const willRetry = !fatal && this.attempt < this.reconnect.maxAttempts;
+    this.owner.closed({ code, reason, willRetry });
+    if (!willRetry) {
+      this.setState('closed');
+      this.owner.down(fatal ?? new AckwireError('CONNECTION_CLOSED', `Gave up after ${this.attempt} attempts (last close ${code})`));
+      return;
+    }
+    this.setState('reconnecting');
+    this.owner.down(undefined);
+    const delay = backoffDelay(this.attempt++, this.reconnect);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.open();
+    }, delay);
+  }
+
+  private fatalError(code: number, reason: string): AckwireError | undefined {
+    if (code === CloseCode.SUBPROTOCOL_MISMATCH) {
+      return new AckwireError('SUBPROTOCOL_MISMATCH', `No common subprotocol: ${reason}; client offered ${this.offered.join(' ')}`);
+    }
+    if (this.handshakeStatus === 400) {
+      return new AckwireError('SUBPROTOCOL_MISMATCH', `Handshake refused (HTTP 400); client offered ${this.offered.join(' ')}`);
+    }
+    if (this.handshakeStatus === 401) return new AckwireError('UNAUTHORIZED', 'Handshake refused (HTTP 401)');
+    if (this.handshakeStatus === 403) return new AckwireError('FORBIDDEN', 'Handshake refused (HTTP 403)');
+    if (!isFatalCloseCode(code)) return undefined;
+    return new AckwireError(FATAL_ERRORS[code] ?? 'CONNECTION_CLOSED', reason || `Closed with code ${code}`, { data: { closeCode: code } });
+  }
+
+  private startHeartbeat(): void {
+    const { idleMs, timeoutMs } = this.heartbeat;
+    if (idleMs <= 0) return;
+    const tick = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
+    this.heartbeatTimer = setInterval(() => {
+      const ws = this.ws;
+      if (!ws) return;
+      const silence = Date.now() - this.lastSeen;
+      if (silence > idleMs + timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer');
+      if (silence > idleMs && !this.pinged && this.codec) {
+        this.pinged = true;
+        this.send0(ws, { type: MessageType.PING });
+      }
+    }, tick);
+    (this.heartbeatTimer as { unref?: () => void }).unref?.();
+  }
+
+  private stopTimers(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+}

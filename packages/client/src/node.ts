@@ -1,0 +1,15 @@
+/** Node entry: like the browser entry, with `ws` as the default WebSocket (Node 20 has no global one). */
+import type { Contract, ContractTree } from '@ackwire/core';
+import WebSocket from 'ws';
+import { makeClient } from './client.js';
+import type { ClientOptions, WebSocketLike } from './options.js';
+import type { Client } from './types.js';
+
+export function createClient<T extends ContractTree>(contract: Contract<T>, options: ClientOptions): Client<T> {
+  return makeClient(contract, options, WebSocket as unknown as WebSocketLike);
+}
+
+export type * from './types.js';
+export type { ClientOptions, ReconnectOptions, HeartbeatOptions, WebSocketLike } from './options.js';
+export { backoffDelay } from './options.js';
+export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';

@@ -1,0 +1,52 @@
+/** Client options and their defaults. Every default is documented in docs/client.md. */
+import type { Subprotocol } from '@ackwire/core';
+
+/** The WebSocket constructor to use: the browser's, or `ws` in Node. */
+export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
+
+export interface ReconnectOptions {
+  /** First delay's upper bound, in ms. Default 250. */
+  initialDelayMs: number;
+  /** Upper bound of any delay, in ms. Default 10,000. */
+  maxDelayMs: number;
+  /** Attempts after a connection is lost before giving up. Default Infinity. */
+  maxAttempts: number;
+}
+
+export interface HeartbeatOptions {
+  /** Send a ping after this much silence from the server, in ms. Default 10,000. */
+  idleMs: number;
+  /** Declare the server dead after this much further silence, and reconnect. Default 5,000. */
+  timeoutMs: number;
+}
+
+export interface ClientOptions {
+  /** `ws://` or `wss://` URL of the server's endpoint. */
+  url: string;
+  /** Connection parameters sent in every hello (credentials browsers cannot put in headers). A function is
+   * called before each connection attempt, so it can return a fresh token. */
+  params?: unknown | (() => unknown | Promise<unknown>);
+  /** Subprotocol tokens offered, in order of preference. Default: superjson, then json. */
+  subprotocols?: readonly Subprotocol[];
+  /** WebSocket implementation. Default: `globalThis.WebSocket` (the Node entry defaults to `ws`). */
+  WebSocket?: WebSocketLike;
+  reconnect?: Partial<ReconnectOptions>;
+  heartbeat?: Partial<HeartbeatOptions>;
+  /** Calls waiting while disconnected. Beyond it a call fails with OUTBOX_FULL. Default 1,000. */
+  maxOutbox?: number;
+  /** Timeout applied to calls that give none, in ms. Default: none. */
+  defaultTimeoutMs?: number;
+  /** Validate results and events against the contract. Default true. */
+  validate?: boolean;
+  /** Connect at creation (default) or on the first call/subscribe. */
+  lazy?: boolean;
+}
+
+export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Infinity };
+export const DEFAULT_HEARTBEAT: HeartbeatOptions = { idleMs: 10_000, timeoutMs: 5_000 };
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^attempt)]. */
+export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}

@@ -1,0 +1,190 @@
+/**
+ * Active subscriptions: (re-)subscribing from the last delivered offset on every connection, routing event
+ * frames by topic, dropping duplicates, validating events, and reporting gaps.
+ */
+import { AckwireError, MessageType, type ServerMessage, type SubscriptionDef } from '@ackwire/core';
+import type { SubscribeHandlers, Subscription } from './types.js';
+
+interface Sub {
+  id: number;
+  readonly def: SubscriptionDef;
+  readonly input: unknown;
+  readonly handlers: SubscribeHandlers<unknown>;
+  /** Topic number on the current connection, once subscribed. */
+  topic: number | undefined;
+  epoch: string | undefined;
+  /** Last offset delivered to onData (or skipped past by a gap). */
+  offset: number;
+  /** Established at least once. */
+  started: boolean;
+}
+
+export interface SubscriptionTransport {
+  send(msg: Parameters<import('./connection.js').Connection['send']>[0]): boolean;
+  wake(): void;
+  /** Events were delivered: an ack is due. */
+  delivered(): void;
+}
+
+export class SubscriptionManager {
+  private readonly byId = new Map<number, Sub>();
+  private readonly byTopic = new Map<number, Set<Sub>>();
+  private closedWith: AckwireError | undefined;
+
+  constructor(
+    private readonly transport: SubscriptionTransport,
+    private readonly nextId: () => number,
+    private readonly validate: boolean,
+  ) {}
+
+  subscribe(def: SubscriptionDef, input: unknown, handlers: SubscribeHandlers<unknown>): Subscription {
+    const sub: Sub = { id: this.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false };
+    const stop = (() => this.stop(sub)) as Subscription;
+    Object.defineProperties(stop, {
+      unsubscribe: { value: stop },
+      offset: { get: () => sub.offset },
+    });
+    if (this.closedWith) {
+      queueMicrotask(() => handlers.onError?.(this.closedWith!));
+      return stop;
+    }
+    this.byId.set(sub.id, sub);
+    if (!this.send(sub)) this.transport.wake();
+    return stop;
+  }
+
+  private send(sub: Sub): boolean {
+    return this.transport.send({
+      type: MessageType.SUBSCRIBE,
+      id: sub.id,
+      path: sub.def.path,
+      input: sub.input,
+      from: sub.epoch === undefined ? null : { epoch: sub.epoch, offset: sub.offset },
+    });
+  }
+
+  private stop(sub: Sub): void {
+    if (this.byId.get(sub.id) !== sub) return;
+    this.forget(sub);
+    this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
+  }
+
+  private forget(sub: Sub): void {
+    this.byId.delete(sub.id);
+    if (sub.topic !== undefined) {
+      const set = this.byTopic.get(sub.topic);
+      set?.delete(sub);
+      if (set && set.size === 0) this.byTopic.delete(sub.topic);
+    }
+  }
+
+  /** A new connection: topic numbers are per connection, so every subscription starts over from its offset. */
+  opened(): void {
+    this.byTopic.clear();
+    for (const sub of this.byId.values()) {
+      sub.topic = undefined;
+      if (!this.send(sub)) return;
+    }
+  }
+
+  frame(msg: ServerMessage): boolean {
+    switch (msg.type) {
+      case MessageType.EVENT:
+        this.event(msg.topic, msg.offset, msg.data);
+        return true;
+      case MessageType.SUBSCRIBED: {
+        const sub = this.byId.get(msg.id);
+        if (!sub) return true;
+        const resumed = sub.epoch !== undefined;
+        sub.topic = msg.topic;
+        sub.epoch = msg.epoch;
+        sub.offset = msg.offset;
+        let set = this.byTopic.get(msg.topic);
+        if (!set) this.byTopic.set(msg.topic, (set = new Set()));
+        set.add(sub);
+        sub.started = true;
+        sub.handlers.onStarted?.({ recovered: msg.gap === null, reason: msg.gap ?? undefined, epoch: msg.epoch, offset: msg.offset, resumed });
+        return true;
+      }
+      case MessageType.ERROR: {
+        const sub = this.byId.get(msg.id);
+        if (!sub) return false;
+        this.forget(sub);
+        sub.handlers.onError?.(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
+        return true;
+      }
+      case MessageType.COMPLETE: {
+        const sub = this.byId.get(msg.id);
+        if (!sub) return true;
+        this.forget(sub);
+        sub.handlers.onComplete?.();
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private event(topic: number, offset: number, data: unknown): void {
+    const subs = this.byTopic.get(topic);
+    if (!subs) return;
+    for (const sub of subs) {
+      if (offset <= sub.offset) continue; // already delivered
+      if (offset > sub.offset + 1) {
+        // A hole in a live stream: resubscribe from the last delivered offset (under a new id).
+        this.resubscribe(sub);
+        continue;
+      }
+      let value = data;
+      if (this.validate) {
+        const checked = sub.def.event.safeParse(data);
+        if (!checked.success) {
+          sub.offset = offset;
+          sub.handlers.onError?.(
+            new AckwireError('PROTOCOL_ERROR', `An event of "${sub.def.path}" does not match the contract`, { data: { offset, issues: checked.error.issues } }),
+          );
+          continue;
+        }
+        value = checked.data;
+      }
+      sub.offset = offset;
+      try {
+        sub.handlers.onData(value, { offset, epoch: sub.epoch! });
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+    this.transport.delivered();
+  }
+
+  private resubscribe(sub: Sub): void {
+    this.forget(sub);
+    this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
+    sub.id = this.nextId();
+    sub.topic = undefined;
+    this.byId.set(sub.id, sub);
+    this.send(sub);
+  }
+
+  /** Per topic of this connection, the lowest offset delivered by any of its subscriptions. */
+  offsets(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const [topic, subs] of this.byTopic) {
+      let min = Infinity;
+      for (const sub of subs) min = Math.min(min, sub.offset);
+      if (min !== Infinity) out.push([topic, min]);
+    }
+    return out;
+  }
+
+  closed(error: AckwireError): void {
+    this.closedWith = error;
+    for (const sub of [...this.byId.values()]) {
+      this.forget(sub);
+      sub.handlers.onError?.(error);
+      sub.handlers.onComplete?.();
+    }
+  }
+}

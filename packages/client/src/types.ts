@@ -1,0 +1,104 @@
+/** The typed client's public types, derived from the contract. */
+import type {
+  AckwireError,
+  ContractTree,
+  EventOf,
+  GapReason,
+  InputOf,
+  OutputOf,
+  ProcedureDef,
+  SubscriptionDef,
+} from '@ackwire/core';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface CallOptions {
+  /** Deadline for the call, in ms; carried to the server, which aborts the handler's signal. */
+  timeoutMs?: number;
+  /** Cancels the call; the server aborts the handler's signal. */
+  signal?: AbortSignal;
+  /** Called once, when the server has accepted the call. */
+  onReceived?: () => void;
+}
+
+/** A call's result, with its receipt. */
+export interface CallPromise<T> extends Promise<T> {
+  /** The call id (stable across reconnects). */
+  readonly id: number;
+  /** Resolves when the server has accepted the call, before the handler finishes; rejects if it never does. */
+  readonly received: Promise<void>;
+}
+
+export interface EventInfo {
+  readonly offset: number;
+  readonly epoch: string;
+}
+
+export interface StartInfo {
+  /** False when events were lost since the last delivered one (see `reason`). Always true on a first start. */
+  readonly recovered: boolean;
+  readonly reason: GapReason | undefined;
+  readonly epoch: string;
+  /** Events after this offset follow. */
+  readonly offset: number;
+  /** Whether this start resumed an earlier delivery (after a reconnect). */
+  readonly resumed: boolean;
+}
+
+export interface SubscribeHandlers<E> {
+  onData: (event: E, info: EventInfo) => void;
+  /** The server refused or ended the subscription with an error, or an event failed validation. */
+  onError?: (error: AckwireError) => void;
+  /** The subscription is (re-)established; `recovered: false` signals a gap. */
+  onStarted?: (info: StartInfo) => void;
+  /** The subscription ended for good (server completed it, or the client closed). */
+  onComplete?: () => void;
+}
+
+/** Stops the subscription when called. */
+export interface Subscription {
+  (): void;
+  unsubscribe(): void;
+  /** Last offset delivered to `onData`, 0 before the first. */
+  readonly offset: number;
+}
+
+export type ProcedureCaller<D extends ProcedureDef> = undefined extends InputOf<D>
+  ? (input?: InputOf<D>, options?: CallOptions) => CallPromise<OutputOf<D>>
+  : (input: InputOf<D>, options?: CallOptions) => CallPromise<OutputOf<D>>;
+
+export interface SubscriptionCaller<D extends SubscriptionDef> {
+  subscribe(input: InputOf<D>, handlers: SubscribeHandlers<EventOf<D>>): Subscription;
+}
+
+export type ClientTree<T extends ContractTree> = {
+  readonly [K in keyof T]: T[K] extends ProcedureDef
+    ? ProcedureCaller<T[K]>
+    : T[K] extends SubscriptionDef
+      ? SubscriptionCaller<T[K]>
+      : T[K] extends ContractTree
+        ? ClientTree<T[K]>
+        : never;
+};
+
+export interface ClientEvents {
+  state: (state: ConnectionState) => void;
+  /** A connection was closed (by either side); `willRetry` tells whether the client reconnects. */
+  close: (info: { code: number; reason: string; willRetry: boolean }) => void;
+  /** The session was resumed (true) or a new one started (false). */
+  session: (info: { sessionId: string; resumed: boolean }) => void;
+  /** The client stopped for good because of this error. */
+  error: (error: AckwireError) => void;
+}
+
+export interface ClientControls {
+  readonly $state: ConnectionState;
+  readonly $sessionId: string | undefined;
+  $on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
+  /** Resolves when the connection is open (at once if it is). */
+  $ready(): Promise<void>;
+  /** Close for good: pending calls fail with CONNECTION_CLOSED. */
+  $close(): void;
+}
+
+export type Client<T extends ContractTree> = ClientTree<T> & ClientControls;

@@ -1,0 +1,46 @@
+/**
+ * Payload codecs, chosen by the negotiated subprotocol token. A codec turns a value into the JSON value that
+ * stands in a frame plus optional superjson metadata, and back. Frames themselves are always JSON text.
+ */
+import superjson from 'superjson';
+
+export type CodecName = 'superjson' | 'json';
+
+/** Superjson metadata as sent on the wire (the `meta` of `superjson.serialize`). */
+export type PayloadMeta = Record<string, unknown>;
+
+export interface Codec {
+  readonly name: CodecName;
+  /** Split a value into its JSON form and, if the codec needs it, metadata (undefined when not needed). */
+  encode(value: unknown): { json: unknown; meta: PayloadMeta | undefined };
+  /** Rebuild a value. Throws on metadata that does not fit the JSON (the caller turns that into BAD_REQUEST). */
+  decode(json: unknown, meta: PayloadMeta | undefined): unknown;
+}
+
+/** Plain JSON: what other languages speak. Dates become ISO strings, `undefined` fields vanish, BigInt throws. */
+export const jsonCodec: Codec = {
+  name: 'json',
+  encode: (value) => ({ json: value, meta: undefined }),
+  decode: (json, meta) => {
+    if (meta !== undefined) throw new TypeError('the json codec takes no payload metadata');
+    return json;
+  },
+};
+
+/** Superjson: Date, Map, Set, BigInt, RegExp, undefined, NaN and Infinity survive the trip. */
+export const superjsonCodec: Codec = {
+  name: 'superjson',
+  encode: (value) => {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'bigint' && typeof value !== 'undefined' && typeof value !== 'number')) {
+      return { json: value, meta: undefined };
+    }
+    const out = superjson.serialize(value);
+    return { json: out.json, meta: (out.meta as PayloadMeta | undefined) ?? undefined };
+  },
+  decode: (json, meta) => {
+    if (meta === undefined) return json;
+    return superjson.deserialize({ json: json as never, meta: meta as never });
+  },
+};
+
+export const codecs: Readonly<Record<CodecName, Codec>> = { superjson: superjsonCodec, json: jsonCodec };

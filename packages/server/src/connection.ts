@@ -1,0 +1,403 @@
+/**
+ * One client connection: the hello handshake, then calls, subscriptions and acks, following
+ * docs/protocol.md. Transport-free: it reads text frames and writes to a WireSocket.
+ */
+import {
+  AckwireError,
+  CloseCode,
+  MessageType,
+  PROTOCOL_VERSION,
+  PayloadViolation,
+  ProtocolViolation,
+  closeReason,
+  decodeClientMessage,
+  encodeServerMessage,
+  type CallMessage,
+  type ClientMessage,
+  type Codec,
+  type HelloMessage,
+  type SubscribeMessage,
+} from '@ackwire/core';
+import type { Handshake } from './handshake.js';
+import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
+import type { AckwireServer } from './server.js';
+import type { CallRecord, Session } from './session.js';
+import type { WireSocket } from './socket.js';
+import type { LocalTopic, TopicMember } from './topic-hub.js';
+
+type State = 'hello' | 'starting' | 'open' | 'closed';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class ServerConnection implements TopicMember {
+  private state: State = 'hello';
+  private early: string[] = [];
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+  session: Session<ServerConnection> | undefined;
+  ctx: unknown;
+  /** Active subscriptions by id; `undefined` while the subscribe is being processed. */
+  private readonly subs = new Map<number, LocalTopic | undefined>();
+  /** Topic by ref, for acks. */
+  private readonly topics = new Map<number, LocalTopic>();
+  private receipts: number[] = [];
+  /** Time of the last frame received, for the heartbeat. */
+  lastSeen = Date.now();
+
+  constructor(
+    private readonly server: AckwireServer<any, any, any>,
+    private readonly socket: WireSocket,
+    readonly handshake: Handshake,
+    readonly codec: Codec,
+  ) {
+    this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello in time'), server.helloTimeoutMs);
+    this.helloTimer.unref?.();
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  // ---- transport events --------------------------------------------------------------------------------
+
+  /** A frame arrived. Binary frames must hold UTF-8 JSON text like text frames. */
+  message(data: string | Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.lastSeen = Date.now();
+    let text: string;
+    if (typeof data === 'string') text = data;
+    else {
+      try {
+        text = decoder.decode(data);
+      } catch {
+        return this.close(CloseCode.BAD_MESSAGE, 'frame is not valid UTF-8');
+      }
+    }
+    if (this.state === 'starting') {
+      if (this.early.length >= this.server.limits.maxEarlyFrames) return this.close(CloseCode.BAD_MESSAGE, 'too many frames before welcome');
+      this.early.push(text);
+      return;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = decodeClientMessage(text, this.codec);
+    } catch (err) {
+      if (err instanceof PayloadViolation) {
+        this.send(errorFrame(err.id, 'BAD_REQUEST', err.message, null, this.codec));
+        return;
+      }
+      if (err instanceof ProtocolViolation) return this.close(err.closeCode, err.message);
+      this.server.logger.error('decoding a frame failed', { error: err });
+      return this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    }
+    try {
+      this.dispatch(msg);
+    } catch (err) {
+      this.server.logger.error('handling a frame failed', { error: err });
+      this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    }
+  }
+
+  /** The transport closed. */
+  closed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.teardown();
+  }
+
+  private teardown(): void {
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    for (const topic of this.subs.values()) if (topic) this.server.hub.leave(this, topic);
+    this.subs.clear();
+    this.topics.clear();
+    if (this.session) this.server.sessions.detach(this.session, this);
+    this.server.forget(this);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.socket.close(code, closeReason(reason));
+    this.teardown();
+  }
+
+  /** Another connection resumed our session. */
+  replaced(): void {
+    this.session = undefined;
+    this.close(CloseCode.SESSION_REPLACED, 'session resumed by another connection');
+  }
+
+  send(frame: string | Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.socket.send(frame);
+    if (this.socket.bufferedAmount > this.server.limits.maxBufferedBytes) {
+      this.close(CloseCode.SLOW_CONSUMER, 'send buffer limit exceeded');
+    }
+  }
+
+  deliver(_topic: LocalTopic, _offset: number, frame: Uint8Array): void {
+    this.send(frame);
+  }
+
+  // ---- messages ----------------------------------------------------------------------------------------
+
+  private dispatch(msg: ClientMessage): void {
+    if (this.state === 'hello') {
+      if (msg.type !== MessageType.HELLO) return this.close(CloseCode.BAD_MESSAGE, 'the first message must be hello');
+      return void this.hello(msg);
+    }
+    switch (msg.type) {
+      case MessageType.HELLO:
+        return this.close(CloseCode.TOO_MANY_HELLOS, 'hello was already received');
+      case MessageType.CALL:
+        return this.call(msg);
+      case MessageType.SUBSCRIBE:
+        return void this.subscribe(msg);
+      case MessageType.UNSUBSCRIBE: {
+        const topic = this.subs.get(msg.id);
+        if (!this.subs.has(msg.id)) return;
+        this.subs.delete(msg.id);
+        if (topic) this.server.hub.leave(this, topic);
+        if (topic && !topic.members.has(this)) this.topics.delete(topic.ref);
+        return;
+      }
+      case MessageType.CANCEL: {
+        const session = this.session!;
+        const record = session.calls.get(msg.id);
+        if (record && record.frame === undefined) {
+          this.finish(session, msg.id, record, errorFrame(msg.id, 'CANCELLED', 'Cancelled by the caller', null, this.codec));
+          (record.controller ??= new AbortController()).abort(new AckwireError('CANCELLED'));
+        }
+        return;
+      }
+      case MessageType.ACK: {
+        const session = this.session!;
+        session.setWatermark(msg.callWatermark);
+        for (const [ref, offset] of msg.offsets) {
+          const topic = this.topics.get(ref);
+          if (!topic) continue;
+          const prev = session.acked.get(topic.name);
+          if (!prev || prev.epoch !== topic.head.epoch || prev.offset < offset) {
+            session.acked.set(topic.name, { epoch: topic.head.epoch, offset });
+          }
+        }
+        return;
+      }
+      case MessageType.PING:
+        return this.send(encodeServerMessage({ type: MessageType.PONG }, this.codec));
+      case MessageType.PONG:
+        return;
+    }
+  }
+
+  private async hello(msg: HelloMessage): Promise<void> {
+    const server = this.server;
+    if (msg.version !== PROTOCOL_VERSION) {
+      return this.close(CloseCode.VERSION_MISMATCH, `unsupported protocol version ${msg.version}; server speaks ${PROTOCOL_VERSION}`);
+    }
+    if (msg.fingerprint !== server.fingerprint) {
+      return this.close(CloseCode.CONTRACT_MISMATCH, `contract mismatch: server ${server.fingerprint}, client ${msg.fingerprint}`);
+    }
+    this.state = 'starting';
+    let params: unknown = msg.params;
+    if (server.paramsSchema) {
+      const parsed = await parseWith(server.paramsSchema, msg.params);
+      if (!parsed.success) return this.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
+      params = parsed.data;
+    }
+    try {
+      this.ctx = await server.buildContext({ ...this.handshake, params });
+    } catch (err) {
+      if (err instanceof AckwireError && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN')) {
+        return this.close(err.code === 'UNAUTHORIZED' ? CloseCode.UNAUTHORIZED : CloseCode.FORBIDDEN, err.message);
+      }
+      server.logger.error('context failed', { error: err });
+      return this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    }
+    if ((this.state as State) === 'closed') return;
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
+    const resumed = msg.resume ? server.sessions.resume(msg.resume.sessionId, msg.resume.token, this) : undefined;
+    this.session = resumed ?? server.sessions.create(this);
+    this.state = 'open';
+    this.send(
+      encodeServerMessage(
+        {
+          type: MessageType.WELCOME,
+          sessionId: this.session.id,
+          resumeToken: this.session.token,
+          resumed: resumed !== undefined,
+          heartbeatMs: server.heartbeatMs,
+        },
+        this.codec,
+      ),
+    );
+    const early = this.early;
+    this.early = [];
+    for (const text of early) this.message(text);
+  }
+
+  // ---- calls -------------------------------------------------------------------------------------------
+
+  private call(msg: CallMessage): void {
+    const session = this.session!;
+    const { id } = msg;
+    const existing = session.calls.get(id);
+    if (existing) {
+      // A retry: never run twice. Send the outcome again, or a receipt while it runs.
+      if (existing.frame !== undefined) this.send(existing.frame);
+      else this.receipt(id);
+      return;
+    }
+    if (id < session.callWatermark) return; // the client already confirmed this outcome
+    const server = this.server;
+    const def = server.procedures.get(msg.path);
+    if (!def) return this.reply(id, errorFrame(id, 'NOT_FOUND', `No procedure "${msg.path.slice(0, 64)}"`, null, this.codec));
+    if (session.running >= server.limits.maxInFlight) {
+      this.send(errorFrame(id, 'TOO_MANY_REQUESTS', 'Too many calls in flight', null, this.codec));
+      return;
+    }
+    const record: CallRecord = { frame: undefined, controller: undefined, timer: undefined };
+    session.remember(id, record);
+    session.running++;
+    if (msg.timeoutMs !== null) {
+      record.timer = setTimeout(() => {
+        record.timer = undefined;
+        this.finish(session, id, record, errorFrame(id, 'TIMEOUT', 'Deadline exceeded', null, this.codec));
+        (record.controller ??= new AbortController()).abort(new AckwireError('TIMEOUT'));
+      }, msg.timeoutMs);
+    }
+    const parsed = parseWith(def.def.input, msg.input);
+    if (parsed instanceof Promise) {
+      this.receipt(id);
+      parsed.then(
+        (p) => this.run(session, id, record, def, p),
+        (err) => this.finish(session, id, record, thrownFrame(id, err, this.codec, server.logger, msg.path)),
+      );
+    } else this.run(session, id, record, def, parsed);
+  }
+
+  private run(
+    session: Session<ServerConnection>,
+    id: number,
+    record: CallRecord,
+    proc: AckwireServer<any, any, any>['procedures'] extends Map<string, infer P> ? P : never,
+    parsed: { success: true; data: unknown } | { success: false; error: import('zod').ZodError },
+  ): void {
+    if (record.frame !== undefined) return;
+    if (!parsed.success) return this.finish(session, id, record, badRequestFrame(id, parsed.error, this.codec));
+    const ctx = this.ctx;
+    const info = {
+      ctx,
+      callId: id,
+      sessionId: session.id,
+      get signal(): AbortSignal {
+        return (record.controller ??= new AbortController()).signal;
+      },
+    };
+    const onError = (err: unknown): void => this.finish(session, id, record, thrownFrame(id, err, this.codec, this.server.logger, proc.def.path));
+    const onOutput = (output: unknown): void => {
+      if (record.frame !== undefined) return;
+      try {
+        const checked = proc.def.output.safeParse(output);
+        if (!checked.success) {
+          this.server.logger.error(`${proc.def.path}: handler returned an output that fails its schema`, { issues: checked.error.issues });
+          return this.finish(session, id, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, this.codec));
+        }
+        this.finish(session, id, record, encodeServerMessage({ type: MessageType.RESULT, id, output: checked.data }, this.codec));
+      } catch (err) {
+        onError(err);
+      }
+    };
+    let out: unknown;
+    try {
+      out = proc.handler(parsed.data, info);
+    } catch (err) {
+      return onError(err);
+    }
+    if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+      this.receipt(id);
+      (out as Promise<unknown>).then(onOutput, onError);
+    } else onOutput(out);
+  }
+
+  /** Record a call's outcome and send it to whichever connection holds the session now. */
+  private finish(session: Session<ServerConnection>, id: number, record: CallRecord, frame: string): void {
+    if (record.frame !== undefined) return;
+    record.frame = frame;
+    if (record.timer) clearTimeout(record.timer);
+    record.timer = undefined;
+    session.running--;
+    session.connection?.send(frame);
+  }
+
+  /** An outcome that is not recorded (the call never ran). */
+  private reply(id: number, frame: string): void {
+    const record: CallRecord = { frame, controller: undefined, timer: undefined };
+    this.session!.remember(id, record);
+    this.send(frame);
+  }
+
+  /** Receipts are batched: one frame per turn of the event loop for the calls still running. */
+  private receipt(id: number): void {
+    if (this.receipts.push(id) > 1) return;
+    setImmediate(() => {
+      const ids = this.receipts;
+      this.receipts = [];
+      const session = this.session;
+      if (!session) return;
+      const pending = ids.filter((i) => session.calls.get(i)?.frame === undefined);
+      if (pending.length > 0) this.send(encodeServerMessage({ type: MessageType.RECEIVED, ids: pending }, this.codec));
+    });
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------------------------
+
+  private async subscribe(msg: SubscribeMessage): Promise<void> {
+    const { id } = msg;
+    if (this.subs.has(id)) return this.close(CloseCode.DUPLICATE_ID, `subscription ${id} is already active`);
+    const server = this.server;
+    const sub = server.subscriptions.get(msg.path);
+    if (!sub) return this.send(errorFrame(id, 'NOT_FOUND', `No subscription "${msg.path.slice(0, 64)}"`, null, this.codec));
+    if (this.subs.size >= server.maxSubscriptions) {
+      return this.send(errorFrame(id, 'TOO_MANY_REQUESTS', 'Too many subscriptions', null, this.codec));
+    }
+    this.subs.set(id, undefined);
+    const gone = (): boolean => this.state === 'closed' || !this.subs.has(id);
+    let topicName: string;
+    try {
+      const parsed = await parseWith(sub.def.input, msg.input);
+      if (gone()) return;
+      if (!parsed.success) {
+        this.subs.delete(id);
+        return this.send(badRequestFrame(id, parsed.error, this.codec));
+      }
+      const key = await sub.handler(parsed.data, { ctx: this.ctx, sessionId: this.session!.id });
+      if (gone()) return;
+      topicName = server.topicName(sub.def, key);
+    } catch (err) {
+      if (gone()) return;
+      this.subs.delete(id);
+      return this.send(thrownFrame(id, err, this.codec, server.logger, msg.path));
+    }
+    try {
+      const topic = await server.hub.join(this, topicName, msg.from, (joined) => {
+        if (gone()) return false;
+        this.subs.set(id, joined.topic);
+        this.topics.set(joined.topic.ref, joined.topic);
+        this.send(
+          encodeServerMessage(
+            { type: MessageType.SUBSCRIBED, id, topic: joined.topic.ref, epoch: joined.epoch, offset: joined.offset, gap: joined.gap },
+            this.codec,
+          ),
+        );
+        return true;
+      });
+      void topic;
+    } catch (err) {
+      if (gone()) return;
+      this.subs.delete(id);
+      server.logger.error('broker failed to join a topic', { error: err });
+      this.send(errorFrame(id, 'UNAVAILABLE', 'Subscription unavailable', null, this.codec));
+    }
+  }
+}

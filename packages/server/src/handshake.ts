@@ -1,0 +1,45 @@
+/** What the server knows about a connection from its HTTP upgrade request. */
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface Handshake {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly cookies: Readonly<Record<string, string>>;
+  readonly remoteAddress: string;
+  readonly origin: string | undefined;
+}
+
+/** Parse a Cookie header. Malformed pairs are skipped; values are percent-decoded when that succeeds. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!name || name in out) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // keep the raw value
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+export function handshakeFrom(req: {
+  url?: string | undefined;
+  headers: IncomingHttpHeaders;
+  socket: { remoteAddress?: string | undefined };
+}): Handshake {
+  return {
+    url: req.url ?? '/',
+    headers: req.headers,
+    cookies: parseCookies(req.headers.cookie),
+    remoteAddress: req.socket.remoteAddress ?? '',
+    origin: req.headers.origin,
+  };
+}

@@ -1,0 +1,10 @@
+export { AckwireServer, createServer, type ServerConfig } from './server.js';
+export type { Handlers, ProcedureHandler, SubscriptionHandler, CallInfo, SubscribeInfo, TopicKey } from './handlers.js';
+export type { ServerOptions, ServerLimits, ConnectionInfo, Logger } from './options.js';
+export type { Handshake } from './handshake.js';
+export type { WireSocket } from './socket.js';
+export type { Broker, BrokerEvent, TopicHead, ReadResult, Listening } from './broker.js';
+export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
+export type { ListenOptions, AttachOptions, Listener } from './ws-adapter.js';
+export type { ServerConnection } from './connection.js';
+export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';

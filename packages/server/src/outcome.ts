@@ -1,0 +1,54 @@
+/** Turning what a handler did into the frame the caller gets. Internal details never leave the server. */
+import {
+  AckwireError,
+  MessageType,
+  encodeServerMessage,
+  type Codec,
+  type ErrorCode,
+} from '@ackwire/core';
+import type { z } from 'zod';
+import type { Logger } from './options.js';
+
+export function errorFrame(id: number, code: ErrorCode, message: string, data: unknown, codec: Codec): string {
+  return encodeServerMessage({ type: MessageType.ERROR, id, code, message, data }, codec);
+}
+
+/** The frame for a thrown value: an AckwireError as it is, anything else as a logged INTERNAL_ERROR. */
+export function thrownFrame(id: number, err: unknown, codec: Codec, logger: Logger, where: string): string {
+  if (err instanceof AckwireError) {
+    try {
+      return errorFrame(id, err.code, err.message, err.data, codec);
+    } catch (encodeErr) {
+      logger.error(`${where}: AckwireError data is not JSON-serializable`, { error: encodeErr });
+    }
+  } else {
+    logger.error(`${where}: handler threw`, { error: err });
+  }
+  return errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, codec);
+}
+
+/** Zod issues as sent in BAD_REQUEST data: path, message and code only. */
+export function issuesOf(error: z.ZodError): Array<{ path: Array<string | number>; message: string; code: string }> {
+  return error.issues.slice(0, 100).map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.message,
+    code: issue.code,
+  }));
+}
+
+export function badRequestFrame(id: number, error: z.ZodError, codec: Codec, what = 'input'): string {
+  return errorFrame(id, 'BAD_REQUEST', `Invalid ${what}`, { issues: issuesOf(error) }, codec);
+}
+
+/** Parse with a schema, synchronously when the schema allows it. */
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<S>> | Promise<z.ZodSafeParseResult<z.output<S>>> {
+  try {
+    return schema.safeParse(value);
+  } catch (err) {
+    if (err instanceof Error && err.constructor.name === '$ZodAsyncError') return schema.safeParseAsync(value);
+    throw err;
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The server core: the contract's handlers, sessions, topics and the broker, independent of any socket
+ * library. `accept()` takes any WireSocket; ws-adapter.ts binds it to `ws`.
+ */
+import {
+  AckwireError,
+  CloseCode,
+  DEFAULT_SUBPROTOCOLS,
+  canonicalJson,
+  codecForSubprotocol,
+  indexOf,
+  type Contract,
+  type ContractTree,
+  type ProcedureDef,
+  type PublishedEventOf,
+  type Subprotocol,
+  type SubscriptionDef,
+} from '@ackwire/core';
+import type { z } from 'zod';
+import type { Broker, TopicHead } from './broker.js';
+import { ServerConnection } from './connection.js';
+import type { Handlers, TopicKey } from './handlers.js';
+import type { Handshake } from './handshake.js';
+import { MemoryBroker } from './memory-broker.js';
+import { DEFAULT_LIMITS, consoleLogger, type ConnectionInfo, type Logger, type ServerLimits, type ServerOptions } from './options.js';
+import { SessionStore } from './session.js';
+import type { WireSocket } from './socket.js';
+import { TopicHub } from './topic-hub.js';
+import { listen, type ListenOptions, type Listener, attach, type AttachOptions } from './ws-adapter.js';
+
+type AnyFn = (...args: any[]) => any;
+
+export interface ServerConfig<T extends ContractTree, Ctx, Params> extends ServerOptions<Ctx, Params> {
+  /** One handler per procedure and subscription of the contract. */
+  handlers: Handlers<T, Ctx>;
+}
+
+export class AckwireServer<T extends ContractTree, Ctx, Params> {
+  readonly fingerprint: string;
+  readonly procedures = new Map<string, { def: ProcedureDef; handler: AnyFn }>();
+  readonly subscriptions = new Map<string, { def: SubscriptionDef; handler: AnyFn }>();
+  readonly sessions: SessionStore<ServerConnection>;
+  readonly hub: TopicHub;
+  readonly broker: Broker;
+  readonly logger: Logger;
+  readonly limits: ServerLimits;
+  readonly helloTimeoutMs: number;
+  readonly heartbeatMs: number;
+  readonly maxSubscriptions = 256;
+  readonly paramsSchema: z.ZodType<Params> | undefined;
+  readonly subprotocols: readonly Subprotocol[];
+  readonly connections = new Set<ServerConnection>();
+  private readonly contextFn: ServerOptions<Ctx, Params>['context'];
+  private readonly listeners = new Set<Listener>();
+
+  constructor(
+    readonly contract: Contract<T>,
+    config: ServerConfig<T, Ctx, Params>,
+  ) {
+    const index = indexOf(contract);
+    this.fingerprint = index.fingerprint;
+    for (const [path, def] of index.byPath) {
+      let node: unknown = config.handlers;
+      for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+      if (typeof node !== 'function') throw new TypeError(`Ackwire server: no handler for "${path}"`);
+      if (def.kind === 'procedure') this.procedures.set(path, { def, handler: node as AnyFn });
+      else this.subscriptions.set(path, { def, handler: node as AnyFn });
+    }
+    this.broker = config.broker ?? new MemoryBroker();
+    this.hub = new TopicHub(this.broker);
+    this.logger = config.logger ?? consoleLogger;
+    this.limits = { ...DEFAULT_LIMITS, ...config.limits };
+    this.helloTimeoutMs = config.helloTimeoutMs ?? 10_000;
+    this.heartbeatMs = config.heartbeatMs ?? 30_000;
+    this.paramsSchema = config.params;
+    this.subprotocols = config.subprotocols ?? DEFAULT_SUBPROTOCOLS;
+    this.contextFn = config.context;
+    this.sessions = new SessionStore({
+      retentionMs: config.sessionRetentionMs ?? 120_000,
+      maxRetainedCalls: this.limits.maxRetainedCalls,
+    });
+  }
+
+  /** Start speaking ackwire.v1 on a socket whose subprotocol was negotiated. */
+  accept(socket: WireSocket, handshake: Handshake): ServerConnection {
+    const codec = codecForSubprotocol(socket.protocol);
+    if (!codec || !(this.subprotocols as readonly string[]).includes(socket.protocol)) {
+      throw new TypeError(`Ackwire server: subprotocol "${socket.protocol}" is not accepted`);
+    }
+    const conn = new ServerConnection(this, socket, handshake, codec);
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /** @internal */
+  forget(conn: ServerConnection): void {
+    this.connections.delete(conn);
+  }
+
+  /** @internal */
+  async buildContext(info: ConnectionInfo<Params>): Promise<Ctx> {
+    return this.contextFn ? await this.contextFn(info) : (undefined as Ctx);
+  }
+
+  /** @internal The broker topic of a subscription's key. */
+  topicName(def: SubscriptionDef, key: TopicKey): string {
+    return `${def.path} ${canonicalJson(key)}`;
+  }
+
+  /**
+   * Publish an event to the subscribers whose handler mapped their input to `key`. The event is validated
+   * against the subscription's schema once (a bad event throws BAD_REQUEST here, not at the subscribers)
+   * and encoded once per codec in use.
+   */
+  async publish<D extends SubscriptionDef>(def: D, key: TopicKey, event: PublishedEventOf<D>): Promise<TopicHead> {
+    const registered = this.subscriptions.get(def.path);
+    if (!registered || registered.def !== def) throw new TypeError('Ackwire server: publish needs a subscription of this contract');
+    const parsed = registered.def.event.safeParse(event);
+    if (!parsed.success) throw new AckwireError('BAD_REQUEST', `Invalid event for "${def.path}"`, { data: { issues: parsed.error.issues } });
+    return this.broker.publish(this.topicName(def, key), parsed.data);
+  }
+
+  /** Serve on a new HTTP server (`port`, `host`, `path`). */
+  listen(options: ListenOptions = {}): Promise<Listener> {
+    return listen(this, options).then((l) => this.track(l));
+  }
+
+  /** Serve WebSocket upgrades on `path` of an existing HTTP(S) server. */
+  attach(options: AttachOptions): Listener {
+    return this.track(attach(this, options));
+  }
+
+  private track(listener: Listener): Listener {
+    this.listeners.add(listener);
+    return listener;
+  }
+
+  /** Close every connection with 1001, end all sessions, stop listening and close the broker. */
+  async close(): Promise<void> {
+    for (const conn of [...this.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    this.sessions.endAll();
+    await Promise.all([...this.listeners].map((l) => l.close()));
+    this.listeners.clear();
+    await this.broker.close?.();
+  }
+}
+
+/** Create a server for a contract: `createServer(api, { context, handlers })`. */
+export function createServer<const T extends ContractTree, Ctx = undefined, Params = unknown>(
+  contract: Contract<T>,
+  config: ServerConfig<T, Ctx, Params>,
+): AckwireServer<T, Ctx, Params> {
+  return new AckwireServer(contract, config);
+}

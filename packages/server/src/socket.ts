@@ -1,0 +1,14 @@
+/**
+ * The socket the server core talks to. The `ws` binding (ws-adapter.ts) implements it in a few lines; tests
+ * and fuzzers implement it with an array.
+ */
+export interface WireSocket {
+  /** The negotiated subprotocol token. */
+  readonly protocol: string;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+  send(data: string | Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Drop the connection without a closing handshake. */
+  terminate(): void;
+}

@@ -1,0 +1,152 @@
+/**
+ * The server's view of the topics its connections listen to. One broker listener per topic per process;
+ * each event is encoded once per codec and the same bytes go to every member connection.
+ */
+import { codecs, encodeEvent, type Codec, type CodecName, type GapReason } from '@ackwire/core';
+import type { Broker, BrokerEvent, Listening, TopicHead } from './broker.js';
+
+/** What a member connection must offer the hub. */
+export interface TopicMember {
+  readonly codec: Codec;
+  /** Send an encoded event frame of this topic. */
+  deliver(topic: LocalTopic, offset: number, frame: Uint8Array): void;
+}
+
+interface Membership {
+  subscriptions: number;
+  /** While a join is replaying, live frames wait here so they follow the replay. */
+  held: Array<{ offset: number; frame: Uint8Array }> | undefined;
+  joining: number;
+}
+
+export class LocalTopic {
+  readonly members = new Map<TopicMember, Membership>();
+  head: TopicHead = { epoch: '', offset: 0 };
+  listening: Promise<Listening> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly ref: number,
+  ) {}
+}
+
+export interface Joined {
+  readonly topic: LocalTopic;
+  readonly epoch: string;
+  /** Events after this offset follow. */
+  readonly offset: number;
+  readonly gap: GapReason | null;
+}
+
+const encoder = new TextEncoder();
+
+export class TopicHub {
+  private readonly byName = new Map<string, LocalTopic>();
+  private nextRef = 1;
+
+  constructor(private readonly broker: Broker) {}
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  private frameOf(topic: LocalTopic, event: BrokerEvent, codec: Codec): Uint8Array {
+    return encoder.encode(encodeEvent(topic.ref, event.offset, event.data, codec));
+  }
+
+  private onEvent(topic: LocalTopic, event: BrokerEvent): void {
+    if (event.offset <= topic.head.offset && event.epoch === topic.head.epoch) return;
+    topic.head = { epoch: event.epoch, offset: event.offset };
+    const frames: Partial<Record<CodecName, Uint8Array>> = {};
+    for (const [member, m] of topic.members) {
+      const frame = (frames[member.codec.name] ??= this.frameOf(topic, event, member.codec));
+      if (m.held) m.held.push({ offset: event.offset, frame });
+      else member.deliver(topic, event.offset, frame);
+    }
+  }
+
+  /**
+   * Add a subscription of `member` to a topic, replaying from `from` when given. Sends nothing itself:
+   * `announce` is called with the join's outcome right before replayed and held frames are delivered.
+   */
+  async join(
+    member: TopicMember,
+    name: string,
+    from: { epoch: string; offset: number } | null,
+    announce: (joined: Joined) => boolean,
+  ): Promise<LocalTopic | undefined> {
+    let topic = this.byName.get(name);
+    if (!topic) {
+      topic = new LocalTopic(name, this.nextRef++);
+      this.byName.set(name, topic);
+      const t = topic;
+      t.listening = Promise.resolve(this.broker.listen(name, (event) => this.onEvent(t, event)));
+    }
+    let m = topic.members.get(member);
+    if (!m) {
+      m = { subscriptions: 0, held: undefined, joining: 0 };
+      topic.members.set(member, m);
+    }
+    m.subscriptions++;
+    m.joining++;
+    m.held ??= [];
+    let replay: readonly BrokerEvent[] = [];
+    let joined: Joined;
+    try {
+      const listening = await topic.listening!;
+      if (topic.head.epoch === '') topic.head = listening.head;
+      if (from) {
+        const read = await this.broker.read(name, from);
+        if ('gap' in read) {
+          joined = { topic, epoch: read.head.epoch, offset: Math.max(read.head.offset, topic.head.offset), gap: read.gap };
+        } else {
+          replay = read.events;
+          joined = { topic, epoch: read.head.epoch, offset: from.offset, gap: null };
+        }
+      } else {
+        joined = { topic, epoch: topic.head.epoch, offset: topic.head.offset, gap: null };
+      }
+    } catch (err) {
+      this.leave(member, topic);
+      this.release(member, topic, m);
+      throw err;
+    }
+    if (!announce(joined)) {
+      this.release(member, topic, m);
+      this.leave(member, topic);
+      return undefined;
+    }
+    let last = 0;
+    for (const event of replay) {
+      if (event.offset <= last) continue;
+      member.deliver(topic, event.offset, this.frameOf(topic, event, member.codec));
+      last = event.offset;
+    }
+    this.release(member, topic, m, last);
+    return topic;
+  }
+
+  /**
+   * End a join: flush the live frames that waited for it, skipping those the replay already sent. Other
+   * subscriptions of the member to this topic need them; the client drops what a subscription already has.
+   */
+  private release(member: TopicMember, topic: LocalTopic, m: Membership, after = 0): void {
+    m.joining--;
+    if (m.joining > 0 || !m.held) return;
+    const held = m.held;
+    m.held = undefined;
+    if (!topic.members.has(member)) return;
+    for (const { offset, frame } of held) if (offset > after) member.deliver(topic, offset, frame);
+  }
+
+  /** Remove one subscription of `member`; the topic is dropped when nobody listens. */
+  leave(member: TopicMember, topic: LocalTopic): void {
+    const m = topic.members.get(member);
+    if (!m) return;
+    if (--m.subscriptions > 0) return;
+    topic.members.delete(member);
+    if (topic.members.size > 0 || this.byName.get(topic.name) !== topic) return;
+    this.byName.delete(topic.name);
+    void topic.listening?.then((l) => l.stop(), () => undefined);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The `ws` binding: HTTP upgrade, subprotocol negotiation, heartbeats, and a WireSocket for the core.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol } from '@ackwire/core';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { handshakeFrom } from './handshake.js';
+import type { AckwireServer } from './server.js';
+
+export interface AttachOptions {
+  /** The HTTP or HTTPS server whose upgrades to take. */
+  server: HttpServer | HttpsServer;
+  /** URL path of the WebSocket endpoint. Default `/`; upgrades to other paths get 404. */
+  path?: string;
+  /** Largest frame accepted, in bytes; larger ones close the connection with 1009. Default 1 MiB. */
+  maxPayload?: number;
+}
+
+export interface ListenOptions extends Omit<AttachOptions, 'server'> {
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+}
+
+export interface Listener {
+  /** The port listened on. */
+  readonly port: number;
+  /** `ws://host:port/path`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const HEADER_SUBPROTOCOLS = 'X-Ackwire-Subprotocols';
+
+function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  const lines = [`HTTP/1.1 ${status} ${message}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(message)}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
+}
+
+function offeredTokens(req: IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (!header) return [];
+  return header.split(',').map((t) => t.trim()).filter((t) => t.length > 0).slice(0, 16);
+}
+
+export function attach(core: AckwireServer<any, any, any>, options: AttachOptions): Listener {
+  const path = options.path ?? '/';
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: options.maxPayload ?? 1024 * 1024,
+    clientTracking: true,
+    // The token was chosen in onUpgrade; `ws` only needs to echo it.
+    handleProtocols: (_protocols, req) => (req as IncomingMessage & { ackwireToken?: string }).ackwireToken ?? false,
+  });
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q === -1 ? url : url.slice(0, q)) !== path) return refuse(socket, 404, 'Not Found');
+    const offered = offeredTokens(req);
+    const chosen = selectSubprotocol(offered, core.subprotocols);
+    const negotiating = !chosen && offered.includes(NEGOTIATION_TOKEN);
+    if (!chosen && !negotiating) {
+      return refuse(socket, 400, `No acceptable subprotocol. Server speaks: ${core.subprotocols.join(', ')}`, {
+        [HEADER_SUBPROTOCOLS]: core.subprotocols.join(', '),
+      });
+    }
+    (req as IncomingMessage & { ackwireToken?: string }).ackwireToken = chosen ?? NEGOTIATION_TOKEN;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!chosen) {
+        const offeredVersioned = offered.filter((t) => t !== NEGOTIATION_TOKEN).join(' ') || 'none';
+        ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
+        return;
+      }
+      bind(core, ws, req);
+    });
+  };
+  options.server.on('upgrade', onUpgrade);
+
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  if (core.heartbeatMs > 0) {
+    heartbeat = setInterval(() => {
+      for (const ws of wss.clients) {
+        const state = ws as WebSocket & { ackwireAlive?: boolean };
+        if (state.ackwireAlive === false) {
+          ws.terminate();
+          continue;
+        }
+        state.ackwireAlive = false;
+        ws.ping();
+      }
+    }, core.heartbeatMs);
+    heartbeat.unref?.();
+  }
+
+  const address = options.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (heartbeat) clearInterval(heartbeat);
+        options.server.off('upgrade', onUpgrade);
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
+
+function bind(core: AckwireServer<any, any, any>, ws: WebSocket, req: IncomingMessage): void {
+  const state = ws as WebSocket & { ackwireAlive?: boolean };
+  state.ackwireAlive = true;
+  let conn: ReturnType<typeof core.accept>;
+  try {
+    conn = core.accept(
+      {
+        protocol: ws.protocol,
+        get bufferedAmount() {
+          return ws.bufferedAmount;
+        },
+        send: (data) => ws.send(data, { binary: false }),
+        close: (code, reason) => {
+          ws.close(code, reason);
+          // A peer that does not complete the closing handshake is dropped.
+          setTimeout(() => ws.terminate(), 5_000).unref?.();
+        },
+        terminate: () => ws.terminate(),
+      },
+      handshakeFrom(req),
+    );
+  } catch (err) {
+    core.logger.error('accepting a connection failed', { error: err });
+    ws.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    return;
+  }
+  ws.on('message', (data, isBinary) => {
+    state.ackwireAlive = true;
+    conn.message(isBinary ? toBytes(data) : data.toString());
+  });
+  ws.on('pong', () => {
+    state.ackwireAlive = true;
+  });
+  ws.on('close', () => conn.closed());
+  ws.on('error', () => ws.terminate());
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+export async function listen(core: AckwireServer<any, any, any>, options: ListenOptions): Promise<Listener> {
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'Content-Type': 'text/plain' });
+    res.end('Upgrade Required');
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const inner = attach(core, { ...options, server: http });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    port,
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}${options.path ?? '/'}`,
+    close: async () => {
+      await inner.close();
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run from source: package names map to src/, no build step.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@ackwire\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@ackwire\/server$/, replacement: src('./packages/server/src/index.ts') },
+      { find: /^@ackwire\/client$/, replacement: src('./packages/client/src/node.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
