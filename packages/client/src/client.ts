@@ -76,9 +76,11 @@ export function makeClient<T extends ContractTree>(
     index.fingerprint,
     {
       opened: (welcome) => {
+        if (welcome.lastId > counter) counter = welcome.lastId;
         emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
         calls.opened(welcome.resumed);
         subs.opened();
+        if (unacked > 0) flushAck();
         for (const w of waiters) w.resolve();
         waiters = [];
       },
@@ -110,6 +112,9 @@ export function makeClient<T extends ContractTree>(
     },
     get $sessionId() {
       return conn.sessionId;
+    },
+    get $session() {
+      return conn.session;
     },
     $on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
       listeners[event].add(listener);

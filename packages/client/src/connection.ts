@@ -75,6 +75,8 @@ export class Connection {
     defaultWebSocket: WebSocketLike | undefined,
   ) {
     this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.sessionId = options.session?.id;
+    this.resumeToken = options.session?.token;
     this.heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
     this.offered = [...(options.subprotocols ?? DEFAULT_SUBPROTOCOLS), NEGOTIATION_TOKEN];
     const impl = options.WebSocket ?? defaultWebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
@@ -84,6 +86,11 @@ export class Connection {
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** The session to resume, for callers that persist it. */
+  get session(): { id: string; token: string } | undefined {
+    return this.sessionId && this.resumeToken ? { id: this.sessionId, token: this.resumeToken } : undefined;
   }
 
   start(): void {

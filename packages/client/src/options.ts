@@ -40,6 +40,9 @@ export interface ClientOptions {
   validate?: boolean;
   /** Connect at creation (default) or on the first call/subscribe. */
   lazy?: boolean;
+  /** A session to resume on the first connection, as read from `client.$session` (e.g. kept in
+   * sessionStorage across a page reload). If it has expired, the server starts a new one. */
+  session?: { id: string; token: string };
 }
 
 export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Infinity };

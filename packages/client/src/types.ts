@@ -94,6 +94,8 @@ export interface ClientEvents {
 export interface ClientControls {
   readonly $state: ConnectionState;
   readonly $sessionId: string | undefined;
+  /** Session id and resume token; pass it as `options.session` to a new client to resume (keep it secret). */
+  readonly $session: { readonly id: string; readonly token: string } | undefined;
   $on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
   /** Resolves when the connection is open (at once if it is). */
   $ready(): Promise<void>;

@@ -7,6 +7,12 @@ import { toJSONSchema, type z } from 'zod';
 import { canonicalJson, hash64 } from './canonical.js';
 import type { Definition } from './contract.js';
 
+interface ZodDef {
+  type?: string;
+  keyType?: z.ZodType;
+  valueType?: z.ZodType;
+}
+
 function describe(schema: z.ZodType, io: 'input' | 'output'): unknown {
   try {
     return toJSONSchema(schema, {
@@ -15,8 +21,13 @@ function describe(schema: z.ZodType, io: 'input' | 'output'): unknown {
       cycles: 'ref',
       reused: 'inline',
       override: (ctx) => {
-        const type = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def?.type;
-        if (type && !('type' in ctx.jsonSchema)) (ctx.jsonSchema as Record<string, unknown>)['x-zod'] = type;
+        const def = (ctx.zodSchema as { _zod?: { def?: ZodDef } })._zod?.def;
+        if (!def?.type || 'type' in ctx.jsonSchema) return;
+        const out = ctx.jsonSchema as Record<string, unknown>;
+        out['x-zod'] = def.type;
+        // JSON Schema cannot say what a Map or Set holds: describe their parts here.
+        if (def.keyType) out['x-key'] = describe(def.keyType, io);
+        if (def.valueType) out['x-value'] = describe(def.valueType, io);
       },
     });
   } catch {

@@ -100,10 +100,17 @@ export function isFatalCloseCode(code: number): boolean {
 
 /** Close reasons are limited to 123 bytes of UTF-8 by RFC 6455; this trims at a character boundary. */
 export function closeReason(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.length <= 123) return text;
-  let out = text.slice(0, 123);
-  while (new TextEncoder().encode(out).length > 123) out = out.slice(0, -1);
+  const encoder = new TextEncoder();
+  if (encoder.encode(text).length <= 123) return text;
+  let out = '';
+  let bytes = 0;
+  for (const char of text) {
+    // Whole code points only, so a surrogate pair is never split.
+    const size = encoder.encode(char).length;
+    if (bytes + size > 123) break;
+    out += char;
+    bytes += size;
+  }
   return out;
 }
 
@@ -151,6 +158,9 @@ export interface WelcomeMessage {
   resumed: boolean;
   /** Interval of the server's pings in ms; the client treats silence for longer than this as suspicious. */
   heartbeatMs: number;
+  /** Highest call or subscription id the session has seen (0 for a new session). A client resuming a session
+   * it did not start (a reloaded page) continues its ids above it. */
+  lastId: number;
 }
 export interface CallMessage {
   type: typeof MessageType.CALL;
@@ -440,7 +450,7 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
         return { type: MessageType.ERROR, id: id(f[1]), code: code as ErrorCode, message: f[3] as string, data: f[4] ?? null };
       }
       case MessageType.WELCOME: {
-        arity(f, 6, 6, 'welcome');
+        arity(f, 7, 7, 'welcome');
         if (f[1] !== PROTOCOL_VERSION) bad('welcome names another protocol version');
         if (f[4] !== 0 && f[4] !== 1) bad('welcome resumed must be 0 or 1');
         if (!isOffset(f[5])) bad('welcome heartbeat must be a non-negative integer');
@@ -450,11 +460,12 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
           resumeToken: token(f[3], 'resume token'),
           resumed: f[4] === 1,
           heartbeatMs: f[5] as number,
+          lastId: offset(f[6], 'welcome lastId'),
         };
       }
       case MessageType.SUBSCRIBED: {
         arity(f, 5, 6, 'subscribed');
-        const gap = f[6] ?? null;
+        const gap = f[5] ?? null;
         if (gap !== null && gap !== 'retention' && gap !== 'epoch') bad('subscribed gap must be "retention", "epoch" or null');
         return {
           type: MessageType.SUBSCRIBED,
@@ -521,7 +532,7 @@ export function encodeClientMessage(msg: ClientMessage, codec: Codec): string {
 export function encodeServerMessage(msg: ServerMessage, codec: Codec): string {
   switch (msg.type) {
     case MessageType.WELCOME:
-      return frame([msg.type, PROTOCOL_VERSION, msg.sessionId, msg.resumeToken, msg.resumed ? 1 : 0, msg.heartbeatMs]);
+      return JSON.stringify([msg.type, PROTOCOL_VERSION, msg.sessionId, msg.resumeToken, msg.resumed ? 1 : 0, msg.heartbeatMs, msg.lastId]);
     case MessageType.RECEIVED:
       return JSON.stringify([msg.type, ...msg.ids]);
     case MessageType.RESULT: {

@@ -129,13 +129,27 @@ export class ServerConnection implements TopicMember {
   send(frame: string | Uint8Array): void {
     if (this.state === 'closed') return;
     this.socket.send(frame);
-    if (this.socket.bufferedAmount > this.server.limits.maxBufferedBytes) {
-      this.close(CloseCode.SLOW_CONSUMER, 'send buffer limit exceeded');
-    }
+    if (this.socket.bufferedAmount > this.server.limits.maxBufferedBytes) this.overflow();
   }
 
   deliver(_topic: LocalTopic, _offset: number, frame: Uint8Array): void {
     this.send(frame);
+  }
+
+  get buffered(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  get bufferLimit(): number {
+    return this.server.limits.maxBufferedBytes;
+  }
+
+  get alive(): boolean {
+    return this.state !== 'closed';
+  }
+
+  overflow(): void {
+    this.close(CloseCode.SLOW_CONSUMER, 'send buffer limit exceeded');
   }
 
   // ---- messages ----------------------------------------------------------------------------------------
@@ -227,6 +241,7 @@ export class ServerConnection implements TopicMember {
           resumeToken: this.session.token,
           resumed: resumed !== undefined,
           heartbeatMs: server.heartbeatMs,
+          lastId: this.session.lastId,
         },
         this.codec,
       ),
@@ -241,6 +256,7 @@ export class ServerConnection implements TopicMember {
   private call(msg: CallMessage): void {
     const session = this.session!;
     const { id } = msg;
+    if (id > session.lastId) session.lastId = id;
     const existing = session.calls.get(id);
     if (existing) {
       // A retry: never run twice. Send the outcome again, or a receipt while it runs.
@@ -355,6 +371,7 @@ export class ServerConnection implements TopicMember {
   private async subscribe(msg: SubscribeMessage): Promise<void> {
     const { id } = msg;
     if (this.subs.has(id)) return this.close(CloseCode.DUPLICATE_ID, `subscription ${id} is already active`);
+    if (id > this.session!.lastId) this.session!.lastId = id;
     const server = this.server;
     const sub = server.subscriptions.get(msg.path);
     if (!sub) return this.send(errorFrame(id, 'NOT_FOUND', `No subscription "${msg.path.slice(0, 64)}"`, null, this.codec));

@@ -23,6 +23,8 @@ export class Session<Conn extends SessionHolder = SessionHolder> {
   readonly calls = new Map<number, CallRecord>();
   /** Calls without an outcome. */
   running = 0;
+  /** Highest call or subscription id seen; sent in welcome so a resuming client never reuses an id. */
+  lastId = 0;
   /** Every call id below this has its outcome at the client (from the client's ack frames). */
   callWatermark = 0;
   /** Per topic: the highest offset the client says it delivered to the application. */

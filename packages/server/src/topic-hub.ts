@@ -10,12 +10,20 @@ export interface TopicMember {
   readonly codec: Codec;
   /** Send an encoded event frame of this topic. */
   deliver(topic: LocalTopic, offset: number, frame: Uint8Array): void;
+  /** Bytes queued for sending, and the most the member may queue. */
+  readonly buffered: number;
+  readonly bufferLimit: number;
+  /** False once the member is gone. */
+  readonly alive: boolean;
+  /** Too much is waiting for this member: close it as a slow consumer. */
+  overflow(): void;
 }
 
 interface Membership {
   subscriptions: number;
   /** While a join is replaying, live frames wait here so they follow the replay. */
   held: Array<{ offset: number; frame: Uint8Array }> | undefined;
+  heldBytes: number;
   joining: number;
 }
 
@@ -60,8 +68,9 @@ export class TopicHub {
     const frames: Partial<Record<CodecName, Uint8Array>> = {};
     for (const [member, m] of topic.members) {
       const frame = (frames[member.codec.name] ??= this.frameOf(topic, event, member.codec));
-      if (m.held) m.held.push({ offset: event.offset, frame });
-      else member.deliver(topic, event.offset, frame);
+      if (!m.held) member.deliver(topic, event.offset, frame);
+      else if ((m.heldBytes += frame.byteLength) > member.bufferLimit) member.overflow();
+      else m.held.push({ offset: event.offset, frame });
     }
   }
 
@@ -84,7 +93,7 @@ export class TopicHub {
     }
     let m = topic.members.get(member);
     if (!m) {
-      m = { subscriptions: 0, held: undefined, joining: 0 };
+      m = { subscriptions: 0, held: undefined, heldBytes: 0, joining: 0 };
       topic.members.set(member, m);
     }
     m.subscriptions++;
@@ -116,8 +125,12 @@ export class TopicHub {
       this.leave(member, topic);
       return undefined;
     }
+    // The replay is paced by the member's send buffer, so a client coming back from a long absence is not
+    // closed as a slow consumer by its own backlog.
     let last = 0;
     for (const event of replay) {
+      while (member.alive && member.buffered > member.bufferLimit / 2) await new Promise((r) => setTimeout(r, 5));
+      if (!member.alive) break;
       if (event.offset <= last) continue;
       member.deliver(topic, event.offset, this.frameOf(topic, event, member.codec));
       last = event.offset;
@@ -135,6 +148,7 @@ export class TopicHub {
     if (m.joining > 0 || !m.held) return;
     const held = m.held;
     m.held = undefined;
+    m.heldBytes = 0;
     if (!topic.members.has(member)) return;
     for (const { offset, frame } of held) if (offset > after) member.deliver(topic, offset, frame);
   }

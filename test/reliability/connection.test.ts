@@ -1,0 +1,127 @@
+/** The client's connection lifecycle: states, backoff, fatal codes, dead servers, session takeover. */
+import { AckwireError, contract, procedure } from '@ackwire/core';
+import { backoffDelay, createClient, type ConnectionState } from '@ackwire/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { z } from 'zod';
+import { harness, sleep, type Harness } from '../helpers/reliability.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('connection lifecycle', () => {
+  it('reports its states: connecting, open, reconnecting, open, closed', async () => {
+    h = await harness();
+    const client = h.client();
+    const states: ConnectionState[] = [client.$state];
+    client.$on('state', (s) => states.push(s));
+    await client.$ready();
+    h.proxy.cut();
+    await expect.poll(() => states.length).toBe(4);
+    client.$close();
+    expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open', 'closed']);
+    await expect(client.jobs.run({ key: 'z' })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
+  it('does not retry a fatal close code (contract mismatch): one attempt only', async () => {
+    h = await harness();
+    const other = contract({ jobs: { run: procedure({ input: z.string(), output: z.string() }) } });
+    const client = createClient(other, { url: h.proxy.url, reconnect: { initialDelayMs: 1, maxDelayMs: 5 } });
+    const closes: Array<{ code: number; willRetry: boolean }> = [];
+    client.$on('close', (c) => closes.push(c));
+    await expect(client.jobs.run('x')).rejects.toMatchObject({ code: 'CONTRACT_MISMATCH' });
+    await sleep(100);
+    expect(closes).toEqual([expect.objectContaining({ code: 4412, willRetry: false })]);
+    expect(h.proxy.accepted).toBe(1);
+    expect(client.$state).toBe('closed');
+  });
+
+  it('retries transient closes with delays within the configured backoff bounds', async () => {
+    h = await harness();
+    h.proxy.refuse(true);
+    const initialDelayMs = 40;
+    const maxDelayMs = 160;
+    const client = h.client({ reconnect: { initialDelayMs, maxDelayMs, maxAttempts: 6 } });
+    const times: number[] = [];
+    client.$on('close', () => times.push(Date.now()));
+    await expect(client.$ready()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(times).toHaveLength(7); // the first attempt and 6 retries
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    gaps.forEach((gap, attempt) => {
+      expect(gap).toBeLessThanOrEqual(Math.min(maxDelayMs, initialDelayMs * 2 ** attempt) + 60);
+    });
+    // Full jitter: the delay is uniform in [0, ceiling].
+    const opts = { initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: Infinity };
+    expect(backoffDelay(0, opts, () => 0)).toBe(0);
+    expect(backoffDelay(0, opts, () => 0.999)).toBe(99);
+    expect(backoffDelay(3, opts, () => 0.999)).toBe(799);
+    expect(backoffDelay(10, opts, () => 0.999)).toBe(999);
+  });
+
+  it('detects a dead server (no traffic, no pong) and reconnects', async () => {
+    h = await harness();
+    const client = h.client({ heartbeat: { idleMs: 100, timeoutMs: 100 } });
+    await client.$ready();
+    const closes: number[] = [];
+    client.$on('close', (c) => closes.push(c.code));
+    h.proxy.drop('both'); // the TCP connection stays up, nothing gets through
+    await expect.poll(() => closes, { timeout: 2000 }).toEqual([4504]);
+    h.proxy.drop(null);
+    await expect.poll(() => client.$state).toBe('open');
+    expect(await client.jobs.run({ key: 'alive' })).toEqual({ key: 'alive', runs: 1 });
+  });
+
+  it('the server terminates a peer that does not answer its pings', async () => {
+    h = await harness({ heartbeatMs: 100 });
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/`, ['ackwire.v1.json'], { autoPong: false });
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise((r) => ws.on('open', r));
+    const started = Date.now();
+    expect(await closed).toBe(1006); // terminated, no closing handshake
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('a second connection resuming the same session takes it over; the first is closed with 4410 and not retried', async () => {
+    h = await harness();
+    const first = h.client();
+    await first.$ready();
+    const firstCloses: Array<{ code: number; willRetry: boolean }> = [];
+    first.$on('close', (c) => firstCloses.push(c));
+    const pending = first.jobs.run({ key: 'takeover', ms: 200 });
+    const pendingFails = expect(pending).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await pending.received;
+    const second = h.client({ session: first.$session });
+    const sessions: boolean[] = [];
+    second.$on('session', (s) => sessions.push(s.resumed));
+    await second.$ready();
+    expect(sessions).toEqual([true]);
+    expect(second.$sessionId).toBe(first.$sessionId);
+    await expect.poll(() => firstCloses).toEqual([expect.objectContaining({ code: 4410, willRetry: false })]);
+    await pendingFails;
+    expect(first.$state).toBe('closed');
+    expect(await second.jobs.run({ key: 'after' })).toEqual({ key: 'after', runs: 1 });
+    expect(h.runs.get('takeover')).toBe(1);
+  });
+
+  it('resuming runs authentication again: a revoked credential cannot resume', async () => {
+    let allowed = true;
+    h = await harness({
+      context: () => {
+        if (!allowed) throw new AckwireError('UNAUTHORIZED', 'credential revoked');
+        return undefined;
+      },
+    });
+    const client = h.client();
+    await client.$ready();
+    allowed = false;
+    const closed = new Promise((resolve) => client.$on('close', resolve));
+    h.proxy.cut();
+    await closed;
+    await expect(client.$ready()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(client.jobs.run({ key: 'no' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(client.$state).toBe('closed');
+  });
+});
