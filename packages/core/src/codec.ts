@@ -27,13 +27,39 @@ export const jsonCodec: Codec = {
   },
 };
 
+/**
+ * True when JSON alone carries the value exactly: strings, booleans, null, finite numbers other than -0, and
+ * plain objects and arrays of those. Such values (most payloads) skip superjson's slower walk.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth > 32) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** Superjson: Date, Map, Set, BigInt, RegExp, undefined, NaN and Infinity survive the trip. */
 export const superjsonCodec: Codec = {
   name: 'superjson',
   encode: (value) => {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'bigint' && typeof value !== 'undefined' && typeof value !== 'number')) {
-      return { json: value, meta: undefined };
-    }
+    if (isPlainJson(value, 0)) return { json: value, meta: undefined };
     const out = superjson.serialize(value);
     return { json: out.json, meta: (out.meta as PayloadMeta | undefined) ?? undefined };
   },
