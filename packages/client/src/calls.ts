@@ -105,7 +105,14 @@ export class CallManager {
       p.reject(new AckwireError('CANCELLED', 'Cancelled by the caller'));
       return result;
     }
-    if (!this.transport.send({ type: MessageType.CALL, id, path: def.path, input, timeoutMs: timeoutMs ?? null })) {
+    let sent: boolean;
+    try {
+      sent = this.transport.send({ type: MessageType.CALL, id, path: def.path, input, timeoutMs: timeoutMs ?? null });
+    } catch (err) {
+      p.reject(err as AckwireError);
+      return result;
+    }
+    if (!sent) {
       if (this.queued >= this.maxOutbox) {
         p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
         return result;
@@ -193,7 +200,12 @@ export class CallManager {
         continue;
       }
       const timeoutMs = p.deadline === undefined ? null : Math.max(1, p.deadline - now);
-      if (!this.transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return;
+      try {
+        if (!this.transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return;
+      } catch (err) {
+        this.settle(p.id, (q) => q.reject(err as AckwireError));
+        continue;
+      }
       if (!p.sent) {
         p.sent = true;
         this.queued--;

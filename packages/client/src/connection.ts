@@ -44,6 +44,7 @@ export interface ConnectionOwner {
 }
 
 const FATAL_ERRORS: Record<number, ErrorCode> = {
+  [CloseCode.BAD_MESSAGE]: 'PROTOCOL_ERROR',
   [CloseCode.UNAUTHORIZED]: 'UNAUTHORIZED',
   [CloseCode.FORBIDDEN]: 'FORBIDDEN',
   [CloseCode.SUBPROTOCOL_MISMATCH]: 'SUBPROTOCOL_MISMATCH',
@@ -98,9 +99,19 @@ export class Connection {
     void this.open();
   }
 
+  /**
+   * Write a frame if the connection is open; false if it is not. Throws BAD_REQUEST if the payload cannot be
+   * written with the negotiated codec (a BigInt under ackwire.v1.json, say): that concerns the one message.
+   */
   send(msg: ClientMessage): boolean {
     if (!this.isOpen || !this.ws || !this.codec) return false;
-    this.ws.send(encodeClientMessage(msg, this.codec));
+    let text: string;
+    try {
+      text = encodeClientMessage(msg, this.codec);
+    } catch (err) {
+      throw new AckwireError('BAD_REQUEST', `Cannot encode the message with the ${this.codec.name} codec: ${(err as Error).message}`);
+    }
+    this.ws.send(text);
     return true;
   }
 

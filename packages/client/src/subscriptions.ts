@@ -53,14 +53,21 @@ export class SubscriptionManager {
     return stop;
   }
 
+  /** Write the subscribe frame; false if not connected. An input the codec cannot write ends the subscription. */
   private send(sub: Sub): boolean {
-    return this.transport.send({
-      type: MessageType.SUBSCRIBE,
-      id: sub.id,
-      path: sub.def.path,
-      input: sub.input,
-      from: sub.epoch === undefined ? null : { epoch: sub.epoch, offset: sub.offset },
-    });
+    try {
+      return this.transport.send({
+        type: MessageType.SUBSCRIBE,
+        id: sub.id,
+        path: sub.def.path,
+        input: sub.input,
+        from: sub.epoch === undefined ? null : { epoch: sub.epoch, offset: sub.offset },
+      });
+    } catch (err) {
+      this.forget(sub);
+      queueMicrotask(() => sub.handlers.onError?.(err as AckwireError));
+      return true;
+    }
   }
 
   private stop(sub: Sub): void {
