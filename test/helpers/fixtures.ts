@@ -5,7 +5,8 @@ import { z } from 'zod';
 
 export const Message = z.object({ id: z.number().int(), room: z.string(), text: z.string(), at: z.date() });
 
-export const api = contract({
+/** The fixture contract's tree, built afresh on every call (a definition can belong to one contract only). */
+export const apiTree = () => ({
   math: {
     add: procedure({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }),
     slow: procedure({ input: z.object({ ms: z.number().int().max(60_000) }), output: z.literal('done') }),
@@ -26,6 +27,8 @@ export const api = contract({
     forbidden: procedure({ input: z.void(), output: z.void() }),
   },
 });
+
+export const api = contract(apiTree());
 
 export type Ctx = { user: string };
 

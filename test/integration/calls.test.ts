@@ -60,11 +60,9 @@ describe('calls', () => {
     expect(await client.math.add({ a: 4, b: 4 })).toBe(8);
   });
 
-  // BUG (packages/client/src/calls.ts + connection.ts): an input the negotiated codec cannot write (a BigInt
-  // under ackwire.v1.json) makes JSON.stringify throw inside Connection.send. On an open connection the
-  // call throws a TypeError synchronously instead of returning a rejected CallPromise. A call queued
-  // before the welcome throws inside CallManager.opened, from the socket's message handler: the exception
-  // is uncaught and every call queued after it is never sent, so math.add below never settles.
+  // Regression: JSON.stringify threw inside Connection.send, synchronously out of the call on an open
+  // connection, and out of the socket's message handler for a call queued before the welcome, which left
+  // every call queued after it unsent.
   it('an input the json codec cannot write fails that call only', async () => {
     const { url } = await h.fixtureServer({ subprotocols: ['ackwire.v1.json'] });
     const client = h.client(api, { url });

@@ -55,10 +55,8 @@ describe('results', () => {
     expect(await client.math.add({ a: 1, b: 1 })).toBe('not a number');
   });
 
-  // BUG (packages/client/src/connection.ts, receive -> drop(4400) -> lost): an undecodable frame from the
-  // server is handled as a fatal close 4400, so pending calls fail with CONNECTION_CLOSED (data.closeCode
-  // 4400) and the client stops for good. errors.ts defines PROTOCOL_ERROR as "The server sent something the
-  // client could not decode or validate", which is this case.
+  // Regression: an undecodable frame was handled as a fatal close 4400 and pending calls failed with
+  // CONNECTION_CLOSED; errors.ts defines PROTOCOL_ERROR for "something the client could not decode".
   it('an undecodable frame from the server fails pending calls with PROTOCOL_ERROR', async () => {
     const server = await h.rawServer((frame, peer) => {
       if (frame[0] === 3) peer.send('[5, not json');

@@ -1,0 +1,232 @@
+/**
+ * The server as a client in another language would see it: frames written by hand from the protocol
+ * description, over a real socket, and the exact frames and close codes that come back.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeServer } from '../helpers/fixtures.js';
+import { useHarness } from '../helpers/harness.js';
+
+const h = useHarness();
+
+async function connected(protocol = 'ackwire.v1.json', overrides: Parameters<typeof makeServer>[0] = {}) {
+  const { url, server } = await h.fixtureServer(overrides);
+  const raw = await h.raw(url, [protocol]);
+  expect(raw.protocol).toBe(protocol);
+  return { raw, server, url };
+}
+
+describe('hello and welcome', () => {
+  it('a valid hello gets a welcome: version 1, session id, resume token, not resumed, heartbeat', async () => {
+    const { raw, server } = await connected();
+    const welcome = await raw.hello(server.fingerprint);
+    expect(welcome[0]).toBe(2);
+    expect(welcome[1]).toBe(1);
+    expect(welcome[2]).toEqual(expect.any(String));
+    expect(welcome[3]).toEqual(expect.any(String));
+    expect(welcome[2]).not.toBe(welcome[3]);
+    expect(welcome[4]).toBe(0);
+    expect(welcome[5]).toBe(server.heartbeatMs);
+  });
+
+  it('ping is answered with pong, before and after other traffic', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([14]);
+    expect(await raw.next()).toStrictEqual([15]);
+  });
+
+  it('a second hello closes with 4429', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([1, 1, server.fingerprint, null]);
+    expect((await raw.closed).code).toBe(4429);
+  });
+
+  it('a first message that is not hello closes with 4400', async () => {
+    for (const first of [[14], [3, 1, 'math.add', { a: 1, b: 2 }], [12, 0]]) {
+      const { raw } = await connected();
+      raw.send(first);
+      const closed = await raw.closed;
+      expect(closed.code, JSON.stringify(first)).toBe(4400);
+      expect(closed.reason).toContain('hello');
+    }
+  });
+
+  it('another protocol version closes with 4426', async () => {
+    const { raw, server } = await connected();
+    raw.send([1, 2, server.fingerprint, null]);
+    expect((await raw.closed).code).toBe(4426);
+  });
+
+  it('another contract fingerprint closes with 4412, naming both fingerprints', async () => {
+    const { raw, server } = await connected();
+    raw.send([1, 1, 'ffffffffffffffff', null]);
+    const closed = await raw.closed;
+    expect(closed.code).toBe(4412);
+    expect(closed.reason).toContain(server.fingerprint);
+    expect(closed.reason).toContain('ffffffffffffffff');
+  });
+
+  it('no hello within helloTimeoutMs closes with 4408', async () => {
+    const { raw } = await connected('ackwire.v1.json', { helloTimeoutMs: 100 });
+    const began = Date.now();
+    const closed = await raw.closed;
+    expect(closed.code).toBe(4408);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(90);
+    expect(Date.now() - began).toBeLessThan(2000);
+  });
+
+  it('a hello in time cancels the hello timeout', async () => {
+    const { raw, server } = await connected('ackwire.v1.json', { helloTimeoutMs: 100 });
+    await raw.hello(server.fingerprint);
+    await new Promise((r) => setTimeout(r, 200));
+    raw.send([14]);
+    expect(await raw.next()).toStrictEqual([15]);
+  });
+});
+
+describe('malformed frames close with 4400', () => {
+  const bad = ['not json', '{"type":1}', '[]', '[99]', '[5,1,null]', '[3,0,"math.add",null]', '[10]', `[3,1,"${'p'.repeat(257)}",null]`, '[12,0,1]'];
+  for (const text of bad) {
+    it(`after hello: ${text.slice(0, 30)}`, async () => {
+      const { raw, server } = await connected();
+      await raw.hello(server.fingerprint);
+      raw.send(text);
+      expect((await raw.closed).code).toBe(4400);
+    });
+  }
+
+  it('before hello: not JSON', async () => {
+    const { raw } = await connected();
+    raw.send('nope');
+    expect((await raw.closed).code).toBe(4400);
+  });
+});
+
+describe('calls', () => {
+  it('a synchronous handler: result only, [5, id, output]', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'math.add', { a: 1, b: 2 }]);
+    expect(await raw.next()).toStrictEqual([5, 1, 3]);
+  });
+
+  it('an asynchronous handler: receipt [4, id] first, then the result', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([3, 7, 'math.slow', { ms: 50 }]);
+    expect(await raw.next()).toStrictEqual([4, 7]);
+    expect(await raw.next()).toStrictEqual([5, 7, 'done']);
+  });
+
+  it('receipts for calls sent together come batched in one frame', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'math.slow', { ms: 80 }]);
+    raw.send([3, 2, 'math.slow', { ms: 80 }]);
+    raw.send([3, 3, 'math.slow', { ms: 80 }]);
+    const frames = [await raw.next(), await raw.next(), await raw.next(), await raw.next()];
+    const receipts = frames.filter((f) => f[0] === 4).flatMap((f) => f.slice(1));
+    expect(receipts.sort()).toStrictEqual([1, 2, 3]);
+    expect(frames.filter((f) => f[0] === 4).length).toBeLessThan(3);
+  });
+
+  it('superjson payloads carry their metadata both ways', async () => {
+    const { raw, server } = await connected('ackwire.v1.superjson');
+    await raw.hello(server.fingerprint);
+    const json = { when: '2024-01-02T03:04:05.000Z', big: '123456789012345678901', tags: ['a'], map: [['k', 1]] };
+    const meta = { values: { when: ['Date'], big: ['bigint'], tags: ['set'], map: ['map'] } };
+    raw.send([3, 1, 'types.echo', json, meta]);
+    const result = await raw.next();
+    expect(result.slice(0, 3)).toStrictEqual([5, 1, json]);
+    expect(result[3]).toMatchObject(meta);
+  });
+
+  it('bad input: [6, id, "BAD_REQUEST", message, {issues}], and the connection stays up', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'math.add', { a: 'x', b: 2 }]);
+    const error = await raw.next();
+    expect(error.slice(0, 3)).toStrictEqual([6, 1, 'BAD_REQUEST']);
+    expect(typeof error[3]).toBe('string');
+    expect(error[4]).toMatchObject({ issues: [{ path: ['a'], code: 'invalid_type' }] });
+    raw.send([3, 2, 'math.add', { a: 1, b: 2 }]);
+    expect(await raw.next()).toStrictEqual([5, 2, 3]);
+  });
+
+  it('bad superjson metadata: BAD_REQUEST for that id, and the connection stays up', async () => {
+    const { raw, server } = await connected('ackwire.v1.superjson');
+    await raw.hello(server.fingerprint);
+    raw.send([3, 4, 'math.add', { a: 1, b: 2 }, { values: ['nope'] }]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 4, 'BAD_REQUEST']);
+    raw.send([3, 5, 'math.add', { a: 1, b: 2 }]);
+    expect(await raw.next()).toStrictEqual([5, 5, 3]);
+  });
+
+  it('a deadline in the call frame ends the call with TIMEOUT', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'math.slow', { ms: 5000 }, null, 30]);
+    expect(await raw.next()).toStrictEqual([4, 1]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 1, 'TIMEOUT']);
+  });
+
+  it('a cancel ends the call with CANCELLED', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'math.slow', { ms: 5000 }]);
+    expect(await raw.next()).toStrictEqual([4, 1]);
+    raw.send([13, 1]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 1, 'CANCELLED']);
+  });
+
+  it('a retried call id runs once: the same outcome frame is sent again', async () => {
+    const { raw, server } = await connected('ackwire.v1.superjson');
+    await raw.hello(server.fingerprint);
+    raw.send([3, 9, 'chat.send', { room: 'r', text: 'once' }]);
+    const first = await raw.next();
+    expect(first.slice(0, 2)).toStrictEqual([5, 9]);
+    raw.send([3, 9, 'chat.send', { room: 'r', text: 'once' }]);
+    expect(await raw.next()).toStrictEqual(first);
+    raw.send([3, 10, 'chat.send', { room: 'r', text: 'twice' }]);
+    const next = await raw.next();
+    expect((next[2] as { id: number }).id).toBe((first[2] as { id: number }).id + 1);
+  });
+});
+
+describe('binary frames', () => {
+  it('a binary frame holding UTF-8 JSON is read like a text frame', async () => {
+    const { raw, server } = await connected();
+    raw.send(Buffer.from(JSON.stringify([1, 1, server.fingerprint, { name: 'zoë' }]), 'utf8'));
+    expect((await raw.next())[0]).toBe(2);
+    raw.send(Buffer.from(JSON.stringify([3, 1, 'math.add', { a: 20, b: 22 }]), 'utf8'));
+    expect(await raw.next()).toStrictEqual([5, 1, 42]);
+  });
+
+  it('a binary frame that is not valid UTF-8 closes with 4400', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send(Buffer.from([0x5b, 0x31, 0x34, 0xff, 0xfe, 0x5d]));
+    const closed = await raw.closed;
+    expect(closed.code).toBe(4400);
+    expect(closed.reason).toContain('UTF-8');
+  });
+
+  it('the same before hello', async () => {
+    const { raw } = await connected();
+    raw.send(Buffer.from([0xc3, 0x28]));
+    expect((await raw.closed).code).toBe(4400);
+  });
+});
+
+describe('limits', () => {
+  it('a frame over maxPayload closes with 1009', async () => {
+    const server = makeServer();
+    h.defer(() => server.close());
+    const listener = await server.listen({ port: 0, maxPayload: 1024 });
+    const raw = await h.raw(listener.url, ['ackwire.v1.json']);
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'chat.send', { room: 'r', text: 'x'.repeat(2000) }]);
+    expect((await raw.closed).code).toBe(1009);
+  });
+});
