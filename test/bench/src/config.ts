@@ -1,0 +1,157 @@
+/** Workload parameters (full and quick) and the command line. */
+import { SYSTEMS } from './systems/index.js';
+import type { ConnectParams } from './workloads/connect.js';
+import type { RpcParams } from './workloads/rpc.js';
+
+export const WORKLOADS = ['A', "A'", 'B', 'C', 'D'] as const;
+export type WorkloadId = (typeof WORKLOADS)[number];
+
+export interface Params {
+  rounds: number;
+  A: RpcParams;
+  "A'": RpcParams;
+  B: { subscribers: number; events: number; batch: number; procs: number; quietMs: number };
+  C: { connections: number; warmup: number; batch: number; rounds: number };
+  D: ConnectParams;
+}
+
+export const FULL: Params = {
+  rounds: 3,
+  A: { connections: 50, inFlight: 16, warmupMs: 2000, durationMs: 5000 },
+  "A'": { connections: 1, inFlight: 1, warmupMs: 1000, durationMs: 3000 },
+  B: { subscribers: 1000, events: 200, batch: 50, procs: 1, quietMs: 3000 },
+  C: { connections: 5000, warmup: 50, batch: 100, rounds: 1 },
+  D: { connections: 2000, batch: 50 },
+};
+
+export const QUICK: Params = {
+  rounds: 1,
+  A: { connections: 50, inFlight: 16, warmupMs: 500, durationMs: 1500 },
+  "A'": { connections: 1, inFlight: 1, warmupMs: 300, durationMs: 1000 },
+  B: { subscribers: 200, events: 200, batch: 50, procs: 1, quietMs: 2000 },
+  C: { connections: 1000, warmup: 50, batch: 100, rounds: 1 },
+  D: { connections: 500, batch: 50 },
+};
+
+/** Which systems run each workload. socket.io's retrying mode only changes how calls are sent. */
+export const SYSTEMS_OF: Record<WorkloadId, readonly string[]> = {
+  A: ['ackwire', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
+  "A'": ['ackwire', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
+  B: ['ackwire', 'ws', 'socket.io', 'trpc'],
+  C: ['ackwire', 'ws', 'socket.io', 'trpc'],
+  D: ['ackwire', 'ws', 'socket.io', 'trpc'],
+};
+
+export interface Options {
+  quick: boolean;
+  only: WorkloadId[];
+  systems: string[] | undefined;
+  params: Params;
+  /** Results file, relative to the bench directory unless absolute. */
+  out: string;
+  /** Directory for V8 CPU profiles of every child process, or undefined. */
+  cpuProf: string | undefined;
+  /** True when every workload and system runs with the full parameters (the run the docs quote). */
+  complete: boolean;
+  argv: string[];
+}
+
+export const USAGE = `Usage: npm run bench -- [options]      (from the repository root)
+
+  --quick              shorter windows, fewer connections, one round
+  --only A,A',B,C,D    run only these workloads (A' may be written Aseq)
+  --systems a,b        run only these systems: ${SYSTEMS.map((s) => s.name).join(', ')}
+  --rounds N           rounds per workload (default ${FULL.rounds}; C runs ${FULL.C.rounds} unless given)
+  --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})
+  --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
+  --cpu-prof [DIR]     write a .cpuprofile for every server and load process (default DIR: profiles/<time>)
+  --out FILE           results file (default results/latest.json for a full run, results/partial.json otherwise)
+`;
+
+function workloadId(raw: string): WorkloadId {
+  const t = raw.trim();
+  if (t === 'Aseq' || t === 'A2' || t === "A'") return "A'";
+  if ((WORKLOADS as readonly string[]).includes(t.toUpperCase())) return t.toUpperCase() as WorkloadId;
+  throw new Error(`unknown workload "${raw}"; known: ${WORKLOADS.join(', ')}`);
+}
+
+export function parseArgs(argv: string[]): Options {
+  let quick = false;
+  let only: WorkloadId[] = [...WORKLOADS];
+  let systems: string[] | undefined;
+  let rounds: number | undefined;
+  let duration: number | undefined;
+  let procs: number | undefined;
+  let out: string | undefined;
+  let cpuProf: string | undefined;
+  let partial = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--quick':
+        quick = true;
+        break;
+      case '--only':
+        only = value().split(',').map(workloadId);
+        partial = true;
+        break;
+      case '--systems':
+        systems = value().split(',').map((s) => s.trim());
+        for (const s of systems) if (!SYSTEMS.some((x) => x.name === s)) throw new Error(`unknown system "${s}"`);
+        partial = true;
+        break;
+      case '--rounds':
+        rounds = positive(arg, value());
+        partial = true;
+        break;
+      case '--duration':
+        duration = positive(arg, value());
+        partial = true;
+        break;
+      case '--fanout-procs':
+        procs = positive(arg, value());
+        partial = true;
+        break;
+      case '--out':
+        out = value();
+        break;
+      case '--cpu-prof':
+        cpuProf = argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i]! : `profiles/${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        partial = true;
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+      default:
+        throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+    }
+  }
+  const base = quick ? QUICK : FULL;
+  const params: Params = structuredClone(base);
+  if (rounds !== undefined) params.rounds = params.C.rounds = rounds;
+  if (duration !== undefined) params.A.durationMs = duration * 1000;
+  if (procs !== undefined) params.B.procs = procs;
+  const complete = !quick && !partial;
+  return {
+    quick,
+    only: WORKLOADS.filter((w) => only.includes(w)),
+    systems,
+    params,
+    out: out ?? (complete ? 'results/latest.json' : 'results/partial.json'),
+    cpuProf,
+    complete,
+    argv,
+  };
+}
+
+function positive(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} takes a positive number`);
+  return n;
+}

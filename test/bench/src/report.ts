@@ -1,0 +1,181 @@
+/** Summaries (median over rounds), tables for the terminal and Markdown, and the targets. */
+import type { WorkloadId } from './config.js';
+import type { RunRecord } from './run.js';
+import { median } from './stats.js';
+
+export interface Column {
+  key: string;
+  label: string;
+  digits: number;
+  /** How rounds combine: the median, or the sum (for counts of faults). */
+  combine?: 'median' | 'sum';
+}
+
+export const COLUMNS: Record<WorkloadId, Column[]> = {
+  A: [
+    { key: 'callsPerSec', label: 'calls/s', digits: 0 },
+    { key: 'p50Ms', label: 'p50 ms', digits: 2 },
+    { key: 'p99Ms', label: 'p99 ms', digits: 2 },
+    { key: 'p999Ms', label: 'p99.9 ms', digits: 2 },
+    { key: 'serverCpuUsPerCall', label: 'server CPU µs/call', digits: 1 },
+    { key: 'clientCpuUsPerCall', label: 'client CPU µs/call', digits: 1 },
+  ],
+  "A'": [
+    { key: 'callsPerSec', label: 'calls/s', digits: 0 },
+    { key: 'p50Ms', label: 'p50 ms', digits: 3 },
+    { key: 'p99Ms', label: 'p99 ms', digits: 3 },
+    { key: 'serverCpuUsPerCall', label: 'server CPU µs/call', digits: 1 },
+    { key: 'clientCpuUsPerCall', label: 'client CPU µs/call', digits: 1 },
+  ],
+  B: [
+    { key: 'timeToLastMs', label: 'time to last delivery ms', digits: 0 },
+    { key: 'eventsPerSec', label: 'delivered events/s', digits: 0 },
+    { key: 'lost', label: 'lost', digits: 0, combine: 'sum' },
+    { key: 'duplicates', label: 'duplicates', digits: 0, combine: 'sum' },
+    { key: 'publishLoopMs', label: 'publish loop ms', digits: 0 },
+    { key: 'serverCpuUsPerEvent', label: 'server CPU µs/event', digits: 2 },
+    { key: 'clientCpuUsPerEvent', label: 'client CPU µs/event', digits: 2 },
+  ],
+  C: [
+    { key: 'rssPerConnKB', label: 'RSS KiB/conn', digits: 1 },
+    { key: 'heapPerConnKB', label: 'heap KiB/conn', digits: 1 },
+    { key: 'externalPerConnKB', label: 'external KiB/conn', digits: 2 },
+    { key: 'rssMB', label: 'RSS MiB total', digits: 0 },
+  ],
+  D: [
+    { key: 'firstCallPerSec', label: 'conns/s to first call', digits: 0 },
+    { key: 'readyPerSec', label: 'conns/s to ready', digits: 0 },
+    { key: 'readyP50Ms', label: 'ready p50 ms', digits: 1 },
+    { key: 'firstCallP50Ms', label: 'first call p50 ms', digits: 1 },
+    { key: 'firstCallP99Ms', label: 'first call p99 ms', digits: 1 },
+    { key: 'serverCpuUsPerConn', label: 'server CPU µs/conn', digits: 0 },
+    { key: 'clientCpuUsPerConn', label: 'client CPU µs/conn', digits: 0 },
+  ],
+};
+
+export const TITLES: Record<WorkloadId, string> = {
+  A: 'A. RPC throughput',
+  "A'": "A'. Sequential calls (1 connection, 1 call in flight)",
+  B: 'B. Fan-out',
+  C: 'C. Idle memory (server, after forced GC, minus baseline)',
+  D: 'D. Connection rate',
+};
+
+export interface SystemSummary {
+  system: string;
+  rounds: number;
+  metrics: Record<string, number>;
+  failures: string[];
+  /** The most CPU other processes used during any of the rounds, in cores (Linux only). */
+  foreignCoresMax: number | undefined;
+}
+
+export function summarize(workload: WorkloadId, runs: RunRecord[], systems: readonly string[]): SystemSummary[] {
+  const out: SystemSummary[] = [];
+  for (const system of systems) {
+    const mine = runs.filter((r) => r.workload === workload && r.system === system);
+    if (mine.length === 0) continue;
+    const keys = new Set(mine.flatMap((r) => Object.keys(r.metrics)));
+    const metrics: Record<string, number> = {};
+    for (const key of keys) {
+      const combine = COLUMNS[workload].find((c) => c.key === key)?.combine ?? 'median';
+      const values = mine.map((r) => r.metrics[key] ?? NaN);
+      metrics[key] = combine === 'sum' ? values.reduce((a, b) => a + b, 0) : median(values);
+    }
+    const foreign = mine.map((r) => r.foreignCores).filter((x): x is number => x !== undefined);
+    out.push({
+      system,
+      rounds: mine.length,
+      metrics,
+      failures: mine.flatMap((r) => r.failures.map((f) => `round ${r.round}: ${f}`)),
+      foreignCoresMax: foreign.length > 0 ? Math.max(...foreign) : undefined,
+    });
+  }
+  return out;
+}
+
+export function format(value: number | undefined, digits: number): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function rows(workload: WorkloadId, summary: SystemSummary[]): string[][] {
+  const cols = COLUMNS[workload];
+  const header = ['system', ...cols.map((c) => c.label), 'other load', 'checks'];
+  const body = summary.map((s) => [
+    s.system,
+    ...cols.map((c) => format(s.metrics[c.key], c.digits)),
+    format(s.foreignCoresMax, 2),
+    s.failures.length === 0 ? `ok (${s.rounds})` : `FAIL: ${s.failures.length}`,
+  ]);
+  return [header, ...body];
+}
+
+export function textTable(workload: WorkloadId, summary: SystemSummary[]): string {
+  const table = rows(workload, summary);
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const out = [TITLES[workload], line(table[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)];
+  for (const s of summary) for (const f of s.failures) out.push(`  ! ${s.system} ${f}`);
+  return out.join('\n');
+}
+
+export function markdownTable(workload: WorkloadId, summary: SystemSummary[]): string {
+  const table = rows(workload, summary);
+  const cols = table[0]!.length;
+  const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  return [line(table[0]!), `| --- |${' ---: |'.repeat(cols - 2)} --- |`, ...table.slice(1).map(line)].join('\n');
+}
+
+// ---- targets -------------------------------------------------------------------------------------------
+
+export interface Target {
+  workload: WorkloadId;
+  text: string;
+  ackwire: number;
+  reference: number;
+  /** ackwire / reference. */
+  ratio: number;
+  met: boolean;
+}
+
+type Summaries = Partial<Record<WorkloadId, SystemSummary[]>>;
+
+export function targets(summaries: Summaries): Target[] {
+  const out: Target[] = [];
+  const metric = (w: WorkloadId, system: string, key: string): number | undefined =>
+    summaries[w]?.find((s) => s.system === system)?.metrics[key];
+  const add = (w: WorkloadId, text: string, key: string, ref: string, factor: number, higherIsBetter: boolean): void => {
+    const a = metric(w, 'ackwire', key);
+    const r = metric(w, ref, key);
+    if (a === undefined || r === undefined) return;
+    const bound = r * factor;
+    out.push({ workload: w, text, ackwire: a, reference: r, ratio: a / r, met: higherIsBetter ? a >= bound : a <= bound });
+  };
+  add('A', 'calls/s ≥ socket.io', 'callsPerSec', 'socket.io', 1, true);
+  add('A', 'calls/s ≥ 0.8 × raw ws', 'callsPerSec', 'ws', 0.8, true);
+  add('A', 'server CPU per call ≤ socket.io', 'serverCpuUsPerCall', 'socket.io', 1, false);
+  add('A', 'client CPU per call ≤ socket.io', 'clientCpuUsPerCall', 'socket.io', 1, false);
+  add("A'", 'p50 ≤ 1.3 × raw ws', 'p50Ms', 'ws', 1.3, false);
+  add('B', 'delivered events/s ≥ socket.io', 'eventsPerSec', 'socket.io', 1, true);
+  add('C', 'RSS per idle connection ≤ 1.5 × raw ws', 'rssPerConnKB', 'ws', 1.5, false);
+  add('C', 'heap per idle connection ≤ 1.5 × raw ws', 'heapPerConnKB', 'ws', 1.5, false);
+  add('D', 'connections with first call per second ≥ 0.8 × raw ws', 'firstCallPerSec', 'ws', 0.8, true);
+  return out;
+}
+
+export function targetsText(list: Target[]): string {
+  const lines = ['Targets (Ackwire vs reference, medians)'];
+  for (const t of list) {
+    lines.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.workload.padEnd(2)} ${t.text}: ${format(t.ackwire, 2)} vs ${format(t.reference, 2)} (ratio ${format(t.ratio, 2)})`);
+  }
+  return lines.join('\n');
+}
+
+export function targetsMarkdown(list: Target[]): string {
+  const lines = ['| workload | target | Ackwire | reference | ratio | met |', '| --- | --- | ---: | ---: | ---: | --- |'];
+  for (const t of list) {
+    lines.push(`| ${t.workload} | ${t.text} | ${format(t.ackwire, 2)} | ${format(t.reference, 2)} | ${format(t.ratio, 2)} | ${t.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}

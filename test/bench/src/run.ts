@@ -1,0 +1,247 @@
+/**
+ * One run of one workload on one system: a fresh server process, fresh load-generator process(es), the
+ * workload, the cross-checks between the server's counters and the clients', then both processes stop.
+ */
+import { resolve } from 'node:path';
+import type { Params, WorkloadId } from './config.js';
+import { startLoadMeter } from './machine-load.js';
+import { BENCH_DIR, startChild, type Child } from './proc.js';
+import type { MemorySnapshot, PublishReport, ServerSnapshot } from './server-main.js';
+import { sleep } from './stats.js';
+import type { SystemSpec } from './systems/index.js';
+import type { ConnectResult } from './workloads/connect.js';
+import type { FanoutCount } from './workloads/fanout.js';
+import type { RpcResult } from './workloads/rpc.js';
+
+export interface RunRecord {
+  workload: WorkloadId;
+  system: string;
+  round: number;
+  metrics: Record<string, number>;
+  /** Every check that did not pass; empty when the run is sound. */
+  failures: string[];
+  /** Open-file limit the server process ran with. */
+  openFileLimit?: number;
+  /** CPU (in cores) that processes outside the benchmark used during the run, when measurable. */
+  foreignCores?: number;
+}
+
+interface Procs {
+  server: Child;
+  url: string;
+  loads: Child[];
+  openFileLimit: number | undefined;
+  snapshot(): Promise<ServerSnapshot>;
+  /** Other processes' CPU use since the server started, in cores. */
+  foreignCores(): number | undefined;
+}
+
+async function withProcesses<T>(
+  spec: SystemSpec,
+  tag: string,
+  loadCount: number,
+  cpuProf: string | undefined,
+  body: (p: Procs) => Promise<T>,
+): Promise<T> {
+  const profDir = cpuProf ? resolve(BENCH_DIR, cpuProf) : undefined;
+  const meter = startLoadMeter();
+  const server = startChild({
+    script: 'server-main.ts',
+    args: [spec.server],
+    exposeGc: true,
+    cpuProfDir: profDir,
+    cpuProfName: `${tag}-server.cpuprofile`,
+  });
+  const loads: Child[] = [];
+  try {
+    const ready = await server.ready;
+    const snapshot = () => server.channel.request<ServerSnapshot>({ type: 'snapshot' });
+    for (let i = 0; i < loadCount; i++) {
+      const load = startChild({
+        script: 'load-main.ts',
+        args: [spec.client],
+        cpuProfDir: profDir,
+        cpuProfName: `${tag}-load${loadCount > 1 ? i + 1 : ''}.cpuprofile`,
+      });
+      loads.push(load);
+      await load.ready;
+      load.channel.handle((req) => {
+        if (req.type === 'server-snapshot') return snapshot();
+        throw new Error(`unexpected request ${req.type}`);
+      });
+    }
+    const foreignCores = () => meter.foreignCores([server.process.pid, ...loads.map((l) => l.process.pid)].filter((p) => p !== undefined));
+    return await body({ server, url: ready.url as string, loads, openFileLimit: ready.openFileLimit as number | undefined, snapshot, foreignCores });
+  } finally {
+    await Promise.all(loads.map((l) => l.stop()));
+    await server.stop();
+  }
+}
+
+const tagOf = (workload: WorkloadId, system: string, round: number): string =>
+  `${workload === "A'" ? 'Aseq' : workload}-${system}-r${round}`;
+
+export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: number, params: Params, cpuProf: string | undefined): Promise<RunRecord> {
+  const tag = tagOf(workload, spec.name, round);
+  const record = (metrics: Record<string, number>, failures: string[], p: Procs): RunRecord => {
+    const foreignCores = p.foreignCores();
+    return {
+      workload,
+      system: spec.name,
+      round,
+      metrics,
+      failures,
+      ...(p.openFileLimit !== undefined ? { openFileLimit: p.openFileLimit } : {}),
+      ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
+    };
+  };
+  switch (workload) {
+    case 'A':
+    case "A'": {
+      const p = params[workload];
+      return withProcesses(spec, tag, 1, cpuProf, async (procs) => {
+        const { url, loads } = procs;
+        const r = await loads[0]!.channel.request<RpcResult>({ type: 'rpc', url, params: p }, p.warmupMs + p.durationMs + 120_000);
+        const failures: string[] = [];
+        if (r.failed > 0) failures.push(`${r.failed} calls failed`);
+        if (r.mismatched > 0) failures.push(`${r.mismatched} replies did not match their input`);
+        if (r.stuck > 0) failures.push(`${r.stuck} calls never returned`);
+        if (r.serverCalls !== r.completed) failures.push(`server ran ${r.serverCalls} calls, client completed ${r.completed}`);
+        if (r.measured === 0) failures.push('no call completed in the measuring window');
+        return record(
+          {
+            callsPerSec: r.callsPerSec,
+            p50Ms: r.p50Ms,
+            p99Ms: r.p99Ms,
+            p999Ms: r.p999Ms,
+            serverCpuUsPerCall: r.serverCpuUsPerCall,
+            clientCpuUsPerCall: r.clientCpuUsPerCall,
+            measured: r.measured,
+            completed: r.completed,
+          },
+          failures,
+          procs,
+        );
+      });
+    }
+    case 'B': {
+      const p = params.B;
+      const shares = Array.from({ length: p.procs }, (_, i) => Math.floor(p.subscribers / p.procs) + (i < p.subscribers % p.procs ? 1 : 0));
+      return withProcesses(spec, tag, p.procs, cpuProf, async (procs) => {
+        const { server, url, loads, snapshot } = procs;
+        const failures: string[] = [];
+        const subscribed = await Promise.all(
+          loads.map((l, i) =>
+            l.channel.request<{ subscribed: number; ms: number }>({ type: 'subscribe', url, params: { subscribers: shares[i], events: p.events, batch: p.batch } }),
+          ),
+        );
+        const total = subscribed.reduce((s, x) => s + x.subscribed, 0);
+        // The server must have registered every subscription before anything is published.
+        let s0 = await snapshot();
+        for (const deadline = Date.now() + 10_000; s0.counters.subscribers < total && Date.now() < deadline; ) {
+          await sleep(20);
+          s0 = await snapshot();
+        }
+        if (s0.counters.subscribers !== total) failures.push(`server registered ${s0.counters.subscribers} subscriptions, clients ${total}`);
+        const pub = await server.channel.request<PublishReport>({ type: 'publish', count: p.events });
+        const counts = await Promise.all(loads.map((l) => l.channel.request<FanoutCount>({ type: 'collect', quietMs: p.quietMs })));
+        const s1 = await snapshot();
+        const sum = (k: keyof FanoutCount) => counts.reduce((s, c) => s + c[k], 0);
+        const unique = sum('unique');
+        const lost = sum('lost');
+        const duplicates = sum('duplicates');
+        const malformed = sum('malformed');
+        const outOfOrder = sum('outOfOrder');
+        const lastAt = Math.max(...counts.map((c) => c.lastAt));
+        const timeToLastMs = lastAt - pub.t0;
+        if (lost > 0) failures.push(`${lost} events lost`);
+        if (duplicates > 0) failures.push(`${duplicates} duplicate events`);
+        if (malformed > 0) failures.push(`${malformed} malformed events`);
+        if (outOfOrder > 0) failures.push(`${outOfOrder} events out of order`);
+        if (s1.counters.published !== p.events) failures.push(`server published ${s1.counters.published} events, expected ${p.events}`);
+        if (total !== p.subscribers) failures.push(`${total} of ${p.subscribers} subscribers started`);
+        return record(
+          {
+            timeToLastMs,
+            eventsPerSec: unique / (timeToLastMs / 1000),
+            publishLoopMs: pub.t1 - pub.t0,
+            serverCpuUsPerEvent: (s1.cpuUs - s0.cpuUs) / unique,
+            clientCpuUsPerEvent: sum('cpuUs') / unique,
+            delivered: unique,
+            lost,
+            duplicates,
+            subscribeMs: Math.max(...subscribed.map((x) => x.ms)),
+          },
+          failures,
+          procs,
+        );
+      });
+    }
+    case 'C': {
+      const p = params.C;
+      return withProcesses(spec, tag, 1, cpuProf, async (procs) => {
+        const { server, url, loads, snapshot } = procs;
+        const failures: string[] = [];
+        const load = loads[0]!;
+        const memory = () => server.channel.request<MemorySnapshot>({ type: 'memory' });
+        const warm = await load.channel.request<{ opened: number; failed: number }>({ type: 'idle', url, count: p.warmup, batch: p.batch });
+        const base = await memory();
+        const opened = await load.channel.request<{ opened: number; failed: number; ms: number }>(
+          { type: 'idle', url, count: p.connections, batch: p.batch },
+          300_000,
+        );
+        const after = await memory();
+        const s = await snapshot();
+        const expected = warm.opened + opened.opened;
+        if (warm.failed + opened.failed > 0) failures.push(`${warm.failed + opened.failed} connections failed`);
+        if (s.counters.open !== expected) failures.push(`server holds ${s.counters.open} connections, client ${expected}`);
+        const per = (k: keyof MemorySnapshot) => (after[k] - base[k]) / opened.opened / 1024;
+        return record(
+          {
+            rssPerConnKB: per('rss'),
+            heapPerConnKB: per('heapUsed'),
+            externalPerConnKB: per('external'),
+            baseRssMB: base.rss / 2 ** 20,
+            rssMB: after.rss / 2 ** 20,
+            heapMB: after.heapUsed / 2 ** 20,
+            opened: opened.opened,
+            openMs: opened.ms,
+          },
+          failures,
+          procs,
+        );
+      });
+    }
+    case 'D': {
+      const p = params.D;
+      return withProcesses(spec, tag, 1, cpuProf, async (procs) => {
+        const { url, loads, snapshot } = procs;
+        const failures: string[] = [];
+        const s0 = await snapshot();
+        const r = await loads[0]!.channel.request<ConnectResult>({ type: 'connect', url, params: p }, 300_000);
+        const s1 = await snapshot();
+        const conns = s1.counters.connections - s0.counters.connections;
+        const calls = s1.counters.calls - s0.counters.calls;
+        if (r.failed > 0) failures.push(`${r.failed} connections or first calls failed`);
+        if (r.mismatched > 0) failures.push(`${r.mismatched} replies did not match their input`);
+        if (conns !== p.connections) failures.push(`server accepted ${conns} connections, expected ${p.connections}`);
+        if (calls !== p.connections) failures.push(`server ran ${calls} calls, expected ${p.connections}`);
+        return record(
+          {
+            readyPerSec: r.readyPerSec,
+            firstCallPerSec: r.firstCallPerSec,
+            readyP50Ms: r.readyP50Ms,
+            readyP99Ms: r.readyP99Ms,
+            firstCallP50Ms: r.firstCallP50Ms,
+            firstCallP99Ms: r.firstCallP99Ms,
+            serverCpuUsPerConn: (s1.cpuUs - s0.cpuUs) / p.connections,
+            clientCpuUsPerConn: r.clientCpuUsPerConn,
+            opened: r.opened,
+          },
+          failures,
+          procs,
+        );
+      });
+    }
+  }
+}

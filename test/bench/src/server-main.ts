@@ -1,0 +1,98 @@
+/**
+ * The server process: `node --import tsx --expose-gc src/server-main.ts <server>`. Starts one system's
+ * server on 127.0.0.1 and answers the runner: counters, CPU and memory snapshots, publishing.
+ */
+import { readFileSync } from 'node:fs';
+import { parentChannel } from './ipc.js';
+import { sleep, wallNow } from './stats.js';
+import { startServer } from './systems/index.js';
+import type { ServerName } from './systems/types.js';
+
+export interface ServerSnapshot {
+  counters: import('./systems/types.js').ServerCounters;
+  /** User + system CPU time of the process since it started, in microseconds. */
+  cpuUs: number;
+  wall: number;
+}
+
+export interface MemorySnapshot {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface PublishReport {
+  /** Wall-clock time when the first event was published and when the loop ended. */
+  t0: number;
+  t1: number;
+}
+
+function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft ? Number(soft) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const name = process.argv[2] as ServerName;
+const channel = parentChannel();
+const server = await startServer(name);
+
+function snapshot(): ServerSnapshot {
+  const cpu = process.cpuUsage();
+  return { counters: server.counters(), cpuUs: cpu.user + cpu.system, wall: wallNow() };
+}
+
+async function memory(): Promise<MemorySnapshot> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the server process needs --expose-gc');
+  // Let timers and pending I/O settle, then collect until the heap stops shrinking.
+  await sleep(200);
+  let last = Infinity;
+  for (let i = 0; i < 5; i++) {
+    gc();
+    await sleep(20);
+    const used = process.memoryUsage().heapUsed;
+    if (used >= last * 0.999) break;
+    last = used;
+  }
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+channel.handle(async (req) => {
+  switch (req.type) {
+    case 'snapshot':
+      return snapshot();
+    case 'memory':
+      return memory();
+    case 'publish': {
+      const count = req.count as number;
+      const pending: Array<Promise<unknown>> = [];
+      const t0 = wallNow();
+      for (let seq = 1; seq <= count; seq++) {
+        const r = server.publish(seq);
+        if (r) pending.push(r);
+      }
+      const t1 = wallNow();
+      await Promise.all(pending);
+      return { t0, t1 } satisfies PublishReport;
+    }
+    case 'exit':
+      setImmediate(() => {
+        void Promise.race([server.close(), sleep(2000)]).finally(() => process.exit(0));
+      });
+      return true;
+    default:
+      throw new Error(`unknown request ${req.type}`);
+  }
+});
+
+await channel.request({ type: 'ready', url: server.url, pid: process.pid, openFileLimit: openFileLimit() });

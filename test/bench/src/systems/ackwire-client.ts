@@ -1,0 +1,34 @@
+/** The Ackwire client with its defaults (Node entry: `ws`, superjson, result and event validation). */
+import { createClient } from '@ackwire/client';
+import { TOPIC } from '../payload.js';
+import { api } from './ackwire-contract.js';
+import type { BenchClient } from './types.js';
+
+export const client: BenchClient = {
+  async connect(url) {
+    const c = createClient(api, { url });
+    try {
+      await c.$ready();
+    } catch (err) {
+      c.$close();
+      throw err;
+    }
+    return { call: (input) => c.bench.echo(input), close: () => c.$close() };
+  },
+  subscribe(url, onEvent) {
+    const c = createClient(api, { url });
+    return new Promise((resolve, reject) => {
+      c.bench.events.subscribe(
+        { topic: TOPIC },
+        {
+          onData: onEvent,
+          onStarted: () => resolve({ close: () => c.$close() }),
+          onError: (err) => {
+            c.$close();
+            reject(err);
+          },
+        },
+      );
+    });
+  },
+};

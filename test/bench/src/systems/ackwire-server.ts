@@ -1,0 +1,42 @@
+/** Ackwire with its defaults: superjson, receipts, input and output validation, the in-memory broker. */
+import { createServer } from '@ackwire/server';
+import { TOPIC, makeEvent } from '../payload.js';
+import { api } from './ackwire-contract.js';
+import { newCounters, type BenchServer } from './types.js';
+
+export async function start(): Promise<BenchServer> {
+  const counters = newCounters();
+  let errors = 0;
+  const report = (level: string) => (message: string, details?: Record<string, unknown>) => {
+    if (++errors <= 5) console.error(`[ackwire server ${level}] ${message}`, details ?? '');
+  };
+  const server = createServer(api, {
+    logger: { error: report('error'), warn: report('warn') },
+    // Runs once per hello: the count of connections that completed the handshake.
+    context: () => {
+      counters.connections++;
+    },
+    handlers: {
+      bench: {
+        echo: (input) => {
+          counters.calls++;
+          return input;
+        },
+        events: ({ topic }) => {
+          counters.subscribers++;
+          return topic;
+        },
+      },
+    },
+  });
+  const listener = await server.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: listener.url,
+    counters: () => ({ ...counters, open: server.connections.size }),
+    publish: (seq) => {
+      counters.published++;
+      return server.publish(api.bench.events, TOPIC, makeEvent(seq));
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,65 @@
+/** The compared systems. Modules load lazily so a server process never imports client libraries and back. */
+import type { BenchClient, BenchServer, ServerName } from './types.js';
+
+export type ClientName = 'ackwire' | 'ws' | 'socket.io' | 'socket.io-retries' | 'trpc';
+
+export interface SystemSpec {
+  /** Row label in tables and the key in results. */
+  readonly name: string;
+  readonly server: ServerName;
+  readonly client: ClientName;
+  /** What the system does, for the docs. */
+  readonly what: string;
+}
+
+export const SYSTEMS: readonly SystemSpec[] = [
+  {
+    name: 'ackwire',
+    server: 'ackwire',
+    client: 'ackwire',
+    what: 'Ackwire defaults: superjson codec, receipts, zod validation of input (server) and output (server and client), event offsets and acks',
+  },
+  { name: 'ws', server: 'ws', client: 'ws', what: 'raw ws: JSON echo with a pending-id map; broadcast serialized once' },
+  { name: 'socket.io', server: 'socket.io', client: 'socket.io', what: 'socket.io 4: emitWithAck, rooms; websocket transport only' },
+  {
+    name: 'socket.io-retries',
+    server: 'socket.io',
+    client: 'socket.io-retries',
+    what: 'socket.io 4 at-least-once: client `retries: 3, ackTimeout: 10000` (its queue sends one packet at a time per socket)',
+  },
+  { name: 'trpc', server: 'trpc', client: 'trpc', what: 'tRPC 11: createWSClient + wsLink, applyWSSHandler, zod input, async-generator subscription' },
+];
+
+export function systemByName(name: string): SystemSpec {
+  const spec = SYSTEMS.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown system "${name}"; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
+  return spec;
+}
+
+export async function startServer(name: ServerName): Promise<BenchServer> {
+  switch (name) {
+    case 'ackwire':
+      return (await import('./ackwire-server.js')).start();
+    case 'ws':
+      return (await import('./ws-server.js')).start();
+    case 'socket.io':
+      return (await import('./socketio-server.js')).start();
+    case 'trpc':
+      return (await import('./trpc-server.js')).start();
+  }
+}
+
+export async function loadClient(name: ClientName): Promise<BenchClient> {
+  switch (name) {
+    case 'ackwire':
+      return (await import('./ackwire-client.js')).client;
+    case 'ws':
+      return (await import('./ws-client.js')).client;
+    case 'socket.io':
+      return (await import('./socketio-client.js')).client;
+    case 'socket.io-retries':
+      return (await import('./socketio-client.js')).retryingClient;
+    case 'trpc':
+      return (await import('./trpc-client.js')).client;
+  }
+}

@@ -1,0 +1,53 @@
+/** tRPC 11 over WebSockets (`applyWSSHandler`), its defaults: JSON, a zod input, async-generator subscriptions. */
+import { EventEmitter, on } from 'node:events';
+import { createServer } from 'node:http';
+import { initTRPC } from '@trpc/server';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import { z } from 'zod';
+import { BenchEvent, Echo, makeEvent } from '../payload.js';
+import { newCounters, type ServerCounters } from './types.js';
+
+const t = initTRPC.create();
+
+function makeRouter(counters: ServerCounters, events: EventEmitter) {
+  return t.router({
+    echo: t.procedure.input(Echo).query(({ input }) => {
+      counters.calls++;
+      return input;
+    }),
+    events: t.procedure.input(z.object({ topic: z.string().max(64) })).subscription(async function* ({ input, signal }) {
+      const stream = on(events, input.topic, { signal });
+      counters.subscribers++;
+      for await (const [event] of stream) yield event as BenchEvent;
+    }),
+  });
+}
+
+export type AppRouter = ReturnType<typeof makeRouter>;
+
+export async function start() {
+  const counters = newCounters();
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http });
+  wss.on('connection', () => counters.connections++);
+  applyWSSHandler({ wss, router: makeRouter(counters, events) });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `ws://127.0.0.1:${port}/`,
+    counters: () => ({ ...counters, open: wss.clients.size }),
+    publish: (seq: number) => {
+      counters.published++;
+      events.emit('bench', makeEvent(seq));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => http.close(() => resolve()));
+      }),
+  };
+}

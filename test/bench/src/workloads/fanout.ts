@@ -1,0 +1,122 @@
+/**
+ * Workload B, the load side: open subscribers (each its own connection) and count, per subscriber, every
+ * event received: unique, duplicate, malformed, out of order, and the time of the last one.
+ */
+import { eventSeq } from '../payload.js';
+import { cpuSince, sleep, wallNow } from '../stats.js';
+import type { BenchClient, Subscriber } from '../systems/types.js';
+
+export interface FanoutParams {
+  subscribers: number;
+  events: number;
+  /** Subscriptions opened concurrently. */
+  batch: number;
+}
+
+export interface FanoutCount {
+  subscribers: number;
+  received: number;
+  unique: number;
+  lost: number;
+  duplicates: number;
+  malformed: number;
+  outOfOrder: number;
+  /** Wall-clock time when the last new event reached any subscriber. */
+  lastAt: number;
+  /** Client CPU from the end of subscribing to the end of collecting, in microseconds. */
+  cpuUs: number;
+}
+
+interface Tally {
+  seen: Uint8Array;
+  unique: number;
+  last: number;
+}
+
+export class Fanout {
+  private readonly tallies: Tally[] = [];
+  private readonly subs: Subscriber[] = [];
+  private received = 0;
+  private duplicates = 0;
+  private malformed = 0;
+  private outOfOrder = 0;
+  private complete = 0;
+  /** Arrival of the last new (not duplicate) event, and of the last frame of any kind. */
+  private lastAt = 0;
+  private lastAny = 0;
+  private cpu0: NodeJS.CpuUsage | undefined;
+  private onComplete: (() => void) | undefined;
+
+  constructor(
+    private readonly client: BenchClient,
+    private readonly url: string,
+    private readonly params: FanoutParams,
+  ) {}
+
+  /** Open every subscriber; resolves when each has its subscription confirmed. */
+  async subscribe(): Promise<{ subscribed: number; ms: number }> {
+    const t0 = performance.now();
+    const { subscribers, batch } = this.params;
+    for (let i = 0; i < subscribers; i += batch) {
+      const n = Math.min(batch, subscribers - i);
+      const opened = await Promise.all(Array.from({ length: n }, () => this.open()));
+      this.subs.push(...opened);
+    }
+    this.cpu0 = process.cpuUsage();
+    return { subscribed: this.subs.length, ms: performance.now() - t0 };
+  }
+
+  private open(): Promise<Subscriber> {
+    const events = this.params.events;
+    const tally: Tally = { seen: new Uint8Array(events + 1), unique: 0, last: 0 };
+    this.tallies.push(tally);
+    return this.client.subscribe(this.url, (event) => {
+      this.received++;
+      this.lastAny = wallNow();
+      const seq = eventSeq(event);
+      if (seq === 0 || seq > events) {
+        this.malformed++;
+        return;
+      }
+      if (tally.seen[seq]) {
+        this.duplicates++;
+        return;
+      }
+      if (seq < tally.last) this.outOfOrder++;
+      tally.last = seq;
+      tally.seen[seq] = 1;
+      this.lastAt = this.lastAny;
+      if (++tally.unique === events && ++this.complete === this.tallies.length) this.onComplete?.();
+    });
+  }
+
+  /** Wait until every subscriber has every event, or until nothing arrived for `quietMs`. */
+  async collect(quietMs: number): Promise<FanoutCount> {
+    if (this.complete < this.tallies.length) {
+      await new Promise<void>((resolve) => {
+        this.onComplete = resolve;
+        const check = (): void => {
+          if (this.complete === this.tallies.length) return;
+          if (wallNow() - Math.max(this.lastAny, start) > quietMs) return resolve();
+          setTimeout(check, 50);
+        };
+        const start = wallNow();
+        check();
+      });
+    }
+    // Anything arriving late is a duplicate or a stray; give it a moment to show.
+    await sleep(100);
+    const unique = this.tallies.reduce((sum, t) => sum + t.unique, 0);
+    return {
+      subscribers: this.tallies.length,
+      received: this.received,
+      unique,
+      lost: this.tallies.length * this.params.events - unique,
+      duplicates: this.duplicates,
+      malformed: this.malformed,
+      outOfOrder: this.outOfOrder,
+      lastAt: this.lastAt,
+      cpuUs: this.cpu0 ? cpuSince(this.cpu0) : NaN,
+    };
+  }
+}
