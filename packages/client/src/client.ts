@@ -39,6 +39,8 @@ export function makeClient<T extends ContractTree>(
     for (const fn of listeners[event]) (fn as (...a: Parameters<ClientEvents[E]>) => void)(...args);
   };
   let waiters: Array<{ resolve(): void; reject(e: AckwireError): void }> = [];
+  /** `$authenticate` calls waiting for the server's answer, by frame id. */
+  const authenticating = new Map<number, { resolve(): void; reject(e: AckwireError): void }>();
 
   // Acknowledgements: one frame for a batch of results and events.
   let unacked = 0;
@@ -81,10 +83,18 @@ export function makeClient<T extends ContractTree>(
         calls.opened(welcome.resumed);
         subs.opened();
         if (unacked > 0) flushAck();
+        // A refresh cut off by the reconnect: the hello just accepted carried its params.
+        for (const a of authenticating.values()) a.resolve();
+        authenticating.clear();
         for (const w of waiters) w.resolve();
         waiters = [];
       },
       frame: (msg: ServerMessage) => {
+        if ((msg.type === MessageType.RESULT || msg.type === MessageType.ERROR) && authenticating.has(msg.id)) {
+          const a = authenticating.get(msg.id)!;
+          authenticating.delete(msg.id);
+          return msg.type === MessageType.RESULT ? a.resolve() : a.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
+        }
         if (msg.type === MessageType.EVENT || msg.type === MessageType.SUBSCRIBED || msg.type === MessageType.COMPLETE) subs.frame(msg);
         else if (msg.type === MessageType.ERROR) {
           if (!subs.frame(msg)) calls.frame(msg);
@@ -98,6 +108,8 @@ export function makeClient<T extends ContractTree>(
         subs.closed(error);
         for (const w of waiters) w.reject(error);
         waiters = [];
+        for (const a of authenticating.values()) a.reject(error);
+        authenticating.clear();
         if (error.code !== 'CONNECTION_CLOSED' || listeners.error.size > 0) emit('error', error);
       },
       state: (state: ConnectionState) => emit('state', state),
@@ -125,6 +137,21 @@ export function makeClient<T extends ContractTree>(
       if (conn.isOpen) return Promise.resolve();
       if (conn.state === 'closed') return Promise.reject(new AckwireError('CONNECTION_CLOSED', 'The client is closed'));
       return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    async $authenticate(params: unknown): Promise<void> {
+      const previous = conn.setParams(params);
+      try {
+        await controls.$ready();
+        const value = typeof params === 'function' ? await (params as () => unknown)() : params;
+        const id = nextId();
+        await new Promise<void>((resolve, reject) => {
+          authenticating.set(id, { resolve, reject });
+          conn.send({ type: MessageType.AUTHENTICATE, id, params: value ?? null }); // if closed now, the next hello carries them
+        });
+      } catch (err) {
+        if (!(err instanceof AckwireError && err.code === 'CONNECTION_CLOSED')) conn.restoreParams(previous);
+        throw err;
+      }
     },
     $close(): void {
       flushAck();

@@ -68,6 +68,8 @@ export class Connection {
   private readonly heartbeat: HeartbeatOptions;
   private readonly offered: string[];
   private readonly WebSocketImpl: WebSocketLike;
+  /** Params for later hellos, replacing `options.params` (set by `$authenticate`). */
+  private paramsOverride: { value: ClientOptions['params'] } | undefined;
 
   constructor(
     private readonly options: ClientOptions,
@@ -92,6 +94,17 @@ export class Connection {
   /** The session to resume, for callers that persist it. */
   get session(): { id: string; token: string } | undefined {
     return this.sessionId && this.resumeToken ? { id: this.sessionId, token: this.resumeToken } : undefined;
+  }
+
+  /** The params source later hellos use; returns the previous one so a refused refresh can restore it. */
+  setParams(params: ClientOptions['params']): { value: ClientOptions['params'] } | undefined {
+    const previous = this.paramsOverride;
+    this.paramsOverride = { value: params };
+    return previous;
+  }
+
+  restoreParams(previous: { value: ClientOptions['params'] } | undefined): void {
+    this.paramsOverride = previous;
   }
 
   start(): void {
@@ -148,7 +161,8 @@ export class Connection {
   private async open(): Promise<void> {
     let params: unknown;
     try {
-      params = typeof this.options.params === 'function' ? await (this.options.params as () => unknown)() : this.options.params;
+      const source = this.paramsOverride ? this.paramsOverride.value : this.options.params;
+      params = typeof source === 'function' ? await (source as () => unknown)() : source;
     } catch {
       params = undefined;
     }

@@ -99,6 +99,13 @@ export interface ClientControls {
   $on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
   /** Resolves when the connection is open (at once if it is). */
   $ready(): Promise<void>;
+  /**
+   * Send new connection params (refreshed credentials) without reconnecting. The server checks them and
+   * rebuilds the context for the calls that follow. Resolves once it accepted them; rejects with its error
+   * (UNAUTHORIZED, FORBIDDEN, BAD_REQUEST), in which case the connection keeps its current credentials.
+   * Later hellos send these params (a function is called before each, as for `options.params`).
+   */
+  $authenticate(params: unknown): Promise<void>;
   /** Close for good: pending calls fail with CONNECTION_CLOSED. */
   $close(): void;
 }

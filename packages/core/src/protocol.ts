@@ -132,6 +132,7 @@ export const MessageType = {
   CANCEL: 13,
   PING: 14,
   PONG: 15,
+  AUTHENTICATE: 16,
 } as const;
 
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
@@ -236,6 +237,12 @@ export interface PingMessage {
 export interface PongMessage {
   type: typeof MessageType.PONG;
 }
+/** New connection params for a live connection (refreshed credentials); answered by a result or an error. */
+export interface AuthenticateMessage {
+  type: typeof MessageType.AUTHENTICATE;
+  id: number;
+  params: unknown;
+}
 
 export type ClientMessage =
   | HelloMessage
@@ -245,7 +252,8 @@ export type ClientMessage =
   | AckMessage
   | CancelMessage
   | PingMessage
-  | PongMessage;
+  | PongMessage
+  | AuthenticateMessage;
 
 export type ServerMessage =
   | WelcomeMessage
@@ -418,6 +426,9 @@ export function decodeClientMessage(text: string, codec: Codec): ClientMessage {
     case MessageType.PONG:
       arity(f, 1, 1, 'pong');
       return { type: MessageType.PONG };
+    case MessageType.AUTHENTICATE:
+      arity(f, 3, 3, 'authenticate');
+      return { type: MessageType.AUTHENTICATE, id: id(f[1]), params: f[2] ?? null };
     default:
       return bad(`unknown or misdirected message type ${JSON.stringify(f[0])?.slice(0, 16)}`);
   }
@@ -526,6 +537,8 @@ export function encodeClientMessage(msg: ClientMessage, codec: Codec): string {
     case MessageType.PING:
     case MessageType.PONG:
       return `[${msg.type}]`;
+    case MessageType.AUTHENTICATE:
+      return frame([msg.type, msg.id, msg.params ?? null], 3);
   }
 }
 

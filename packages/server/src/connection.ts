@@ -18,8 +18,12 @@ import {
   type HelloMessage,
   type SubscribeMessage,
 } from '@ackwire/core';
+import { nestsDeeperThan, peekRequestId } from './depth.js';
+import { CredentialExpiry } from './expiry.js';
 import type { Handshake } from './handshake.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
+import { TokenBucket } from './rate-limiter.js';
+import { reauthenticate } from './reauth.js';
 import type { AckwireServer } from './server.js';
 import type { CallRecord, Session } from './session.js';
 import type { WireSocket } from './socket.js';
@@ -42,6 +46,9 @@ export class ServerConnection implements TopicMember {
   private receipts: number[] = [];
   /** Time of the last frame received, for the heartbeat. */
   lastSeen = Date.now();
+  /** When the context's credentials expire (the server's `expiresAt`). */
+  readonly expiry: CredentialExpiry;
+  private readonly rate: TokenBucket;
 
   constructor(
     private readonly server: AckwireServer<any, any, any>,
@@ -51,6 +58,8 @@ export class ServerConnection implements TopicMember {
   ) {
     this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello in time'), server.helloTimeoutMs);
     this.helloTimer.unref?.();
+    this.expiry = new CredentialExpiry(() => this.close(CloseCode.UNAUTHORIZED, 'credentials expired'));
+    this.rate = new TokenBucket(server.limits.messagesPerSecond, server.limits.messageBurst);
   }
 
   get isOpen(): boolean {
@@ -63,6 +72,8 @@ export class ServerConnection implements TopicMember {
   message(data: string | Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastSeen = Date.now();
+    if (!this.rate.take()) return this.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+    if (this.expiry.expired()) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     let text: string;
     if (typeof data === 'string') text = data;
     else {
@@ -72,11 +83,23 @@ export class ServerConnection implements TopicMember {
         return this.close(CloseCode.BAD_MESSAGE, 'frame is not valid UTF-8');
       }
     }
+    if (nestsDeeperThan(text, this.server.limits.maxDepth)) {
+      // Too deep to parse: a call or subscribe is answered by its id, anything else closes.
+      const id = this.state === 'open' ? peekRequestId(text) : undefined;
+      if (id === undefined) return this.close(CloseCode.BAD_MESSAGE, 'frame nested too deeply');
+      return this.send(errorFrame(id, 'PAYLOAD_TOO_LARGE', `Nested deeper than ${this.server.limits.maxDepth} levels`, null, this.codec));
+    }
     if (this.state === 'starting') {
       if (this.early.length >= this.server.limits.maxEarlyFrames) return this.close(CloseCode.BAD_MESSAGE, 'too many frames before welcome');
       this.early.push(text);
       return;
     }
+    this.handle(text);
+  }
+
+  /** Decode and act on a frame that passed the transport-level checks. */
+  private handle(text: string): void {
+    if (this.state === 'closed') return;
     let msg: ClientMessage;
     try {
       msg = decodeClientMessage(text, this.codec);
@@ -106,6 +129,7 @@ export class ServerConnection implements TopicMember {
 
   private teardown(): void {
     if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.expiry.clear();
     for (const topic of this.subs.values()) if (topic) this.server.hub.leave(this, topic);
     this.subs.clear();
     this.topics.clear();
@@ -200,6 +224,8 @@ export class ServerConnection implements TopicMember {
         return this.send(encodeServerMessage({ type: MessageType.PONG }, this.codec));
       case MessageType.PONG:
         return;
+      case MessageType.AUTHENTICATE:
+        return void reauthenticate(this.server, this, msg);
     }
   }
 
@@ -228,10 +254,12 @@ export class ServerConnection implements TopicMember {
       return this.close(CloseCode.INTERNAL_ERROR, 'internal error');
     }
     if ((this.state as State) === 'closed') return;
+    if (!this.expiry.set(server.expiryOf(this.ctx))) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
     const resumed = msg.resume ? server.sessions.resume(msg.resume.sessionId, msg.resume.token, this) : undefined;
     this.session = resumed ?? server.sessions.create(this);
+    server.noteOwner(this.session, this.ctx);
     this.state = 'open';
     this.send(
       encodeServerMessage(
@@ -248,7 +276,7 @@ export class ServerConnection implements TopicMember {
     );
     const early = this.early;
     this.early = [];
-    for (const text of early) this.message(text);
+    for (const text of early) this.handle(text);
   }
 
   // ---- calls -------------------------------------------------------------------------------------------
@@ -280,7 +308,7 @@ export class ServerConnection implements TopicMember {
         record.timer = undefined;
         this.finish(session, id, record, errorFrame(id, 'TIMEOUT', 'Deadline exceeded', null, this.codec));
         (record.controller ??= new AbortController()).abort(new AckwireError('TIMEOUT'));
-      }, msg.timeoutMs);
+      }, Math.min(msg.timeoutMs, 2 ** 31 - 1)); // longer delays make setTimeout fire at once
     }
     const parsed = parseWith(def.def.input, msg.input);
     if (parsed instanceof Promise) {
@@ -326,7 +354,8 @@ export class ServerConnection implements TopicMember {
     };
     let out: unknown;
     try {
-      out = proc.handler(parsed.data, info);
+      const gate = this.server.guards.check({ ctx, input: parsed.data, path: proc.def.path, kind: 'procedure', sessionId: session.id });
+      out = gate ? gate.then(() => (record.frame === undefined ? proc.handler(parsed.data, info) : undefined)) : proc.handler(parsed.data, info);
     } catch (err) {
       return onError(err);
     }
@@ -388,6 +417,8 @@ export class ServerConnection implements TopicMember {
         this.subs.delete(id);
         return this.send(badRequestFrame(id, parsed.error, this.codec));
       }
+      await server.guards.check({ ctx: this.ctx, input: parsed.data, path: msg.path, kind: 'subscription', sessionId: this.session!.id });
+      if (gone()) return;
       const key = await sub.handler(parsed.data, { ctx: this.ctx, sessionId: this.session!.id });
       if (gone()) return;
       topicName = server.topicName(sub.def, key);

@@ -7,6 +7,8 @@ export interface Handshake {
   readonly cookies: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
   readonly origin: string | undefined;
+  /** What the server's `authenticate` option returned for this request (set before the upgrade). */
+  readonly auth?: unknown;
 }
 
 /** Parse a Cookie header. Malformed pairs are skipped; values are percent-decoded when that succeeds. */

@@ -1,12 +1,15 @@
-/** Server options and their defaults. Every default is documented in docs/server.md. */
+/** Server options and their defaults. Every default is documented in docs/server.md and docs/security.md. */
 import type { Subprotocol } from '@ackwire/core';
 import type { z } from 'zod';
 import type { Broker } from './broker.js';
 import type { Handshake } from './handshake.js';
+import type { OriginPolicy } from './origin.js';
 
-export interface ConnectionInfo<Params> extends Handshake {
+export interface ConnectionInfo<Params, Auth = unknown> extends Handshake {
   /** Connection parameters from the client's hello, parsed by the `params` schema. */
   readonly params: Params;
+  /** What `authenticate` returned for the upgrade request (undefined without that option). */
+  readonly auth: Auth;
 }
 
 export interface Logger {
@@ -23,14 +26,60 @@ export interface ServerLimits {
   maxBufferedBytes: number;
   /** Frames accepted before the hello is answered. Default 64. */
   maxEarlyFrames: number;
+  /** Active subscriptions per connection. Beyond it a subscribe gets TOO_MANY_REQUESTS. Default 256. */
+  maxSubscriptions: number;
+  /** Open connections per server (all listeners). Beyond it an upgrade gets HTTP 503. Default 10,000. */
+  maxConnections: number;
+  /** Open connections per client address (IPv6: per /64). Beyond it an upgrade gets HTTP 429. Default 256. */
+  maxConnectionsPerAddress: number;
+  /** Sustained frames per second per connection (ping and pong frames included). Default 1,000. */
+  messagesPerSecond: number;
+  /** Frames a connection may send at once before the rate applies; past it the connection is closed
+   * with 4420. Default 2,000. `messagesPerSecond: Infinity` turns the rate limit off. */
+  messageBurst: number;
+  /** Nesting depth of a frame's JSON (the frame's array counts as 1). A deeper call or subscribe gets
+   * PAYLOAD_TOO_LARGE, any other deeper frame closes with 4400. Checked before parsing. Default 64. */
+  maxDepth: number;
+  /** Digits of a BigInt in superjson payloads (parsing one is quadratic). Default 4,096. */
+  maxBigIntDigits: number;
+  /** Superjson annotations (Dates, Sets, BigInts, ...) in one payload. Default 10,000. */
+  maxAnnotations: number;
 }
 
-export interface ServerOptions<Ctx, Params> {
+export interface ServerOptions<Ctx, Params, Auth = undefined> {
+  /**
+   * Runs on the HTTP upgrade request, before any WebSocket exists, with its headers, cookies and remote
+   * address. Throw an AckwireError to refuse: UNAUTHORIZED → 401, FORBIDDEN → 403, TOO_MANY_REQUESTS → 429,
+   * UNAVAILABLE → 503 (anything else → 500, logged). What it returns reaches `context` as `auth`. It must
+   * settle within `helloTimeoutMs` or the upgrade gets 503.
+   */
+  authenticate?: (handshake: Handshake) => Auth | Promise<Auth>;
   /** Build the handlers' context from the handshake and the hello's params. Throw an AckwireError
-   * (UNAUTHORIZED → close 4401, FORBIDDEN → 4403) to refuse the connection. Runs again on every resume. */
-  context?: (info: ConnectionInfo<Params>) => Ctx | Promise<Ctx>;
+   * (UNAUTHORIZED → close 4401, FORBIDDEN → 4403) to refuse the connection. Runs again on every resume and
+   * on every `$authenticate` of the client. */
+  context?: (info: ConnectionInfo<Params, Auth>) => Ctx | Promise<Ctx>;
   /** Schema of the connection params the client sends in its hello. Invalid params close with 4400. */
   params?: z.ZodType<Params>;
+  /**
+   * When the context's credentials stop being valid (ms since the epoch or a Date; null/undefined for
+   * never). Once it passes, the connection is closed with 4401 (checked on every frame and by a timer);
+   * a hello whose context has already expired is refused with 4401. Throwing counts as expired.
+   */
+  expiresAt?: (ctx: Ctx) => number | Date | null | undefined;
+  /**
+   * Which browser origins may connect. Default `'same-origin'`: the Origin's host must equal the Host
+   * header. A list allows exactly those origins (`https://app.example.com`, compared after URL
+   * normalisation; no wildcards); a function decides; `'*'` allows any. Refused upgrades get HTTP 403.
+   */
+  origins?: OriginPolicy;
+  /** Whether an upgrade without an Origin header (a non-browser client) is allowed. Default true. */
+  allowMissingOrigin?: boolean;
+  /**
+   * The client address connections are counted under for `maxConnectionsPerAddress`. Default: the socket's
+   * remote address. Behind a reverse proxy every client has the proxy's address: return the address the
+   * proxy reports (the last X-Forwarded-For entry your own proxy appended; never trust the first).
+   */
+  clientAddress?: (handshake: Handshake) => string;
   /** Where events are published, retained and replayed. Default: a MemoryBroker. */
   broker?: Broker;
   /** Subprotocol tokens accepted, in the server's order of preference. Default: superjson, then json. */
@@ -52,6 +101,14 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxRetainedCalls: 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxEarlyFrames: 64,
+  maxSubscriptions: 256,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 256,
+  messagesPerSecond: 1_000,
+  messageBurst: 2_000,
+  maxDepth: 64,
+  maxBigIntDigits: 4_096,
+  maxAnnotations: 10_000,
 };
 
 export const consoleLogger: Logger = {

@@ -17,12 +17,16 @@ import {
   type SubscriptionDef,
 } from '@ackwire/core';
 import type { z } from 'zod';
+import { Admission } from './admission.js';
 import type { Broker, TopicHead } from './broker.js';
 import { ServerConnection } from './connection.js';
+import { GuardRunner, type Guards } from './guards.js';
 import type { Handlers, TopicKey } from './handlers.js';
 import type { Handshake } from './handshake.js';
 import { MemoryBroker } from './memory-broker.js';
-import { DEFAULT_LIMITS, consoleLogger, type ConnectionInfo, type Logger, type ServerLimits, type ServerOptions } from './options.js';
+import { DEFAULT_LIMITS, consoleLogger, type Logger, type ServerLimits, type ServerOptions } from './options.js';
+import { guardedCodec } from './payload-meta.js';
+import { SessionOwners, type RevokeInfo } from './revocation.js';
 import { SessionStore } from './session.js';
 import type { WireSocket } from './socket.js';
 import { TopicHub } from './topic-hub.js';
@@ -30,12 +34,14 @@ import { listen, type ListenOptions, type Listener, attach, type AttachOptions }
 
 type AnyFn = (...args: any[]) => any;
 
-export interface ServerConfig<T extends ContractTree, Ctx, Params> extends ServerOptions<Ctx, Params> {
+export interface ServerConfig<T extends ContractTree, Ctx, Params, Auth = undefined> extends ServerOptions<Ctx, Params, Auth> {
   /** One handler per procedure and subscription of the contract. */
   handlers: Handlers<T, Ctx>;
+  /** Authorization per path, namespace (`'admin'`) or for all (`'*'`); see guards.ts. Default: none. */
+  guards?: Guards<T, Ctx>;
 }
 
-export class AckwireServer<T extends ContractTree, Ctx, Params> {
+export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   readonly fingerprint: string;
   readonly procedures = new Map<string, { def: ProcedureDef; handler: AnyFn }>();
   readonly subscriptions = new Map<string, { def: SubscriptionDef; handler: AnyFn }>();
@@ -46,16 +52,20 @@ export class AckwireServer<T extends ContractTree, Ctx, Params> {
   readonly limits: ServerLimits;
   readonly helloTimeoutMs: number;
   readonly heartbeatMs: number;
-  readonly maxSubscriptions = 256;
+  readonly guards: GuardRunner;
+  /** @internal Origin, connection limits and `authenticate`, before the upgrade. */
+  readonly admission: Admission;
+  private readonly owners: SessionOwners;
+  private readonly expiresAtFn: ServerOptions<Ctx, Params, Auth>['expiresAt'];
   readonly paramsSchema: z.ZodType<Params> | undefined;
   readonly subprotocols: readonly Subprotocol[];
   readonly connections = new Set<ServerConnection>();
-  private readonly contextFn: ServerOptions<Ctx, Params>['context'];
+  private readonly contextFn: ServerOptions<Ctx, Params, Auth>['context'];
   private readonly listeners = new Set<Listener>();
 
   constructor(
     readonly contract: Contract<T>,
-    config: ServerConfig<T, Ctx, Params>,
+    config: ServerConfig<T, Ctx, Params, Auth>,
   ) {
     const index = indexOf(contract);
     this.fingerprint = index.fingerprint;
@@ -79,6 +89,14 @@ export class AckwireServer<T extends ContractTree, Ctx, Params> {
       retentionMs: config.sessionRetentionMs ?? 120_000,
       maxRetainedCalls: this.limits.maxRetainedCalls,
     });
+    this.guards = new GuardRunner(index.byPath.keys(), config.guards as Record<string, never> | undefined);
+    this.admission = new Admission(config, this.limits, this.helloTimeoutMs, this.logger);
+    this.owners = new SessionOwners(this.sessions);
+    this.expiresAtFn = config.expiresAt;
+  }
+
+  get maxSubscriptions(): number {
+    return this.limits.maxSubscriptions;
   }
 
   /** Start speaking ackwire.v1 on a socket whose subprotocol was negotiated. */
@@ -87,7 +105,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params> {
     if (!codec || !(this.subprotocols as readonly string[]).includes(socket.protocol)) {
       throw new TypeError(`Ackwire server: subprotocol "${socket.protocol}" is not accepted`);
     }
-    const conn = new ServerConnection(this, socket, handshake, codec);
+    const conn = new ServerConnection(this, socket, handshake, guardedCodec(codec, this.limits));
     this.connections.add(conn);
     return conn;
   }
@@ -98,8 +116,34 @@ export class AckwireServer<T extends ContractTree, Ctx, Params> {
   }
 
   /** @internal */
-  async buildContext(info: ConnectionInfo<Params>): Promise<Ctx> {
-    return this.contextFn ? await this.contextFn(info) : (undefined as Ctx);
+  async buildContext(info: Handshake & { readonly params: Params }): Promise<Ctx> {
+    return this.contextFn ? await this.contextFn({ ...info, auth: info.auth as Auth }) : (undefined as Ctx);
+  }
+
+  /** @internal When a context's credentials expire, from `expiresAt`; -Infinity (expired) if it throws. */
+  expiryOf(ctx: Ctx): number | Date | null | undefined {
+    if (!this.expiresAtFn) return undefined;
+    try {
+      return this.expiresAtFn(ctx);
+    } catch (err) {
+      this.logger.error('expiresAt threw; treating the credentials as expired', { error: err });
+      return -Infinity;
+    }
+  }
+
+  /** @internal A session's credentials, for `revoke`. */
+  noteOwner(session: NonNullable<ServerConnection['session']>, ctx: Ctx): void {
+    this.owners.note(session, ctx);
+  }
+
+  /**
+   * Close every connection and end every session (resumable ones included) whose context matches, with
+   * close code 4401 (fatal: the client stops and does not reconnect) and `reason`. Running calls are
+   * aborted and the sessions cannot be resumed. Returns the number of sessions ended. To keep the user out,
+   * make `authenticate`/`context` refuse their credentials too.
+   */
+  revoke(predicate: (ctx: Ctx, info: RevokeInfo) => boolean, reason = 'credentials revoked'): number {
+    return this.owners.revoke(predicate as (ctx: unknown, info: RevokeInfo) => boolean, reason);
   }
 
   /** @internal The broker topic of a subscription's key. */
@@ -146,9 +190,9 @@ export class AckwireServer<T extends ContractTree, Ctx, Params> {
 }
 
 /** Create a server for a contract: `createServer(api, { context, handlers })`. */
-export function createServer<const T extends ContractTree, Ctx = undefined, Params = unknown>(
+export function createServer<const T extends ContractTree, Ctx = undefined, Params = unknown, Auth = undefined>(
   contract: Contract<T>,
-  config: ServerConfig<T, Ctx, Params>,
-): AckwireServer<T, Ctx, Params> {
+  config: ServerConfig<T, Ctx, Params, Auth>,
+): AckwireServer<T, Ctx, Params, Auth> {
   return new AckwireServer(contract, config);
 }

@@ -1,12 +1,16 @@
 /**
- * The `ws` binding: HTTP upgrade, subprotocol negotiation, heartbeats, and a WireSocket for the core.
+ * The `ws` binding: HTTP upgrade (admission, subprotocol negotiation), heartbeats, and a WireSocket for the
+ * core.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
 import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol } from '@ackwire/core';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { handshakeFrom } from './handshake.js';
+import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
+import { isRefusal, type Refusal } from './admission.js';
+import { handshakeFrom, type Handshake } from './handshake.js';
+import { TokenBucket } from './rate-limiter.js';
 import type { AckwireServer } from './server.js';
 
 export interface AttachOptions {
@@ -16,6 +20,9 @@ export interface AttachOptions {
   path?: string;
   /** Largest frame accepted, in bytes; larger ones close the connection with 1009. Default 1 MiB. */
   maxPayload?: number;
+  /** Compression (permessage-deflate). Default false: it costs memory per connection and CPU per frame,
+   * and compressed secrets next to attacker-chosen text leak through sizes (CRIME/BREACH). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 export interface ListenOptions extends Omit<AttachOptions, 'server'> {
@@ -28,15 +35,17 @@ export interface ListenOptions extends Omit<AttachOptions, 'server'> {
 export interface Listener {
   /** The port listened on. */
   readonly port: number;
-  /** `ws://host:port/path`. */
+  /** `ws://host:port/path` (`wss://` on an HTTPS server). */
   readonly url: string;
   close(): Promise<void>;
 }
 
 const HEADER_SUBPROTOCOLS = 'X-Ackwire-Subprotocols';
 
+/** Answer an upgrade request with an HTTP error: the standard reason phrase, `message` as the body. */
 function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  const lines = [`HTTP/1.1 ${status} ${message}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(message)}`];
+  if (socket.destroyed) return;
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(message)}`];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
 }
@@ -51,7 +60,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   const path = options.path ?? '/';
   const wss = new WebSocketServer({
     noServer: true,
-    perMessageDeflate: false,
+    perMessageDeflate: options.perMessageDeflate ?? false,
     maxPayload: options.maxPayload ?? 1024 * 1024,
     clientTracking: true,
     // The token was chosen in onUpgrade; `ws` only needs to echo it.
@@ -63,6 +72,9 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if ((q === -1 ? url : url.slice(0, q)) !== path) return refuse(socket, 404, 'Not Found');
+    const handshake = handshakeFrom(req);
+    const badOrigin = core.admission.checkOrigin(handshake);
+    if (badOrigin) return refuse(socket, badOrigin.status, badOrigin.message);
     const offered = offeredTokens(req);
     const chosen = selectSubprotocol(offered, core.subprotocols);
     const negotiating = !chosen && offered.includes(NEGOTIATION_TOKEN);
@@ -72,14 +84,24 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
       });
     }
     (req as IncomingMessage & { ackwireToken?: string }).ackwireToken = chosen ?? NEGOTIATION_TOKEN;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!chosen) {
-        const offeredVersioned = offered.filter((t) => t !== NEGOTIATION_TOKEN).join(' ') || 'none';
-        ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
-        return;
-      }
-      bind(core, ws, req);
-    });
+    const slot = core.admission.reserve(handshake);
+    if (isRefusal(slot)) return refuse(socket, slot.status, slot.message);
+    socket.once('close', slot);
+    const upgrade = (admitted: Handshake | Refusal): void => {
+      if (isRefusal(admitted)) return refuse(socket, admitted.status, admitted.message);
+      if (socket.destroyed) return;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (!chosen) {
+          const offeredVersioned = offered.filter((t) => t !== NEGOTIATION_TOKEN).join(' ') || 'none';
+          ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
+          return;
+        }
+        bind(core, ws, admitted);
+      });
+    };
+    const admitted = core.admission.authenticate(handshake);
+    if (admitted instanceof Promise) void admitted.then(upgrade);
+    else upgrade(admitted);
   };
   options.server.on('upgrade', onUpgrade);
 
@@ -103,7 +125,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     port,
-    url: `ws://127.0.0.1:${port}${path}`,
+    url: `${options.server instanceof TlsServer ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`,
     close: () =>
       new Promise<void>((resolve) => {
         if (heartbeat) clearInterval(heartbeat);
@@ -114,7 +136,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   };
 }
 
-function bind(core: AckwireServer<any, any, any>, ws: WebSocket, req: IncomingMessage): void {
+function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Handshake): void {
   const state = ws as WebSocket & { ackwireAlive?: boolean };
   state.ackwireAlive = true;
   let conn: ReturnType<typeof core.accept>;
@@ -133,7 +155,7 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, req: IncomingMe
         },
         terminate: () => ws.terminate(),
       },
-      handshakeFrom(req),
+      handshake,
     );
   } catch (err) {
     core.logger.error('accepting a connection failed', { error: err });
@@ -146,6 +168,11 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, req: IncomingMe
   });
   ws.on('pong', () => {
     state.ackwireAlive = true;
+  });
+  // `ws` answers pings itself; they are frames too, under the same rate limit.
+  const pings = new TokenBucket(core.limits.messagesPerSecond, core.limits.messageBurst);
+  ws.on('ping', () => {
+    if (!pings.take()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
   });
   ws.on('close', () => conn.closed());
   ws.on('error', () => ws.terminate());

@@ -1,0 +1,37 @@
+/**
+ * Nesting depth of JSON text, measured before parsing so that a deeply nested frame costs one linear scan
+ * and never reaches a recursive parser, schema or codec. Brackets inside strings do not count.
+ */
+
+/** True when `text` nests arrays/objects deeper than `max` (the outermost bracket is depth 1). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string: find its closing quote, stepping over escapes.
+      for (i++; i < n; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const ID_FRAME = /^\s*\[\s*(3|7)\s*,\s*([1-9]\d{0,15})\s*,/;
+
+/** The id of a call or subscribe frame, read without parsing it (for answering a frame too deep to parse). */
+export function peekRequestId(text: string): number | undefined {
+  const m = ID_FRAME.exec(text.slice(0, 64));
+  if (!m) return undefined;
+  const id = Number(m[2]);
+  return Number.isSafeInteger(id) ? id : undefined;
+}

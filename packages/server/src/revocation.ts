@@ -1,0 +1,52 @@
+/**
+ * Revocation: every live session with the context it was last authenticated with, so that
+ * `server.revoke(predicate)` can close a user's connections and end their sessions, including sessions
+ * waiting to be resumed after a disconnect.
+ */
+import { CloseCode } from '@ackwire/core';
+import type { ServerConnection } from './connection.js';
+import type { Session, SessionStore } from './session.js';
+
+export interface RevokeInfo {
+  readonly sessionId: string;
+}
+
+export class SessionOwners {
+  private readonly owners = new Map<Session<ServerConnection>, unknown>();
+
+  constructor(private readonly store: SessionStore<ServerConnection>) {}
+
+  /** Record (or replace) the context a session's credentials produced. */
+  note(session: Session<ServerConnection>, ctx: unknown): void {
+    this.owners.set(session, ctx);
+    if (this.owners.size > 2 * this.store.size + 64) this.prune();
+  }
+
+  /**
+   * End every session whose context matches: its connection (if any) is closed with 4401 and `reason`,
+   * its running calls are aborted, and it can no longer be resumed. Returns the number of sessions ended.
+   */
+  revoke(predicate: (ctx: unknown, info: RevokeInfo) => boolean, reason: string): number {
+    let ended = 0;
+    for (const [session, ctx] of [...this.owners]) {
+      if (this.store.get(session.id) !== session) {
+        this.owners.delete(session);
+        continue;
+      }
+      if (!predicate(ctx, { sessionId: session.id })) continue;
+      this.owners.delete(session);
+      const conn = session.connection;
+      if (conn) {
+        conn.session = undefined;
+        conn.close(CloseCode.UNAUTHORIZED, reason);
+      }
+      this.store.end(session);
+      ended++;
+    }
+    return ended;
+  }
+
+  private prune(): void {
+    for (const session of [...this.owners.keys()]) if (this.store.get(session.id) !== session) this.owners.delete(session);
+  }
+}
