@@ -119,16 +119,25 @@ describe('calls', () => {
     expect(await raw.next()).toStrictEqual([5, 7, 'done']);
   });
 
-  it('receipts for calls sent together come batched in one frame', async () => {
+  it('concurrent calls: each id is receipted once, before its result', async () => {
     const { raw, server } = await connected();
     await raw.hello(server.fingerprint);
-    raw.send([3, 1, 'math.slow', { ms: 80 }]);
-    raw.send([3, 2, 'math.slow', { ms: 80 }]);
-    raw.send([3, 3, 'math.slow', { ms: 80 }]);
-    const frames = [await raw.next(), await raw.next(), await raw.next(), await raw.next()];
-    const receipts = frames.filter((f) => f[0] === 4).flatMap((f) => f.slice(1));
-    expect(receipts.sort()).toStrictEqual([1, 2, 3]);
-    expect(frames.filter((f) => f[0] === 4).length).toBeLessThan(3);
+    raw.send([3, 1, 'math.slow', { ms: 60 }]);
+    raw.send([3, 2, 'math.slow', { ms: 30 }]);
+    raw.send([3, 3, 'math.add', { a: 1, b: 1 }]);
+    // Receipts may be batched ([4, 1, 2]) or not; a call that finished at once gets none.
+    const seen: Array<[string, number]> = [];
+    while (seen.filter(([kind]) => kind === 'result').length < 3) {
+      const frame = await raw.next();
+      if (frame[0] === 4) for (const id of frame.slice(1) as number[]) seen.push(['receipt', id]);
+      else if (frame[0] === 5) seen.push(['result', frame[1] as number]);
+      else throw new Error(`unexpected frame ${JSON.stringify(frame)}`);
+    }
+    const receipts = seen.filter(([kind]) => kind === 'receipt').map(([, id]) => id);
+    expect(receipts.sort()).toStrictEqual([1, 2]);
+    for (const id of [1, 2]) {
+      expect(seen.findIndex(([k, i]) => k === 'receipt' && i === id)).toBeLessThan(seen.findIndex(([k, i]) => k === 'result' && i === id));
+    }
   });
 
   it('superjson payloads carry their metadata both ways', async () => {

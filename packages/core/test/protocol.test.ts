@@ -390,6 +390,8 @@ describe('malformed frames are rejected with ProtocolViolation 4400', () => {
     rejectsAtClient(f(2, 1, 's', 't', 0, -1, 0)); // heartbeat
     rejectsAtClient(f(2, 1, '', 't', 0, 0, 0));
     rejectsAtClient(f(2, 1, 's', null, 0, 0, 0));
+    rejectsAtClient(f(2, 1, 's', 't', 0, 0, -1)); // last id
+    rejectsAtClient(f(2, 1, 's', 't', 0, 0, 1.5));
     rejectsAtClient(f(6, 1, 'NOPE', 'x'));
     rejectsAtClient(f(6, 1, 'CONTRACT_MISMATCH', 'x')); // a client-side code never crosses the wire
     rejectsAtClient(f(6, 1, 'FORBIDDEN', 5));
