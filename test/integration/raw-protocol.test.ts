@@ -85,6 +85,59 @@ describe('hello and welcome', () => {
   });
 });
 
+describe('frames sent before the welcome', () => {
+  const slowContext = { context: () => new Promise<{ user: string }>((resolve) => setTimeout(() => resolve({ user: 'anon' }), 100)) };
+
+  it('a call sent right behind the hello is answered after the welcome', async () => {
+    const { raw, server } = await connected('ackwire.v1.json', slowContext);
+    raw.send([1, 1, server.fingerprint, null]);
+    raw.send([3, 1, 'math.add', { a: 2, b: 2 }]);
+    raw.send([14]);
+    expect((await raw.next())[0]).toBe(2);
+    expect(await raw.next()).toStrictEqual([5, 1, 4]);
+    expect(await raw.next()).toStrictEqual([15]);
+  });
+
+  it('more than maxEarlyFrames before the welcome closes with 4400', async () => {
+    const { raw, server } = await connected('ackwire.v1.json', { ...slowContext, limits: { maxEarlyFrames: 4 } });
+    raw.send([1, 1, server.fingerprint, null]);
+    for (let i = 0; i < 5; i++) raw.send([14]);
+    const closed = await raw.closed;
+    expect(closed.code).toBe(4400);
+  });
+});
+
+describe('subscriptions', () => {
+  it('subscribe: [8, id, topic, epoch, offset], then [9, topic, offset, data, meta]', async () => {
+    const { raw, server } = await connected('ackwire.v1.superjson');
+    await raw.hello(server.fingerprint);
+    raw.send([7, 3, 'chat.messages', { room: 'a' }]);
+    const subscribed = await raw.next();
+    expect(subscribed).toStrictEqual([8, 3, expect.any(Number), expect.any(String), 0]);
+    const topic = subscribed[2];
+    await server.publish(server.contract.chat.messages, { room: 'a' }, { id: 1, room: 'a', text: 'x', at: new Date(0) });
+    const event = await raw.next();
+    expect(event.slice(0, 4)).toStrictEqual([9, topic, 1, { id: 1, room: 'a', text: 'x', at: '1970-01-01T00:00:00.000Z' }]);
+    expect(event[4]).toMatchObject({ values: { at: ['Date'] } });
+  });
+
+  it('an unknown subscription is NOT_FOUND', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([7, 1, 'chat.nothing', null]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 1, 'NOT_FOUND']);
+  });
+
+  it('a subscribe reusing an active subscription id closes with 4409', async () => {
+    const { raw, server } = await connected();
+    await raw.hello(server.fingerprint);
+    raw.send([7, 1, 'chat.messages', { room: 'a' }]);
+    expect((await raw.next())[0]).toBe(8);
+    raw.send([7, 1, 'chat.messages', { room: 'b' }]);
+    expect((await raw.closed).code).toBe(4409);
+  });
+});
+
 describe('malformed frames close with 4400', () => {
   const bad = ['not json', '{"type":1}', '[]', '[99]', '[5,1,null]', '[3,0,"math.add",null]', '[10]', `[3,1,"${'p'.repeat(257)}",null]`, '[12,0,1]'];
   for (const text of bad) {
@@ -229,6 +282,22 @@ describe('binary frames', () => {
 });
 
 describe('limits', () => {
+  it('calls beyond maxInFlight get TOO_MANY_REQUESTS; the others run', async () => {
+    const { raw, server } = await connected('ackwire.v1.json', { limits: { maxInFlight: 2 } });
+    await raw.hello(server.fingerprint);
+    raw.send([3, 1, 'math.slow', { ms: 50 }]);
+    raw.send([3, 2, 'math.slow', { ms: 50 }]);
+    raw.send([3, 3, 'math.slow', { ms: 50 }]);
+    const outcomes = new Map<unknown, unknown[]>();
+    while (outcomes.size < 3) {
+      const frame = await raw.next();
+      if (frame[0] !== 4) outcomes.set(frame[1], frame.slice(0, 3));
+    }
+    expect(outcomes.get(3)).toStrictEqual([6, 3, 'TOO_MANY_REQUESTS']);
+    expect(outcomes.get(1)).toStrictEqual([5, 1, 'done']);
+    expect(outcomes.get(2)).toStrictEqual([5, 2, 'done']);
+  });
+
   it('a frame over maxPayload closes with 1009', async () => {
     const server = makeServer();
     h.defer(() => server.close());
