@@ -308,3 +308,65 @@ describe('limits', () => {
     expect((await raw.closed).code).toBe(1009);
   });
 });
+
+describe('docs/protocol.md §15, the worked session', () => {
+  it('replays frame by frame, including a drop, a resume, a deduped call and a replayed event', async () => {
+    const { url, server } = await h.fixtureServer();
+    const fp = server.fingerprint;
+    const isoDate = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const dateMeta = expect.objectContaining({ values: { at: ['Date'] } });
+
+    const first = await h.raw(url, ['ackwire.v1.superjson', 'ackwire.v1.json', 'ackwire']);
+    expect(first.protocol).toBe('ackwire.v1.superjson');
+    first.send([1, 1, fp, { user: 'ada' }]);
+    const welcome = await first.next();
+    expect(welcome).toStrictEqual([2, 1, expect.any(String), expect.any(String), 0, 30000, 0]);
+    const [, , sessionId, token] = welcome as [number, number, string, string];
+
+    first.send([3, 1, 'math.add', { a: 2, b: 3 }]);
+    expect(await first.next()).toStrictEqual([5, 1, 5]);
+    first.send([3, 2, 'math.slow', { ms: 50 }]);
+    expect(await first.next()).toStrictEqual([4, 2]);
+    expect(await first.next()).toStrictEqual([5, 2, 'done']);
+
+    first.send([7, 3, 'chat.messages', { room: 'general' }]);
+    const subscribed = await first.next();
+    expect(subscribed).toStrictEqual([8, 3, expect.any(Number), expect.any(String), 0]);
+    const [, , topic, epoch] = subscribed as [number, number, number, string];
+
+    first.send([3, 4, 'chat.send', { room: 'general', text: 'hi' }]);
+    const message = { id: 1, room: 'general', text: 'hi', at: isoDate };
+    expect(await first.next()).toStrictEqual([9, topic, 1, message, dateMeta]);
+    expect(await first.next()).toStrictEqual([5, 4, message, dateMeta]);
+
+    first.send([12, 5, topic, 1]);
+    first.send([3, 5, 'math.slow', { ms: 50 }]);
+    expect(await first.next()).toStrictEqual([4, 5]);
+    first.ws.terminate(); // the connection drops without a close frame
+    await first.closed;
+
+    // Meanwhile call 5 finishes with no connection, and offset 2 is published to the topic.
+    await new Promise((r) => setTimeout(r, 250));
+    await server.publish(server.contract.chat.messages, { room: 'general' }, { id: 2, room: 'general', text: 'while you were away', at: new Date('2025-01-02T03:04:05.000Z') });
+
+    const second = await h.raw(url, ['ackwire.v1.superjson', 'ackwire.v1.json', 'ackwire']);
+    second.send([1, 1, fp, { user: 'ada' }, [sessionId, token]]);
+    expect(await second.next()).toStrictEqual([2, 1, sessionId, token, 1, 30000, 5]);
+    second.send([3, 5, 'math.slow', { ms: 50 }]);
+    expect(await second.next()).toStrictEqual([5, 5, 'done']); // stored, not run again: no receipt first
+    second.send([7, 3, 'chat.messages', { room: 'general' }, null, [epoch, 1]]);
+    const again = await second.next();
+    expect(again).toStrictEqual([8, 3, expect.any(Number), epoch, 1]);
+    const topic2 = again[2];
+    expect(await second.next()).toStrictEqual([
+      9,
+      topic2,
+      2,
+      { id: 2, room: 'general', text: 'while you were away', at: '2025-01-02T03:04:05.000Z' },
+      dateMeta,
+    ]);
+    second.send([12, 6, topic2, 2]);
+    second.send([14]);
+    expect(await second.next()).toStrictEqual([15]);
+  });
+});
