@@ -1,7 +1,8 @@
 /**
  * Origin checks against cross-site WebSocket hijacking. Browsers send the page's origin with every
  * WebSocket upgrade and attach the site's cookies whatever the page, so an upgrade from a foreign origin
- * must be refused before the socket exists. Matching is exact: scheme, host and port, no wildcards.
+ * must be refused before the socket exists. Matching is exact: a browser sends the origin serialized
+ * (lowercase scheme and host, no default port, no path), and the header must be exactly that string.
  */
 import type { Handshake } from './handshake.js';
 
@@ -22,11 +23,12 @@ export function normalizeOrigin(origin: string): string {
   return url.origin;
 }
 
+/** The Origin header as a URL, if it is an http(s) origin in the serialized form browsers send. */
 function parsedOrigin(origin: string): URL | undefined {
   if (origin === 'null') return undefined;
   try {
     const url = new URL(origin);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin ? url : undefined;
   } catch {
     return undefined;
   }
@@ -53,10 +55,7 @@ export function originCheck(policy: OriginPolicy = 'same-origin', allowMissing =
   else if (typeof policy === 'function') allowed = policy;
   else {
     const set = new Set(policy.map(normalizeOrigin));
-    allowed = (origin) => {
-      const url = parsedOrigin(origin);
-      return url !== undefined && set.has(url.origin);
-    };
+    allowed = (origin) => set.has(origin);
   }
   return (handshake) => {
     const origin = handshake.origin;
