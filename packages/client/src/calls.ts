@@ -5,20 +5,65 @@
 import { AckwireError, MessageType, type ProcedureDef, type ServerMessage } from '@ackwire/core';
 import type { CallOptions, CallPromise } from './types.js';
 
-interface Pending {
-  readonly id: number;
-  readonly def: ProcedureDef;
-  readonly input: unknown;
-  /** Absolute deadline (ms since epoch), if any. */
-  readonly deadline: number | undefined;
+/** One call waiting for its outcome. A class, not closures: there may be thousands in flight. */
+class Pending {
   /** Written to some socket at least once. */
-  sent: boolean;
-  received: boolean;
-  resolve(value: unknown): void;
-  reject(error: AckwireError): void;
-  onReceived(): void;
-  cleanup(): void;
+  sent = false;
+  received = false;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onAbort: (() => void) | undefined;
+  private readonly receivedPromise: { resolve(): void; reject(e: unknown): void };
+
+  constructor(
+    readonly id: number,
+    readonly def: ProcedureDef,
+    readonly input: unknown,
+    /** Absolute deadline (ms since epoch), if any. */
+    readonly deadline: number | undefined,
+    private readonly options: CallOptions,
+    private readonly settleResult: { resolve(v: unknown): void; reject(e: unknown): void },
+    receivedPromise: { resolve(): void; reject(e: unknown): void },
+  ) {
+    this.receivedPromise = receivedPromise;
+  }
+
+  resolve(value: unknown): void {
+    this.cleanup();
+    this.onReceived();
+    this.settleResult.resolve(value);
+  }
+
+  reject(error: AckwireError): void {
+    this.cleanup();
+    this.receivedPromise.reject(error);
+    this.settleResult.reject(error);
+  }
+
+  onReceived(): void {
+    if (this.received) return;
+    this.received = true;
+    this.receivedPromise.resolve();
+    this.options.onReceived?.();
+  }
+
+  private cleanup(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
 }
+
+/** A promise and its settle functions. */
+function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
+  const d = {} as { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void };
+  d.promise = new Promise<T>((resolve, reject) => {
+    d.resolve = resolve;
+    d.reject = reject;
+  });
+  return d;
+}
+
+const ignore = (): void => undefined;
+const NO_OPTIONS: CallOptions = {};
 
 export interface CallTransport {
   /** Write a frame if the connection is open; false if not. */
@@ -48,59 +93,22 @@ export class CallManager {
     return next;
   }
 
-  call(def: ProcedureDef, input: unknown, options: CallOptions = {}): CallPromise<unknown> {
-    let resolve!: (v: unknown) => void;
-    let reject!: (e: AckwireError) => void;
-    const result = new Promise<unknown>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    }) as CallPromise<unknown>;
-    let receivedResolve!: () => void;
-    let receivedReject!: (e: unknown) => void;
-    const received = new Promise<void>((res, rej) => {
-      receivedResolve = res;
-      receivedReject = rej;
-    });
-    received.catch(() => undefined); // awaiting it still sees the rejection; not awaiting it is fine
+  call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
+    const outcome = deferred<unknown>();
+    const receipt = deferred<void>();
+    receipt.promise.catch(ignore); // awaiting it still sees the rejection; not awaiting it is fine
     const id = this.nextId();
-    Object.defineProperties(result, { id: { value: id }, received: { value: received } });
+    const result = outcome.promise as CallPromise<unknown> & { id: number; received: Promise<void> };
+    result.id = id;
+    result.received = receipt.promise;
 
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const p = new Pending(id, def, input, deadline, options, outcome, receipt);
     if (this.closedWith) {
-      reject(this.closedWith);
-      receivedReject(this.closedWith);
+      p.reject(this.closedWith);
       return result;
     }
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = (): void => this.cancel(id, new AckwireError('CANCELLED', 'Cancelled by the caller'));
-    const p: Pending = {
-      id,
-      def,
-      input,
-      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-      sent: false,
-      received: false,
-      resolve: (v) => {
-        p.cleanup();
-        p.onReceived();
-        resolve(v);
-      },
-      reject: (e) => {
-        p.cleanup();
-        receivedReject(e);
-        reject(e);
-      },
-      onReceived: () => {
-        if (p.received) return;
-        p.received = true;
-        receivedResolve();
-        options.onReceived?.();
-      },
-      cleanup: () => {
-        if (timer) clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      },
-    };
     if (options.signal?.aborted) {
       p.reject(new AckwireError('CANCELLED', 'Cancelled by the caller'));
       return result;
@@ -122,67 +130,64 @@ export class CallManager {
     } else p.sent = true;
     this.pending.set(id, p);
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => this.settle(id, (q) => q.reject(new AckwireError('TIMEOUT', `No result within ${timeoutMs} ms`))), timeoutMs);
+      p.timer = setTimeout(() => this.settle(id, (q) => q.reject(new AckwireError('TIMEOUT', `No result within ${timeoutMs} ms`))), timeoutMs);
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) {
+      p.onAbort = () => this.cancel(id, new AckwireError('CANCELLED', 'Cancelled by the caller'));
+      options.signal.addEventListener('abort', p.onAbort, { once: true });
+    }
     return result;
   }
 
-  private settle(id: number, how: (p: Pending) => void): void {
+  /** Remove a call from the table, to settle it. */
+  private take(id: number): Pending | undefined {
     const p = this.pending.get(id);
-    if (!p) return;
+    if (!p) return undefined;
     this.pending.delete(id);
     if (!p.sent) this.queued--;
-    how(p);
+    return p;
+  }
+
+  private settle(id: number, how: (p: Pending) => void): void {
+    const p = this.take(id);
+    if (p) how(p);
   }
 
   private cancel(id: number, error: AckwireError): void {
-    const p = this.pending.get(id);
+    const p = this.take(id);
     if (!p) return;
     if (p.sent) this.transport.send({ type: MessageType.CANCEL, id });
-    this.settle(id, (q) => q.reject(error));
+    p.reject(error);
   }
 
-  /** A result, error or receipt frame for a call. Returns false if the id is not a pending call. */
+  /** A result, error or receipt frame for a call. Returns false for a frame of another kind. */
   frame(msg: ServerMessage): boolean {
     switch (msg.type) {
       case MessageType.RECEIVED:
         for (const id of msg.ids) this.pending.get(id)?.onReceived();
         return true;
       case MessageType.RESULT: {
-        const p = this.pending.get(msg.id);
-        if (!p) return this.pendingOrDone(msg.id);
-        let output = msg.output;
-        if (this.validate) {
-          const checked = p.def.output.safeParse(output);
-          if (!checked.success) {
-            this.settle(msg.id, (q) =>
-              q.reject(new AckwireError('PROTOCOL_ERROR', `The result of "${p.def.path}" does not match the contract`, { data: { issues: checked.error.issues } })),
-            );
-            this.transport.resultArrived();
-            return true;
-          }
-          output = checked.data;
-        }
-        this.settle(msg.id, (q) => q.resolve(output));
+        // Outcomes for ids no longer tracked (timed out or cancelled here) are dropped, but still acked.
         this.transport.resultArrived();
+        const p = this.take(msg.id);
+        if (!p) return true;
+        if (!this.validate) {
+          p.resolve(msg.output);
+          return true;
+        }
+        const checked = p.def.output.safeParse(msg.output);
+        if (checked.success) p.resolve(checked.data);
+        else p.reject(new AckwireError('PROTOCOL_ERROR', `The result of "${p.def.path}" does not match the contract`, { data: { issues: checked.error.issues } }));
         return true;
       }
       case MessageType.ERROR: {
-        if (!this.pending.has(msg.id)) return this.pendingOrDone(msg.id);
-        this.settle(msg.id, (q) => q.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined })));
         this.transport.resultArrived();
+        this.take(msg.id)?.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
         return true;
       }
       default:
         return false;
     }
-  }
-
-  /** Outcomes for ids we no longer track (timed out or cancelled here) are dropped; they are still acked. */
-  private pendingOrDone(_id: number): boolean {
-    this.transport.resultArrived();
-    return true;
   }
 
   /**

@@ -15,6 +15,8 @@ import {
   decodeServerMessage,
   encodeClientMessage,
   isFatalCloseCode,
+  tickCorker,
+  type Corkable,
   type ClientMessage,
   type Codec,
   type ErrorCode,
@@ -64,6 +66,7 @@ export class Connection {
   private pinged = false;
   private welcomed = false;
   private handshakeStatus: number | undefined;
+  private corkTick: () => void = () => undefined;
   private readonly reconnect: ReconnectOptions;
   private readonly heartbeat: HeartbeatOptions;
   private readonly offered: string[];
@@ -124,6 +127,7 @@ export class Connection {
     } catch (err) {
       throw new AckwireError('BAD_REQUEST', `Cannot encode the message with the ${this.codec.name} codec: ${(err as Error).message}`);
     }
+    this.corkTick();
     this.ws.send(text);
     return true;
   }
@@ -179,6 +183,8 @@ export class Connection {
     }
     this.ws = ws;
     ws.onopen = () => {
+      // In Node (`ws`), frames written in one tick share one system call; browsers have no such hook.
+      this.corkTick = tickCorker((ws as unknown as { _socket?: Corkable })._socket);
       if (ws !== this.ws) return;
       this.codec = codecForSubprotocol(ws.protocol);
       if (!this.codec) return; // negotiation token: the server closes with 4406 and says why

@@ -72,7 +72,7 @@ export interface SubscriptionCaller<D extends SubscriptionDef> {
 }
 
 export type ClientTree<T extends ContractTree> = {
-  readonly [K in keyof T]: T[K] extends ProcedureDef
+  readonly [K in keyof T & string]: T[K] extends ProcedureDef
     ? ProcedureCaller<T[K]>
     : T[K] extends SubscriptionDef
       ? SubscriptionCaller<T[K]>

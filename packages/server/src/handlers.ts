@@ -45,7 +45,7 @@ export type SubscriptionHandler<D extends SubscriptionDef, Ctx> = (
 ) => TopicKey | Promise<TopicKey>;
 
 export type Handlers<T extends ContractTree, Ctx = unknown> = {
-  [K in keyof T]: T[K] extends ProcedureDef
+  [K in keyof T & string]: T[K] extends ProcedureDef
     ? ProcedureHandler<T[K], Ctx>
     : T[K] extends SubscriptionDef
       ? SubscriptionHandler<T[K], Ctx>

@@ -6,7 +6,7 @@ import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, t
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
-import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol } from '@ackwire/core';
+import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, tickCorker, type Corkable } from '@ackwire/core';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import { isRefusal, type Refusal } from './admission.js';
 import { handshakeFrom, type Handshake } from './handshake.js';
@@ -140,6 +140,8 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Hand
   const state = ws as WebSocket & { ackwireAlive?: boolean };
   state.ackwireAlive = true;
   let conn: ReturnType<typeof core.accept>;
+  // Frames written in one tick (a batch of results, one event to many topics) share one system call.
+  const cork = tickCorker((ws as unknown as { _socket?: Corkable })._socket);
   try {
     conn = core.accept(
       {
@@ -147,7 +149,10 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Hand
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
-        send: (data) => ws.send(data, { binary: false }),
+        send: (data) => {
+          cork();
+          ws.send(data, { binary: false });
+        },
         close: (code, reason) => {
           ws.close(code, reason);
           // A peer that does not complete the closing handshake is dropped.
