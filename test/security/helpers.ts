@@ -172,7 +172,7 @@ export function inbox(ws: WebSocket): { frames: unknown[][]; next(match?: (f: un
 }
 
 /** Open a raw json-codec connection and say hello; resolves with the socket, its inbox and the welcome. */
-export async function rawSession(url: string, fingerprint: string, params: unknown, options: ClientOptions = {}) {
+export async function rawSession(url: string, fingerprint: string, params: unknown, options: ClientOptions & { protocols?: string[] } = {}) {
   const up = await upgrade(url, options);
   if (!up.ok) throw new Error(`upgrade refused with ${up.status}`);
   const box = inbox(up.ws);
