@@ -1,4 +1,4 @@
-export { AckwireServer, createServer, type ServerConfig } from './server.js';
+export { AckwireServer, createServer, type ServerConfig, type ServerBuilder } from './server.js';
 export type { Handlers, ProcedureHandler, SubscriptionHandler, CallInfo, SubscribeInfo, TopicKey } from './handlers.js';
 export type { ServerOptions, ServerLimits, ConnectionInfo, Logger } from './options.js';
 export type { Handshake } from './handshake.js';
@@ -8,3 +8,6 @@ export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
 export type { ListenOptions, AttachOptions, Listener } from './ws-adapter.js';
 export type { ServerConnection } from './connection.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';
+export type { Guard, GuardInfo, Guards } from './guards.js';
+export type { OriginPolicy } from './origin.js';
+export type { RevokeInfo } from './revocation.js';

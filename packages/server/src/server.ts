@@ -189,10 +189,36 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   }
 }
 
-/** Create a server for a contract: `createServer(api, { context, handlers })`. */
+/** A contract waiting for its implementation; see `createServer`. */
+export interface ServerBuilder<T extends ContractTree> {
+  /**
+   * Implement the contract: handlers, guards, context and options. Because the contract's type is already
+   * fixed here, TypeScript infers everything else: `ctx` in handlers and guards is what `context` returns,
+   * `params` is what the `params` schema parses, and a missing, misspelled or mistyped handler is an error.
+   */
+  implement<Ctx = undefined, Params = unknown, Auth = undefined>(
+    config: ServerConfig<T, Ctx, Params, Auth>,
+  ): AckwireServer<T, Ctx, Params, Auth>;
+}
+
+/**
+ * Create a server for a contract:
+ *
+ *   const server = createServer(api).implement({ context, guards, handlers });
+ *
+ * `createServer(api, config)` is the same in one call. TypeScript types `ctx` there only when it can type the
+ * `context` function without the contract (no context, or an annotated parameter); the two-step form
+ * always works, so the guides use it.
+ */
+export function createServer<const T extends ContractTree>(contract: Contract<T>): ServerBuilder<T>;
 export function createServer<const T extends ContractTree, Ctx = undefined, Params = unknown, Auth = undefined>(
   contract: Contract<T>,
   config: ServerConfig<T, Ctx, Params, Auth>,
-): AckwireServer<T, Ctx, Params, Auth> {
-  return new AckwireServer(contract, config);
+): AckwireServer<T, Ctx, Params, Auth>;
+export function createServer<const T extends ContractTree>(
+  contract: Contract<T>,
+  config?: ServerConfig<T, unknown, unknown, unknown>,
+): ServerBuilder<T> | AckwireServer<T, unknown, unknown, unknown> {
+  if (config) return new AckwireServer(contract, config);
+  return { implement: (c) => new AckwireServer(contract, c) } as ServerBuilder<T>;
 }

@@ -90,26 +90,17 @@ createServer(api, {
   handlers: { math: { add }, users },
 });
 
-/*
- * BUG (packages/server/src/server.ts, createServer / ServerConfig): when `context` is a function whose
- * parameter is not annotated, as in `context: ({ params }) => ({ ... })`, TypeScript does not infer Ctx
- * from its return type: Ctx stays at its default `undefined`, every handler's `ctx` is `undefined`, and the
- * context function itself is reported as "not assignable to (info) => Promise<undefined> | undefined"
- * (TS2322). It happens because Handlers<T, Ctx> maps over the generic T: with a fixed contract type the
- * same object infers Ctx. Present since the first commit; test/helpers/fixtures.ts only compiles because
- * its `...overrides` spread supplies Ctx. Workarounds: annotate the parameter (as above) or take none.
- * Enable these lines once it is fixed:
- *
- * createServer(small, {
- *   context: ({ params }) => ({ params, n: 1 }),
- *   handlers: {
- *     count: (_input, { ctx }) => {
- *       expectTypeOf(ctx).toEqualTypeOf<{ params: unknown; n: number }>();
- *       return ctx.n;
- *     },
- *   },
- * });
- */
+// An unannotated context is typed through the two-step form (the contract's type is fixed first).
+// Regression: in the one-call form `context: ({ params }) => ...` left ctx as `undefined`.
+createServer(small).implement({
+  context: ({ params }) => ({ params, n: 1 }),
+  handlers: {
+    count: (_input, { ctx }) => {
+      expectTypeOf(ctx).toEqualTypeOf<{ params: unknown; n: number }>();
+      return ctx.n;
+    },
+  },
+});
 
 // publish takes the event schema's input, for that subscription only.
 void server.publish(api.users.changes, { user: 'u' }, { at: new Date(), karma: 1n });
