@@ -52,19 +52,19 @@ async function withProcesses<T>(
     cpuProfDir: profDir,
     cpuProfName: `${tag}-server.cpuprofile`,
   });
-  const loads: Child[] = [];
+  // Load processes start while the server does; they learn its URL with their first task.
+  const loads: Child[] = Array.from({ length: loadCount }, (_, i) =>
+    startChild({
+      script: 'load-main.ts',
+      args: [spec.client],
+      cpuProfDir: profDir,
+      cpuProfName: `${tag}-load${loadCount > 1 ? i + 1 : ''}.cpuprofile`,
+    }),
+  );
   try {
-    const ready = await server.ready;
+    const [ready] = await Promise.all([server.ready, ...loads.map((l) => l.ready)]);
     const snapshot = () => server.channel.request<ServerSnapshot>({ type: 'snapshot' });
-    for (let i = 0; i < loadCount; i++) {
-      const load = startChild({
-        script: 'load-main.ts',
-        args: [spec.client],
-        cpuProfDir: profDir,
-        cpuProfName: `${tag}-load${loadCount > 1 ? i + 1 : ''}.cpuprofile`,
-      });
-      loads.push(load);
-      await load.ready;
+    for (const load of loads) {
       load.channel.handle((req) => {
         if (req.type === 'server-snapshot') return snapshot();
         throw new Error(`unexpected request ${req.type}`);
