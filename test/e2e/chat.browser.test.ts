@@ -25,13 +25,14 @@ if (skip) {
 
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
+let port = 0;
 let base = '';
 const contexts: BrowserContext[] = [];
 const stamp = Date.now().toString(36);
 
-/** Start the built example server on a free port; resolves with its port once it printed its URL. */
-function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SERVER_MAIN], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start the built example server (on a free port by default); resolves once it printed its URL. */
+function startServer(port = 0): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [SERVER_MAIN], { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error('the chat server printed no URL within 10 s')), 10_000);
@@ -74,7 +75,7 @@ async function openPage(): Promise<ChatPage> {
   const context = await browser!.newContext();
   contexts.push(context);
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => {
@@ -105,14 +106,15 @@ async function enterRoom(page: Page, room: string): Promise<void> {
   await page.locator(`#room-state[data-room="${room}"][data-state="live"]`).waitFor();
 }
 
-describe.skipIf(skip)('chat example in Chromium', () => {
+describe.skipIf(skip)('chat example in Chromium', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     if (missing) throw new Error(`CI needs Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
     // The root build: packages, then the contract, the web bundle and the server.
     await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
     const started = await startServer();
     server = started.child;
-    base = `http://127.0.0.1:${started.port}/`;
+    port = started.port;
+    base = `http://127.0.0.1:${port}/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   }, 240_000);
 
@@ -195,6 +197,33 @@ describe.skipIf(skip)('chat example in Chromium', () => {
     await page.locator('#state[data-state="closed"]').waitFor();
     expect(await page.locator('#notice').innerText()).toContain('invalid connection params');
   });
+
+  it('queues a message while the server is down, sends it once it is back, and reports the lost events', async () => {
+    const alice = await join('Alice');
+    const bob = await join('Bob');
+    await stopServer(server!);
+    await alice.page.locator('#state[data-state="reconnecting"]').waitFor();
+
+    const text = `typed while the server was down ${stamp}`;
+    await send(alice.page, text);
+    const mine = alice.page.locator('li.mine', { hasText: text });
+    expect(await mine.getAttribute('data-status')).toBe('queued');
+    expect(await mine.locator('.receipt').innerText()).toBe('queued until reconnected');
+
+    server = (await startServer(port)).child;
+    // A new server process: new sessions, and the rooms' event history is gone, which each page is told
+    // (a gap) and answers by reloading the room.
+    for (const { page } of [alice, bob]) {
+      await page.locator('#state[data-state="open"]').waitFor({ timeout: 20_000 });
+      await page.locator('#notice', { hasText: 'Some messages were missed' }).waitFor({ timeout: 20_000 });
+      expect(await page.locator('#session').innerText()).toMatch(/^new session /);
+    }
+    // The queued call went out in the new session: stored once, then shown on the other page.
+    await alice.page.locator('li.mine[data-status="stored"], li.mine[data-status="echoed"]', { hasText: text }).waitFor();
+    expect(await mine.locator('.receipt').innerText()).toMatch(/^queued until reconnected → received by server · \d+ ms → stored as #1 · \d+ ms/);
+    await bob.page.locator('#messages li[data-id="1"]', { hasText: text }).waitFor();
+    expect(await bob.page.locator('#messages li', { hasText: text }).count()).toBe(1);
+  }, 60_000);
 
   it('bundles the browser client without ws or server code', () => {
     const bundle = readFileSync(BUNDLE, 'utf8');

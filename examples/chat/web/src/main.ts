@@ -36,18 +36,22 @@ function start(name: string): void {
   const showState = (state: ConnectionState): void => {
     stateEl.textContent = state;
     stateEl.dataset.state = state;
+    if (state === 'open') noticeEl.hidden = true;
   };
   showState(client.$state);
   client.$on('state', showState);
   client.$on('session', ({ sessionId, resumed }) => {
+    if (!resumed) list.newSession();
     sessionEl.textContent = `${resumed ? 'resumed' : 'new'} session ${sessionId.slice(0, 8)}`;
   });
+  let room: Room = ROOMS[0];
   client.$on('close', ({ code, willRetry }) => {
-    if (willRetry) notice(`Connection lost (${code}), reconnecting. Messages you send now are queued.`);
+    if (!willRetry) return;
+    notice(`Connection lost (${code}), reconnecting. Messages you send now are queued.`);
+    showRoomState(room, 'joining');
   });
   client.$on('error', (error) => notice(`Disconnected: ${describe(error)}`));
 
-  let room: Room = ROOMS[0];
   let subscription: Subscription | undefined;
   const enter = (next: Room): void => {
     subscription?.();
@@ -70,7 +74,10 @@ function start(name: string): void {
         // subscription resumes where it was; if the server could not replay what was missed, it says so.
         onStarted: ({ resumed, recovered }) => {
           showRoomState(next, 'live');
-          if (!recovered) notice('Some messages were missed while disconnected; reloading the room.');
+          if (!recovered) {
+            notice('Some messages were missed while disconnected; reloading the room.');
+            list.dropEarlierSessions();
+          }
           if (!resumed || !recovered) loadHistory();
         },
         onError: (error) => notice(`#${next}: ${describe(error)}`),

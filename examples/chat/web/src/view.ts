@@ -18,6 +18,8 @@ export class MessageList {
   private readonly byId = new Map<number, HTMLLIElement>();
   /** Messages sent from here whose echo has not arrived yet, by id. */
   private readonly awaitingEcho = new Map<number, Outgoing>();
+  /** Counts sessions: ids from an earlier session may come from a server that has since restarted. */
+  private session = 0;
 
   constructor(private readonly ul: HTMLUListElement) {}
 
@@ -25,6 +27,24 @@ export class MessageList {
     this.byId.clear();
     this.awaitingEcho.clear();
     this.ul.replaceChildren();
+  }
+
+  /** The client started a new session (not a resumed one). */
+  newSession(): void {
+    this.session++;
+  }
+
+  /**
+   * The room's subscription reported a gap: drop what was shown before this session (the history reload
+   * that follows brings back what the server still has). Messages still on their way stay.
+   */
+  dropEarlierSessions(): void {
+    for (const [id, li] of this.byId) {
+      if (Number(li.dataset.session) === this.session) continue;
+      li.remove();
+      this.byId.delete(id);
+      this.awaitingEcho.delete(id);
+    }
   }
 
   /** A message from the server: an event of the room's subscription, or history. Known ids are skipped. */
@@ -36,6 +56,7 @@ export class MessageList {
     }
     if (this.byId.has(message.id)) return;
     const li = item(message.author, message.text);
+    li.dataset.from = from;
     this.place(li, message);
     // Keep ids in order, above the messages still on their way.
     const next = Array.from(this.ul.children).find((c) => !(c instanceof HTMLElement) || !c.dataset.id || Number(c.dataset.id) > message.id);
@@ -58,14 +79,13 @@ export class MessageList {
         receipt.textContent = trail.join(' → ');
       },
       stored: (message, note) => {
-        // The echo may have come first: it then holds the id, and this line takes its place.
-        const early = this.byId.get(message.id);
+        // The message may be shown already (its echo or the history came first): this line takes its place.
+        const shown = this.byId.get(message.id);
         this.place(li, message);
         out.step('stored', note);
-        if (early && early !== li) {
-          early.remove();
-          out.step('echoed', `echoed to #${message.room}`);
-        } else this.awaitingEcho.set(message.id, out);
+        if (shown && shown !== li) shown.remove();
+        if (shown?.dataset.from === 'event') out.step('echoed', `echoed to #${message.room}`);
+        else this.awaitingEcho.set(message.id, out);
       },
     };
     this.ul.append(li);
@@ -75,6 +95,7 @@ export class MessageList {
 
   private place(li: HTMLLIElement, message: Message): void {
     li.dataset.id = String(message.id);
+    li.dataset.session = String(this.session);
     const time = li.querySelector('time')!;
     time.dateTime = message.at.toISOString();
     time.textContent = message.at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
