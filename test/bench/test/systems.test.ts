@@ -1,0 +1,67 @@
+/**
+ * The benchmark's adapters over real sockets on 127.0.0.1: every system echoes calls intact, delivers each
+ * published event once to every subscriber, and keeps counters that agree with what the clients saw. Keeps
+ * the benchmark honest when a system's API moves.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { isEcho, makeInput, eventSeq } from '../src/payload.js';
+import { SYSTEMS, loadClient, startServer } from '../src/systems/index.js';
+import type { BenchServer } from '../src/systems/types.js';
+import { Samples, quantile } from '../src/stats.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !check(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each(SYSTEMS.map((s) => [s.name, s] as const))('%s', (_name, spec) => {
+  let server: BenchServer;
+
+  const start = async () => {
+    server = await startServer(spec.server);
+    cleanups.push(() => server.close());
+    return loadClient(spec.client);
+  };
+
+  it('echoes concurrent calls intact, and the server counts each once', async () => {
+    const client = await start();
+    const conn = await client.connect(server.url);
+    cleanups.push(() => conn.close());
+    const inputs = Array.from({ length: 20 }, (_, i) => makeInput(i + 1));
+    const replies = await Promise.all(inputs.map((input) => conn.call(input)));
+    replies.forEach((reply, i) => expect(isEcho(inputs[i]!, reply)).toBe(true));
+    expect(isEcho(inputs[0]!, replies[1])).toBe(false);
+    expect(server.counters()).toMatchObject({ calls: 20, connections: 1, open: 1 });
+  });
+
+  it('delivers every published event once to every subscriber', async () => {
+    const client = await start();
+    const got: number[][] = [[], [], []];
+    for (const list of got) {
+      const sub = await client.subscribe(server.url, (event) => list.push(eventSeq(event)));
+      cleanups.push(() => sub.close());
+    }
+    await until(() => server.counters().subscribers === 3);
+    for (let seq = 1; seq <= 5; seq++) await server.publish(seq);
+    await until(() => got.every((list) => list.length >= 5));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const list of got) expect(list).toEqual([1, 2, 3, 4, 5]);
+    expect(server.counters()).toMatchObject({ subscribers: 3, published: 5 });
+  });
+});
+
+describe('stats', () => {
+  it('takes nearest-rank percentiles', () => {
+    const s = new Samples();
+    for (let i = 1; i <= 1000; i++) s.add(1001 - i);
+    expect(s.percentiles()).toEqual({ p50: 500, p99: 990, p999: 999 });
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+});
