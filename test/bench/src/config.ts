@@ -51,6 +51,8 @@ export interface Options {
   out: string;
   /** Directory for V8 CPU profiles of every child process, or undefined. */
   cpuProf: string | undefined;
+  /** Before each run, wait up to this many ms for other processes to leave the CPU idle. */
+  waitQuietMs: number;
   /** True when every workload and system runs with the full parameters (the run the docs quote). */
   complete: boolean;
   argv: string[];
@@ -65,6 +67,7 @@ export const USAGE = `Usage: npm run bench -- [options]      (from the repositor
   --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})
   --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
   --cpu-prof [DIR]     write a .cpuprofile for every server and load process (default DIR: profiles/<time>)
+  --wait-quiet S       before each run, wait up to S seconds for other processes to go quiet (shared machines)
   --out FILE           results file (default results/latest.json for a full run, results/partial.json otherwise)
 `;
 
@@ -84,6 +87,7 @@ export function parseArgs(argv: string[]): Options {
   let procs: number | undefined;
   let out: string | undefined;
   let cpuProf: string | undefined;
+  let waitQuiet = 0;
   let partial = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -117,6 +121,9 @@ export function parseArgs(argv: string[]): Options {
         procs = positive(arg, value());
         partial = true;
         break;
+      case '--wait-quiet':
+        waitQuiet = positive(arg, value());
+        break;
       case '--out':
         out = value();
         break;
@@ -145,6 +152,7 @@ export function parseArgs(argv: string[]): Options {
     params,
     out: out ?? (complete ? 'results/latest.json' : 'results/partial.json'),
     cpuProf,
+    waitQuietMs: waitQuiet * 1000,
     complete,
     argv,
   };

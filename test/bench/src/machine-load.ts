@@ -50,3 +50,24 @@ export function startLoadMeter(): LoadMeter {
     },
   };
 }
+
+/** CPU busy on the machine over `ms`, in cores (everything: nothing of the benchmark runs meanwhile). */
+async function busyCores(ms: number): Promise<number | undefined> {
+  const t0 = readTicks();
+  await new Promise((r) => setTimeout(r, ms));
+  const t1 = readTicks();
+  if (!t0 || !t1) return undefined;
+  return (t1.busy - t0.busy) / HZ / (ms / 1000);
+}
+
+/**
+ * Wait up to `maxMs` for the machine to go quiet (under `threshold` cores busy over half a second).
+ * Returns the last reading, or undefined where /proc is missing.
+ */
+export async function waitForQuiet(maxMs: number, threshold = 0.25): Promise<number | undefined> {
+  const deadline = performance.now() + maxMs;
+  for (;;) {
+    const busy = await busyCores(500);
+    if (busy === undefined || busy < threshold || performance.now() >= deadline) return busy;
+  }
+}

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { SYSTEMS_OF, USAGE, parseArgs, type Options, type WorkloadId } from './config.js';
+import { waitForQuiet } from './machine-load.js';
 import { BENCH_DIR } from './proc.js';
 import { summarize, targets, targetsText, textTable, type SystemSummary } from './report.js';
 import { runOnce, type RunRecord } from './run.js';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     ),
     quick: options.quick,
     complete: options.complete,
+    waitQuietSec: options.waitQuietMs / 1000,
     params: options.params,
   };
   console.log(`${meta.command}\n${meta.machine.cores} × ${meta.machine.cpuModel}, Node ${meta.machine.node}, commit ${meta.commit}\n`);
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
       // Rotate the order each round so no system always runs first (or right after the heaviest one).
       const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!);
       for (const name of order) {
+        if (options.waitQuietMs > 0) await waitForQuiet(options.waitQuietMs);
         const t0 = Date.now();
         process.stdout.write(`${workload.padEnd(2)} round ${round}/${rounds}  ${name.padEnd(18)}`);
         let rec: RunRecord;
