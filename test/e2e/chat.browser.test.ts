@@ -4,6 +4,8 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -196,6 +198,35 @@ describe.skipIf(skip)('chat example in Chromium', { timeout: 30_000 }, () => {
     await page.click('#join button');
     await page.locator('#state[data-state="closed"]').waitFor();
     expect(await page.locator('#notice').innerText()).toContain('invalid connection params');
+  });
+
+  it('refuses WebSocket connections from pages of another origin', async () => {
+    // Another site: a blank page on another port of 127.0.0.1.
+    const elsewhere = createHttpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    try {
+      const open = (page: Page): Promise<string> =>
+        page.evaluate(
+          (url) =>
+            new Promise<string>((resolve) => {
+              const ws = new WebSocket(url, ['ackwire.v1.json', 'ackwire']);
+              ws.onopen = () => {
+                resolve(`open ${ws.protocol}`);
+                ws.close();
+              };
+              ws.onclose = (event) => resolve(`closed ${event.code}`);
+            }),
+          `ws://127.0.0.1:${port}/ws`,
+        );
+      const { page: foreign } = await openPage();
+      await foreign.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
+      expect(await open(foreign)).toBe('closed 1006'); // the upgrade was refused
+      const { page: own } = await openPage();
+      expect(await open(own)).toBe('open ackwire.v1.json');
+    } finally {
+      elsewhere.closeAllConnections();
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 
   it('queues a message while the server is down, sends it once it is back, and reports the lost events', async () => {
