@@ -49,6 +49,7 @@ export async function startRawServer(
           resumed: false,
           heartbeatMs: 0,
           lastId: 0,
+          limits: { maxInFlight: 0, maxPayload: 0 },
         } as WelcomeMessage;
         peer.send(encodeServerMessage(welcome, codecForSubprotocol(socket.protocol)!));
         return;

@@ -320,7 +320,7 @@ describe('docs/protocol.md §15, the worked session', () => {
     expect(first.protocol).toBe('ackwire.v1.superjson');
     first.send([1, 1, fp, { user: 'ada' }]);
     const welcome = await first.next();
-    expect(welcome).toStrictEqual([2, 1, expect.any(String), expect.any(String), 0, 30000, 0]);
+    expect(welcome).toStrictEqual([2, 1, expect.any(String), expect.any(String), 0, 30000, 0, { maxInFlight: 256, maxPayload: 1048576 }]);
     const [, , sessionId, token] = welcome as [number, number, string, string];
 
     first.send([3, 1, 'math.add', { a: 2, b: 3 }]);
@@ -351,7 +351,7 @@ describe('docs/protocol.md §15, the worked session', () => {
 
     const second = await h.raw(url, ['ackwire.v1.superjson', 'ackwire.v1.json', 'ackwire']);
     second.send([1, 1, fp, { user: 'ada' }, [sessionId, token]]);
-    expect(await second.next()).toStrictEqual([2, 1, sessionId, token, 1, 30000, 5]);
+    expect(await second.next()).toStrictEqual([2, 1, sessionId, token, 1, 30000, 5, { maxInFlight: 256, maxPayload: 1048576 }]);
     second.send([3, 5, 'math.slow', { ms: 50 }]);
     expect(await second.next()).toStrictEqual([5, 5, 'done']); // stored, not run again: no receipt first
     second.send([7, 3, 'chat.messages', { room: 'general' }, null, [epoch, 1]]);

@@ -9,6 +9,8 @@ import type { CallOptions, CallPromise } from './types.js';
 class Pending {
   /** Written to some socket at least once. */
   sent = false;
+  /** Written on the current connection, counted in the in-flight window. */
+  onConnection = false;
   received = false;
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
@@ -66,17 +68,29 @@ const ignore = (): void => undefined;
 const NO_OPTIONS: CallOptions = {};
 
 export interface CallTransport {
-  /** Write a frame if the connection is open; false if not. */
+  /** Write a frame if the connection is open; false if not. Throws BAD_REQUEST/PAYLOAD_TOO_LARGE for a
+   * message that cannot be sent at all. */
   send(msg: Parameters<import('./connection.js').Connection['send']>[0]): boolean;
+  /** Whether the connection is open (welcome received). */
+  readonly open: boolean;
   /** Make sure a connection is being established. */
   wake(): void;
   /** Ask for an ack frame soon (a result came in). */
   resultArrived(): void;
 }
 
+/** The largest delay setTimeout honours; longer deadlines are clamped to it (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class CallManager {
+  /** Every call without an outcome, in id (= call) order. */
   private readonly pending = new Map<number, Pending>();
-  private queued = 0;
+  /** Calls not yet written on the current connection, in call order. */
+  private queue: Pending[] = [];
+  /** Calls written on the current connection and still without an outcome. */
+  private inFlight = 0;
+  /** The server's limit on calls in flight, from its welcome. */
+  private window = Infinity;
   private closedWith: AckwireError | undefined;
 
   constructor(
@@ -113,24 +127,27 @@ export class CallManager {
       p.reject(new AckwireError('CANCELLED', 'Cancelled by the caller'));
       return result;
     }
-    let sent: boolean;
-    try {
-      sent = this.transport.send({ type: MessageType.CALL, id, path: def.path, input, timeoutMs: timeoutMs ?? null });
-    } catch (err) {
-      p.reject(err as AckwireError);
-      return result;
-    }
-    if (!sent) {
-      if (this.queued >= this.maxOutbox) {
+    const open = this.transport.open;
+    if (open && this.queue.length === 0 && this.inFlight < this.window) {
+      try {
+        this.write(p);
+      } catch (err) {
+        p.reject(err as AckwireError);
+        return result;
+      }
+    } else {
+      // Offline, the outbox is bounded; online, calls past the server's in-flight limit simply wait their turn.
+      if (!open && this.queue.length >= this.maxOutbox) {
         p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
         return result;
       }
-      this.queued++;
-      this.transport.wake();
-    } else p.sent = true;
+      this.queue.push(p);
+      if (!open) this.transport.wake();
+    }
     this.pending.set(id, p);
     if (timeoutMs !== undefined) {
-      p.timer = setTimeout(() => this.settle(id, (q) => q.reject(new AckwireError('TIMEOUT', `No result within ${timeoutMs} ms`))), timeoutMs);
+      const delay = Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS);
+      p.timer = setTimeout(() => this.fail(id, new AckwireError('TIMEOUT', `No result within ${timeoutMs} ms`)), delay);
     }
     if (options.signal) {
       p.onAbort = () => this.cancel(id, new AckwireError('CANCELLED', 'Cancelled by the caller'));
@@ -139,18 +156,49 @@ export class CallManager {
     return result;
   }
 
+  /** Write a call on the current connection (throws if it cannot be encoded or is too large). */
+  private write(p: Pending): boolean {
+    const timeoutMs = p.deadline === undefined ? null : Math.min(Math.max(1, p.deadline - Date.now()), MAX_TIMER_MS);
+    if (!this.transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return false;
+    p.sent = true;
+    p.onConnection = true;
+    this.inFlight++;
+    return true;
+  }
+
+  /** Send queued calls while the window allows. */
+  private pump(): void {
+    let i = 0;
+    while (i < this.queue.length && this.inFlight < this.window && this.transport.open) {
+      const p = this.queue[i++]!;
+      if (!this.pending.has(p.id)) continue; // settled while queued
+      try {
+        if (!this.write(p)) {
+          i--;
+          break;
+        }
+      } catch (err) {
+        this.fail(p.id, err as AckwireError);
+      }
+    }
+    if (i > 0) this.queue = this.queue.slice(i);
+  }
+
   /** Remove a call from the table, to settle it. */
   private take(id: number): Pending | undefined {
     const p = this.pending.get(id);
     if (!p) return undefined;
     this.pending.delete(id);
-    if (!p.sent) this.queued--;
+    if (p.onConnection) {
+      p.onConnection = false;
+      this.inFlight--;
+      if (this.queue.length > 0) queueMicrotask(() => this.pump());
+    }
     return p;
   }
 
-  private settle(id: number, how: (p: Pending) => void): void {
-    const p = this.take(id);
-    if (p) how(p);
+  private fail(id: number, error: AckwireError): void {
+    this.take(id)?.reject(error);
   }
 
   private cancel(id: number, error: AckwireError): void {
@@ -182,7 +230,10 @@ export class CallManager {
       }
       case MessageType.ERROR: {
         this.transport.resultArrived();
-        this.take(msg.id)?.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
+        const p = this.take(msg.id);
+        if (!p) return true;
+        p.onReceived(); // an error from the server is its receipt too
+        p.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
         return true;
       }
       default:
@@ -191,37 +242,32 @@ export class CallManager {
   }
 
   /**
-   * A connection opened. In a resumed session every pending call is (re-)sent with its id: the server runs
-   * each at most once and answers retries with the stored outcome. In a new session, calls never sent go
-   * out; calls that were sent may or may not have run, so only idempotent ones are re-sent.
+   * A connection opened. In a resumed session every call sent before is re-sent with its id: the server runs
+   * each at most once and answers retries with the stored outcome. In a new session, calls that were sent may
+   * or may not have run, so only idempotent ones are re-sent; the rest fail with RESULT_UNKNOWN. Then queued
+   * calls go out, in call order, within the server's in-flight limit.
    */
-  opened(resumed: boolean): void {
-    const now = Date.now();
-    for (const p of [...this.pending.values()]) {
-      if (p.sent && !resumed && !p.def.idempotent) {
-        this.settle(p.id, (q) =>
-          q.reject(new AckwireError('RESULT_UNKNOWN', `The session was lost while "${p.def.path}" was in flight; it may or may not have run`)),
-        );
-        continue;
-      }
-      const timeoutMs = p.deadline === undefined ? null : Math.max(1, p.deadline - now);
-      try {
-        if (!this.transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return;
-      } catch (err) {
-        this.settle(p.id, (q) => q.reject(err as AckwireError));
-        continue;
-      }
-      if (!p.sent) {
-        p.sent = true;
-        this.queued--;
-      }
+  opened(resumed: boolean, maxInFlight: number): void {
+    this.window = maxInFlight > 0 ? maxInFlight : Infinity;
+    this.inFlight = 0;
+    const again: Pending[] = [];
+    for (const p of this.pending.values()) {
+      p.onConnection = false;
+      if (!p.sent) continue;
+      if (!resumed && !p.def.idempotent) {
+        this.fail(p.id, new AckwireError('RESULT_UNKNOWN', `The session was lost while "${p.def.path}" was in flight; it may or may not have run`));
+      } else again.push(p);
     }
+    // Re-sent calls go first (they are older than anything queued), then the queue.
+    this.queue = [...again, ...this.queue.filter((p) => !p.sent)];
+    this.pump();
   }
 
   /** The client stopped for good. */
   closed(error: AckwireError): void {
     this.closedWith = error;
-    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(error));
+    this.queue = [];
+    for (const id of [...this.pending.keys()]) this.fail(id, error);
   }
 
   get size(): number {

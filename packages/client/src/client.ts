@@ -67,6 +67,9 @@ export function makeClient<T extends ContractTree>(
     send: (msg: Parameters<Connection['send']>[0]) => conn.send(msg),
     wake,
     resultArrived: noteAck,
+    get open() {
+      return conn.isOpen;
+    },
     delivered: noteAck,
   };
   const validate = options.validate ?? true;
@@ -80,7 +83,7 @@ export function makeClient<T extends ContractTree>(
       opened: (welcome) => {
         if (welcome.lastId > counter) counter = welcome.lastId;
         emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
-        calls.opened(welcome.resumed);
+        calls.opened(welcome.resumed, welcome.limits.maxInFlight);
         subs.opened();
         if (unacked > 0) flushAck();
         // A refresh cut off by the reconnect: the hello just accepted carried its params.

@@ -53,6 +53,9 @@ const FATAL_ERRORS: Record<number, ErrorCode> = {
   [CloseCode.CONTRACT_MISMATCH]: 'CONTRACT_MISMATCH',
 };
 
+const utf8 = new TextEncoder();
+const utf8Length = (text: string): number => utf8.encode(text).length;
+
 export class Connection {
   state: ConnectionState = 'connecting';
   sessionId: string | undefined;
@@ -67,6 +70,8 @@ export class Connection {
   private welcomed = false;
   private handshakeStatus: number | undefined;
   private corkTick: () => void = () => undefined;
+  /** The server's frame size limit from its welcome; 0 for none. */
+  private maxPayload = 0;
   private readonly reconnect: ReconnectOptions;
   private readonly heartbeat: HeartbeatOptions;
   private readonly offered: string[];
@@ -126,6 +131,12 @@ export class Connection {
       text = encodeClientMessage(msg, this.codec);
     } catch (err) {
       throw new AckwireError('BAD_REQUEST', `Cannot encode the message with the ${this.codec.name} codec: ${(err as Error).message}`);
+    }
+    // A frame over the server's limit would close the connection (1009) and, re-sent on resume, close it
+    // again: refuse it here. UTF-8 takes at most 3 bytes per UTF-16 unit, so most frames skip the count.
+    const max = this.maxPayload;
+    if (max > 0 && text.length * 3 > max && utf8Length(text) > max) {
+      throw new AckwireError('PAYLOAD_TOO_LARGE', `The message is larger than the server's limit of ${max} bytes`);
     }
     this.corkTick();
     this.ws.send(text);
@@ -232,6 +243,7 @@ export class Connection {
     switch (msg.type) {
       case MessageType.WELCOME:
         this.welcomed = true;
+        this.maxPayload = msg.limits.maxPayload;
         this.sessionId = msg.sessionId;
         this.resumeToken = msg.resumeToken;
         this.attempt = 0;

@@ -162,6 +162,13 @@ export interface WelcomeMessage {
   /** Highest call or subscription id the session has seen (0 for a new session). A client resuming a session
    * it did not start (a reloaded page) continues its ids above it. */
   lastId: number;
+  /** Limits the client must respect: calls in flight at once (0: none) and the largest frame in bytes. */
+  limits: ServerLimitsInfo;
+}
+
+export interface ServerLimitsInfo {
+  maxInFlight: number;
+  maxPayload: number;
 }
 export interface CallMessage {
   type: typeof MessageType.CALL;
@@ -354,6 +361,14 @@ function payload(codec: Codec, json: unknown, m: PayloadMeta | undefined, forId:
   }
 }
 
+/** The limits object of a welcome; absent or unknown fields mean "no limit" (0). */
+function welcomeLimits(v: unknown): ServerLimitsInfo {
+  if (v === undefined || v === null) return { maxInFlight: 0, maxPayload: 0 };
+  if (typeof v !== 'object' || Array.isArray(v)) return bad('welcome limits must be an object');
+  const { maxInFlight = 0, maxPayload = 0 } = v as Record<string, unknown>;
+  return { maxInFlight: offset(maxInFlight, 'welcome maxInFlight'), maxPayload: offset(maxPayload, 'welcome maxPayload') };
+}
+
 /** JSON.parse a text frame into an array with a message type, or throw ProtocolViolation. */
 function parseFrame(text: string): unknown[] {
   let frame: unknown;
@@ -461,7 +476,7 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
         return { type: MessageType.ERROR, id: id(f[1]), code: code as ErrorCode, message: f[3] as string, data: f[4] ?? null };
       }
       case MessageType.WELCOME: {
-        arity(f, 7, 7, 'welcome');
+        arity(f, 7, 8, 'welcome');
         if (f[1] !== PROTOCOL_VERSION) bad('welcome names another protocol version');
         if (f[4] !== 0 && f[4] !== 1) bad('welcome resumed must be 0 or 1');
         if (!isOffset(f[5])) bad('welcome heartbeat must be a non-negative integer');
@@ -472,6 +487,7 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
           resumed: f[4] === 1,
           heartbeatMs: f[5] as number,
           lastId: offset(f[6], 'welcome lastId'),
+          limits: welcomeLimits(f[7]),
         };
       }
       case MessageType.SUBSCRIBED: {
@@ -545,7 +561,16 @@ export function encodeClientMessage(msg: ClientMessage, codec: Codec): string {
 export function encodeServerMessage(msg: ServerMessage, codec: Codec): string {
   switch (msg.type) {
     case MessageType.WELCOME:
-      return JSON.stringify([msg.type, PROTOCOL_VERSION, msg.sessionId, msg.resumeToken, msg.resumed ? 1 : 0, msg.heartbeatMs, msg.lastId]);
+      return JSON.stringify([
+        msg.type,
+        PROTOCOL_VERSION,
+        msg.sessionId,
+        msg.resumeToken,
+        msg.resumed ? 1 : 0,
+        msg.heartbeatMs,
+        msg.lastId,
+        { maxInFlight: msg.limits.maxInFlight, maxPayload: msg.limits.maxPayload },
+      ]);
     case MessageType.RECEIVED:
       return JSON.stringify([msg.type, ...msg.ids]);
     case MessageType.RESULT: {

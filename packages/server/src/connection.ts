@@ -270,6 +270,7 @@ export class ServerConnection implements TopicMember {
           resumed: resumed !== undefined,
           heartbeatMs: server.heartbeatMs,
           lastId: this.session.lastId,
+          limits: { maxInFlight: server.limits.maxInFlight, maxPayload: this.socket.maxPayload ?? 0 },
         },
         this.codec,
       ),

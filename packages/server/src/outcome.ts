@@ -1,6 +1,7 @@
 /** Turning what a handler did into the frame the caller gets. Internal details never leave the server. */
 import {
   AckwireError,
+  WIRE_ERROR_CODES,
   MessageType,
   encodeServerMessage,
   type Codec,
@@ -15,7 +16,11 @@ export function errorFrame(id: number, code: ErrorCode, message: string, data: u
 
 /** The frame for a thrown value: an AckwireError as it is, anything else as a logged INTERNAL_ERROR. */
 export function thrownFrame(id: number, err: unknown, codec: Codec, logger: Logger, where: string): string {
-  if (err instanceof AckwireError) {
+  if (err instanceof AckwireError && !WIRE_ERROR_CODES.has(err.code)) {
+    // Client-side codes (RESULT_UNKNOWN, CONNECTION_CLOSED, ...) describe the client's view; a server that
+    // sent one would break the client's decoder.
+    logger.error(`${where}: handler threw AckwireError with the client-only code ${err.code}`, { error: err });
+  } else if (err instanceof AckwireError) {
     try {
       return errorFrame(id, err.code, err.message, err.data, codec);
     } catch (encodeErr) {

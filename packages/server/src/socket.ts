@@ -5,6 +5,8 @@
 export interface WireSocket {
   /** The negotiated subprotocol token. */
   readonly protocol: string;
+  /** Largest frame the transport accepts, in bytes (told to the client in welcome); undefined for none. */
+  readonly maxPayload?: number;
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
   send(data: string | Uint8Array): void;

@@ -58,10 +58,11 @@ function offeredTokens(req: IncomingMessage): string[] {
 
 export function attach(core: AckwireServer<any, any, any>, options: AttachOptions): Listener {
   const path = options.path ?? '/';
+  const maxPayload = options.maxPayload ?? 1024 * 1024;
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: options.perMessageDeflate ?? false,
-    maxPayload: options.maxPayload ?? 1024 * 1024,
+    maxPayload,
     clientTracking: true,
     // The token was chosen in onUpgrade; `ws` only needs to echo it.
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { ackwireToken?: string }).ackwireToken ?? false,
@@ -96,7 +97,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
           ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
           return;
         }
-        bind(core, ws, admitted);
+        bind(core, ws, admitted, maxPayload);
       });
     };
     const admitted = core.admission.authenticate(handshake);
@@ -136,7 +137,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   };
 }
 
-function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Handshake): void {
+function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Handshake, maxPayload: number): void {
   const state = ws as WebSocket & { ackwireAlive?: boolean };
   state.ackwireAlive = true;
   let conn: ReturnType<typeof core.accept>;
@@ -146,6 +147,7 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Hand
     conn = core.accept(
       {
         protocol: ws.protocol,
+        maxPayload,
         get bufferedAmount() {
           return ws.bufferedAmount;
         },

@@ -1,0 +1,66 @@
+/** The client respects the limits the server announces in its welcome, instead of tripping over them. */
+import { createClient } from '@ackwire/client';
+import { AckwireError, contract, procedure } from '@ackwire/core';
+import { afterEach, expect, it } from 'vitest';
+import { z } from 'zod';
+import { harness, type Harness } from '../helpers/reliability.js';
+import { createServer } from '@ackwire/server';
+
+let h: Harness | undefined;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+it('more calls at once than the server allows in flight all succeed: the client holds the rest back', async () => {
+  h = await harness({ limits: { maxInFlight: 16 } });
+  const client = h.client();
+  const results = await Promise.all(Array.from({ length: 500 }, (_, i) => client.jobs.run({ key: `w${i}`, ms: i % 3 })));
+  expect(results.map((r) => r.key)).toEqual(Array.from({ length: 500 }, (_, i) => `w${i}`));
+  expect(h.runs.size).toBe(500);
+});
+
+it('a call larger than the server accepts fails with PAYLOAD_TOO_LARGE and the connection stays up', async () => {
+  const api = contract({ put: procedure({ input: z.string(), output: z.number() }) });
+  const server = createServer(api, { handlers: { put: (s) => s.length }, logger: { error: () => undefined, warn: () => undefined } });
+  const listener = await server.listen({ port: 0, maxPayload: 1000 });
+  cleanups.push(() => server.close());
+  const client = createClient(api, { url: listener.url });
+  cleanups.push(() => client.$close());
+  const closes: number[] = [];
+  client.$on('close', (c) => closes.push(c.code));
+  expect(await client.put('small')).toBe(5);
+  await expect(client.put('x'.repeat(5000))).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  expect(await client.put('again')).toBe(5);
+  expect(closes).toEqual([]);
+});
+
+it('a timeout beyond what timers hold (2^31-1 ms) does not fire at once', async () => {
+  h = await harness();
+  const client = h.client();
+  expect(await client.jobs.run({ key: 'long', ms: 30 }, { timeoutMs: 3e9 })).toEqual({ key: 'long', runs: 1 });
+});
+
+it('an error from the server counts as the receipt', async () => {
+  h = await harness();
+  h.during.set('bad', () => {
+    throw new AckwireError('CONFLICT', 'taken');
+  });
+  const client = h.client();
+  const call = client.jobs.run({ key: 'bad' });
+  await expect(call).rejects.toMatchObject({ code: 'CONFLICT' });
+  await expect(call.received).resolves.toBeUndefined();
+});
+
+it('a handler throwing a client-only code sends INTERNAL_ERROR, and the client stays up', async () => {
+  h = await harness();
+  h.during.set('odd', () => {
+    throw new AckwireError('RESULT_UNKNOWN', 'not a server code');
+  });
+  const client = h.client();
+  await expect(client.jobs.run({ key: 'odd' })).rejects.toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
+  expect(await client.jobs.run({ key: 'fine' })).toEqual({ key: 'fine', runs: 1 });
+  expect(client.$state).toBe('open');
+});
