@@ -48,6 +48,8 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   readonly sessions: SessionStore<ServerConnection>;
   readonly hub: TopicHub;
   readonly broker: Broker;
+  /** The default broker is the server's to close; one passed in belongs to the application. */
+  private readonly ownsBroker: boolean;
   readonly logger: Logger;
   readonly limits: ServerLimits;
   readonly helloTimeoutMs: number;
@@ -77,6 +79,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
       else this.subscriptions.set(path, { def, handler: node as AnyFn });
     }
     this.broker = config.broker ?? new MemoryBroker();
+    this.ownsBroker = config.broker === undefined;
     this.hub = new TopicHub(this.broker);
     this.logger = config.logger ?? consoleLogger;
     this.limits = { ...DEFAULT_LIMITS, ...config.limits };
@@ -179,13 +182,14 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     return listener;
   }
 
-  /** Close every connection with 1001, end all sessions, stop listening and close the broker. */
+  /** Close every connection with 1001, end all sessions, stop listening, and close the broker if the server
+   * made it (a broker passed in the options stays open: it may serve other servers). */
   async close(): Promise<void> {
     for (const conn of [...this.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
     this.sessions.endAll();
     await Promise.all([...this.listeners].map((l) => l.close()));
     this.listeners.clear();
-    await this.broker.close?.();
+    if (this.ownsBroker) await this.broker.close?.();
   }
 }
 

@@ -16,7 +16,8 @@ import type { AckwireServer } from './server.js';
 export interface AttachOptions {
   /** The HTTP or HTTPS server whose upgrades to take. */
   server: HttpServer | HttpsServer;
-  /** URL path of the WebSocket endpoint. Default `/`; upgrades to other paths get 404. */
+  /** URL path of the WebSocket endpoint. Default `/`. Upgrades to other paths are left to the server's other
+   * `upgrade` listeners; when there are none, they get 404. */
   path?: string;
   /** Largest frame accepted, in bytes; larger ones close the connection with 1009. Default 1 MiB. */
   maxPayload?: number;
@@ -72,7 +73,11 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     socket.on('error', () => socket.destroy());
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    if ((q === -1 ? url : url.slice(0, q)) !== path) return refuse(socket, 404, 'Not Found');
+    if ((q === -1 ? url : url.slice(0, q)) !== path) {
+      // Another endpoint on the same server (a second WebSocket server, say) may own this path.
+      if (options.server.listenerCount('upgrade') > 1) return;
+      return refuse(socket, 404, 'Not Found');
+    }
     const handshake = handshakeFrom(req);
     const badOrigin = core.admission.checkOrigin(handshake);
     if (badOrigin) return refuse(socket, badOrigin.status, badOrigin.message);
@@ -122,11 +127,18 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     heartbeat.unref?.();
   }
 
-  const address = options.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  // Read when asked: `attach` may be called before the server listens.
+  const portOf = (): number => {
+    const address = options.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  };
   return {
-    port,
-    url: `${options.server instanceof TlsServer ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`,
+    get port() {
+      return portOf();
+    },
+    get url() {
+      return `${options.server instanceof TlsServer ? 'wss' : 'ws'}://127.0.0.1:${portOf()}${path}`;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (heartbeat) clearInterval(heartbeat);
