@@ -188,7 +188,8 @@ function mutatedFrame(fingerprint: string): fc.Arbitrary<Frame> {
   return fc.oneof(
     { weight: 20, arbitrary: fc.tuple(validFrame(fingerprint), structural, textual).map(([f, s, t]) => t(JSON.stringify(s(f)) ?? 'null')) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
-    { weight: 1, arbitrary: fc.string({ maxLength: 64, unit: 'binary' }) },
+    // Any UTF-16 code units, lone surrogates included.
+    { weight: 1, arbitrary: fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 64 }).map((units) => String.fromCharCode(...units)) },
   );
 }
 

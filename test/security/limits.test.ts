@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS } from '../../packages/server/src/options.js';
 import { addressKey } from '../../packages/server/src/admission.js';
 import { nestsDeeperThan, peekRequestId } from '../../packages/server/src/depth.js';
 import { TokenBucket } from '../../packages/server/src/rate-limiter.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { closeOf, issue, later, makeSecureServer, rawSession, secureApi, upgrade } from './helpers.js';
 
@@ -186,6 +187,22 @@ describe('frame size and nesting', () => {
     const flat = JSON.stringify(Array.from({ length: 100_000 }, (_, i) => ({ k: `v${i}` })));
     expect(nestsDeeperThan(flat, 64)).toBe(false);
     expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('the scan agrees with the parsed depth for any JSON, escaped quotes and backslashes included', () => {
+    const depthOf = (v: unknown): number =>
+      typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
+    const tricky = fc.constantFrom('\\', '"', '\\"', '[', '{', ']', '}', '\\\\"[', 'a');
+    const text = fc.array(tricky, { maxLength: 12 }).map((parts) => parts.join(''));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(text, tie('node'), { maxKeys: 3 })),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 8 }), (v, max) => {
+        expect(nestsDeeperThan(JSON.stringify(v), max)).toBe(depthOf(v) > max);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('a call nested too deeply gets PAYLOAD_TOO_LARGE and the connection stays; other deep frames close with 4400', async () => {
