@@ -105,9 +105,18 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
         bind(core, ws, admitted, maxPayload);
       });
     };
+    // Nothing thrown here may reach the HTTP server's emitter (or become an unhandled rejection).
+    const safely = (admitted: Handshake | Refusal): void => {
+      try {
+        upgrade(admitted);
+      } catch (err) {
+        core.logger.error('upgrading a connection failed', { error: err });
+        socket.destroy();
+      }
+    };
     const admitted = core.admission.authenticate(handshake);
-    if (admitted instanceof Promise) void admitted.then(upgrade);
-    else upgrade(admitted);
+    if (admitted instanceof Promise) void admitted.then(safely);
+    else safely(admitted);
   };
   options.server.on('upgrade', onUpgrade);
 
