@@ -135,3 +135,16 @@ describe('subscriptions across a lost connection', () => {
     await expect.poll(() => [...session.acked.values()].map((a) => a.offset)).toEqual([130]);
   });
 });
+
+describe('ordering of a subscribe and the calls behind it', () => {
+  it('an event published by a call sent right after subscribe reaches the subscription', async () => {
+    const h = await make();
+    h.during.set('publishes', () => h.server.publish(api.jobs.feed, 'now', { n: 1 }).then(() => undefined));
+    const client = h.client();
+    await client.$ready();
+    const got: number[] = [];
+    client.jobs.feed.subscribe({ topic: 'now' }, { onData: (e) => got.push(e.n) });
+    await client.jobs.run({ key: 'publishes' }); // sent behind the subscribe, without waiting for onStarted
+    await expect.poll(() => got).toEqual([1]);
+  });
+});

@@ -28,10 +28,18 @@ import type { AckwireServer } from './server.js';
 import type { CallRecord, Session } from './session.js';
 import type { WireSocket } from './socket.js';
 import type { LocalTopic, TopicMember } from './topic-hub.js';
+import type { TopicKey } from './handlers.js';
 
 type State = 'hello' | 'starting' | 'open' | 'closed';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/** `next(value)` now if `value` is not a promise, else when it resolves. */
+function andThen<T, R>(value: T | Promise<T>, next: (v: T) => R | Promise<R>): R | Promise<R> {
+  return isPromise(value) ? value.then(next) : next(value);
+}
 
 export class ServerConnection implements TopicMember {
   private state: State = 'hello';
@@ -398,7 +406,11 @@ export class ServerConnection implements TopicMember {
 
   // ---- subscriptions -----------------------------------------------------------------------------------
 
-  private async subscribe(msg: SubscribeMessage): Promise<void> {
+  /**
+   * Parse, guard, map to a topic and join it. Every step that answers synchronously runs synchronously, so
+   * with synchronous handlers and the in-memory broker the subscription is live before the next frame is read.
+   */
+  private subscribe(msg: SubscribeMessage): void {
     const { id } = msg;
     if (this.subs.has(id)) return this.close(CloseCode.DUPLICATE_ID, `subscription ${id} is already active`);
     if (id > this.session!.lastId) this.session!.lastId = id;
@@ -410,26 +422,43 @@ export class ServerConnection implements TopicMember {
     }
     this.subs.set(id, undefined);
     const gone = (): boolean => this.state === 'closed' || !this.subs.has(id);
-    let topicName: string;
-    try {
-      const parsed = await parseWith(sub.def.input, msg.input);
-      if (gone()) return;
-      if (!parsed.success) {
-        this.subs.delete(id);
-        return this.send(badRequestFrame(id, parsed.error, this.codec));
-      }
-      await server.guards.check({ ctx: this.ctx, input: parsed.data, path: msg.path, kind: 'subscription', sessionId: this.session!.id });
-      if (gone()) return;
-      const key = await sub.handler(parsed.data, { ctx: this.ctx, sessionId: this.session!.id });
-      if (gone()) return;
-      topicName = server.topicName(sub.def, key);
-    } catch (err) {
+    const refuse = (err: unknown): void => {
       if (gone()) return;
       this.subs.delete(id);
-      return this.send(thrownFrame(id, err, this.codec, server.logger, msg.path));
-    }
+      this.send(thrownFrame(id, err, this.codec, server.logger, msg.path));
+    };
+    const sessionId = this.session!.id;
     try {
-      const topic = await server.hub.join(this, topicName, msg.from, (joined) => {
+      const flow = andThen(parseWith(sub.def.input, msg.input), (parsed) => {
+        if (gone()) return;
+        if (!parsed.success) {
+          this.subs.delete(id);
+          return this.send(badRequestFrame(id, parsed.error, this.codec));
+        }
+        const info = { ctx: this.ctx, input: parsed.data, path: msg.path, kind: 'subscription' as const, sessionId };
+        return andThen(server.guards.check(info), () => {
+          if (gone()) return;
+          return andThen(sub.handler(parsed.data, { ctx: this.ctx, sessionId }) as TopicKey | Promise<TopicKey>, (key) => {
+            if (gone()) return;
+            this.join(id, server.topicName(sub.def, key), msg.from, gone);
+          });
+        });
+      });
+      if (isPromise(flow)) flow.catch(refuse);
+    } catch (err) {
+      refuse(err);
+    }
+  }
+
+  private join(id: number, topicName: string, from: SubscribeMessage['from'], gone: () => boolean): void {
+    const failed = (err: unknown): void => {
+      if (gone()) return;
+      this.subs.delete(id);
+      this.server.logger.error('broker failed to join a topic', { error: err });
+      this.send(errorFrame(id, 'UNAVAILABLE', 'Subscription unavailable', null, this.codec));
+    };
+    try {
+      const joining = this.server.hub.join(this, topicName, from, (joined) => {
         if (gone()) return false;
         this.subs.set(id, joined.topic);
         this.topics.set(joined.topic.ref, joined.topic);
@@ -441,12 +470,10 @@ export class ServerConnection implements TopicMember {
         );
         return true;
       });
-      void topic;
+      if (isPromise(joining)) joining.catch(failed);
     } catch (err) {
-      if (gone()) return;
-      this.subs.delete(id);
-      server.logger.error('broker failed to join a topic', { error: err });
-      this.send(errorFrame(id, 'UNAVAILABLE', 'Subscription unavailable', null, this.codec));
+      failed(err);
     }
   }
+
 }

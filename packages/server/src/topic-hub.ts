@@ -3,7 +3,9 @@
  * each event is encoded once per codec and the same bytes go to every member connection.
  */
 import { codecs, encodeEvent, type Codec, type CodecName, type GapReason } from '@ackwire/core';
-import type { Broker, BrokerEvent, Listening, TopicHead } from './broker.js';
+import type { Broker, BrokerEvent, Listening, ReadResult, TopicHead } from './broker.js';
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** What a member connection must offer the hub. */
 export interface TopicMember {
@@ -30,6 +32,8 @@ interface Membership {
 export class LocalTopic {
   readonly members = new Map<TopicMember, Membership>();
   head: TopicHead = { epoch: '', offset: 0 };
+  /** The broker's listener once known; `listening` while the broker has not answered yet. */
+  listened: Listening | undefined;
   listening: Promise<Listening> | undefined;
 
   constructor(
@@ -77,19 +81,32 @@ export class TopicHub {
   /**
    * Add a subscription of `member` to a topic, replaying from `from` when given. Sends nothing itself:
    * `announce` is called with the join's outcome right before replayed and held frames are delivered.
+   *
+   * When the broker answers synchronously (the in-memory broker does), the whole join is synchronous, so a
+   * subscription covers every event published after its subscribe frame was read, including one published
+   * by a call the client sent right behind it.
    */
-  async join(
+  join(
     member: TopicMember,
     name: string,
     from: { epoch: string; offset: number } | null,
     announce: (joined: Joined) => boolean,
-  ): Promise<LocalTopic | undefined> {
+  ): LocalTopic | undefined | Promise<LocalTopic | undefined> {
     let topic = this.byName.get(name);
     if (!topic) {
-      topic = new LocalTopic(name, this.nextRef++);
-      this.byName.set(name, topic);
-      const t = topic;
-      t.listening = Promise.resolve(this.broker.listen(name, (event) => this.onEvent(t, event)));
+      const t = (topic = new LocalTopic(name, this.nextRef++));
+      this.byName.set(name, t);
+      const listening = this.broker.listen(name, (event) => this.onEvent(t, event));
+      if (isPromise(listening)) {
+        t.listening = listening.then((l) => {
+          t.listened = l;
+          if (t.head.epoch === '') t.head = l.head;
+          return l;
+        });
+      } else {
+        t.listened = listening;
+        t.head = listening.head;
+      }
     }
     let m = topic.members.get(member);
     if (!m) {
@@ -99,44 +116,63 @@ export class TopicHub {
     m.subscriptions++;
     m.joining++;
     m.held ??= [];
-    let replay: readonly BrokerEvent[] = [];
-    let joined: Joined;
-    try {
-      const listening = await topic.listening!;
-      if (topic.head.epoch === '') topic.head = listening.head;
-      if (from) {
-        const read = await this.broker.read(name, from);
-        if ('gap' in read) {
-          joined = { topic, epoch: read.head.epoch, offset: Math.max(read.head.offset, topic.head.offset), gap: read.gap };
-        } else {
-          replay = read.events;
-          joined = { topic, epoch: read.head.epoch, offset: from.offset, gap: null };
-        }
-      } else {
-        joined = { topic, epoch: topic.head.epoch, offset: topic.head.offset, gap: null };
-      }
-    } catch (err) {
-      this.leave(member, topic);
-      this.release(member, topic, m);
+    const t = topic;
+    const membership = m;
+    const failed = (err: unknown): never => {
+      this.leave(member, t);
+      this.release(member, t, membership);
       throw err;
-    }
+    };
+    const afterListen = (): LocalTopic | undefined | Promise<LocalTopic | undefined> => {
+      if (!from) return this.finish(member, t, membership, { topic: t, epoch: t.head.epoch, offset: t.head.offset, gap: null }, [], announce);
+      let read: ReadResult | Promise<ReadResult>;
+      try {
+        read = this.broker.read(name, from);
+      } catch (err) {
+        return failed(err);
+      }
+      const onRead = (r: ReadResult): LocalTopic | undefined | Promise<LocalTopic | undefined> =>
+        'gap' in r
+          ? this.finish(member, t, membership, { topic: t, epoch: r.head.epoch, offset: Math.max(r.head.offset, t.head.offset), gap: r.gap }, [], announce)
+          : this.finish(member, t, membership, { topic: t, epoch: r.head.epoch, offset: from.offset, gap: null }, r.events, announce);
+      return isPromise(read) ? read.then(onRead, failed) : onRead(read);
+    };
+    return t.listened ? afterListen() : t.listening!.then(afterListen, failed);
+  }
+
+  private finish(
+    member: TopicMember,
+    topic: LocalTopic,
+    m: Membership,
+    joined: Joined,
+    replay: readonly BrokerEvent[],
+    announce: (joined: Joined) => boolean,
+  ): LocalTopic | undefined | Promise<LocalTopic | undefined> {
     if (!announce(joined)) {
       this.release(member, topic, m);
       this.leave(member, topic);
       return undefined;
     }
-    // The replay is paced by the member's send buffer, so a client coming back from a long absence is not
-    // closed as a slow consumer by its own backlog.
-    let last = 0;
-    for (const event of replay) {
-      while (member.alive && member.buffered > member.bufferLimit / 2) await new Promise((r) => setTimeout(r, 5));
+    const done = this.replay(member, topic, m, replay, 0, 0);
+    return isPromise(done) ? done.then(() => topic) : topic;
+  }
+
+  /**
+   * Deliver replayed events, paced by the member's send buffer so that a client coming back from a long
+   * absence is not closed as a slow consumer by its own backlog; then release the held live frames.
+   */
+  private replay(member: TopicMember, topic: LocalTopic, m: Membership, events: readonly BrokerEvent[], from: number, last: number): void | Promise<void> {
+    for (let i = from; i < events.length; i++) {
       if (!member.alive) break;
+      if (member.buffered > member.bufferLimit / 2) {
+        return new Promise<void>((r) => setTimeout(r, 5)).then(() => this.replay(member, topic, m, events, i, last));
+      }
+      const event = events[i]!;
       if (event.offset <= last) continue;
       member.deliver(topic, event.offset, this.frameOf(topic, event, member.codec));
       last = event.offset;
     }
     this.release(member, topic, m, last);
-    return topic;
   }
 
   /**
@@ -161,6 +197,7 @@ export class TopicHub {
     topic.members.delete(member);
     if (topic.members.size > 0 || this.byName.get(topic.name) !== topic) return;
     this.byName.delete(topic.name);
-    void topic.listening?.then((l) => l.stop(), () => undefined);
+    if (topic.listened) topic.listened.stop();
+    else void topic.listening?.then((l) => l.stop(), () => undefined);
   }
 }
