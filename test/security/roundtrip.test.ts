@@ -105,16 +105,24 @@ function serverMessage(codec: Codec): fc.Arbitrary<ServerMessage> {
   ) as fc.Arbitrary<ServerMessage>;
 }
 
-/** What a message looks like after the trip: plain JSON drops what JSON cannot say; absent payloads are null. */
+const viaJson = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+
+/**
+ * What a message looks like after the trip: codec payloads (input, output, event data) keep what the codec
+ * carries; plain JSON fields (params, error data) and everything under the json codec go through JSON
+ * (-0 becomes 0); absent values are null.
+ */
 function expected<M extends ClientMessage | ServerMessage>(msg: M, codec: Codec): M {
   const out = { ...msg } as Record<string, unknown>;
-  for (const key of ['input', 'output', 'data']) {
-    if (!(key in out)) continue;
-    if (codec.name === 'json' || out[key] === null) out[key] = out[key] === undefined ? null : JSON.parse(JSON.stringify(out[key]));
+  const plainJson = (key: string): boolean => key === 'params' || (key === 'data' && msg.type === MessageType.ERROR) || codec.name === 'json';
+  for (const key of ['input', 'output', 'data', 'params']) {
+    if (key in out && (plainJson(key) || out[key] === null)) out[key] = viaJson(out[key]);
   }
-  for (const key of ['params']) if (key in out) out[key] = out[key] === undefined ? null : JSON.parse(JSON.stringify(out[key]));
   return out as M;
 }
+
+/** Fixed so that CI runs the same cases every time; set FC_SEED to explore others. */
+const seed = Number(process.env.FC_SEED ?? 0x5eed);
 
 const codecs: Array<[string, Codec]> = [
   ['superjson', superjsonCodec],
@@ -133,7 +141,7 @@ describe('round trips', () => {
           expect(decodeClientMessage(text, codec)).toEqual(expected(msg, codec));
           expect(decodeClientMessage(text, serverSide)).toEqual(expected(msg, codec));
         }),
-        { numRuns: 1500 },
+        { numRuns: 1500, seed },
       );
       expect([...seen].sort((a, b) => a - b)).toEqual([1, 3, 7, 10, 12, 13, 14, 15, 16]);
     });
@@ -145,7 +153,7 @@ describe('round trips', () => {
           seen.add(msg.type);
           expect(decodeServerMessage(encodeServerMessage(msg, codec), codec)).toEqual(expected(msg, codec));
         }),
-        { numRuns: 1500 },
+        { numRuns: 1500, seed },
       );
       expect([...seen].sort((a, b) => a - b)).toEqual([2, 4, 5, 6, 8, 9, 11, 14, 15]);
     });
