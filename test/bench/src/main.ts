@@ -38,6 +38,14 @@ function gitCommit(): string {
   }
 }
 
+function sysctl(name: string): string | undefined {
+  try {
+    return readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim().replace(/\s+/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
@@ -48,6 +56,9 @@ function machine() {
     node: process.versions.node,
     v8: process.versions.v8,
     uv: process.versions.uv,
+    /** Ephemeral ports for the client side of every connection, and whether TIME_WAIT ports are reused. */
+    ipLocalPortRange: sysctl('net.ipv4.ip_local_port_range'),
+    tcpTwReuse: sysctl('net.ipv4.tcp_tw_reuse'),
   };
 }
 
