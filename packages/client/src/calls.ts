@@ -2,7 +2,7 @@
  * Pending calls: ids, receipts, results, timeouts, cancellation, the offline outbox, and what to do with
  * calls in flight when a connection is lost (re-send them with the same id; the server dedupes).
  */
-import { AckwireError, MessageType, type ProcedureDef, type ServerMessage } from '@ackwire/core';
+import { AckwireError, MessageType, parseFromWire, type ProcedureDef, type ServerMessage } from '@ackwire/core';
 import type { CallOptions, CallPromise } from './types.js';
 
 /** One call waiting for its outcome. A class, not closures: there may be thousands in flight. */
@@ -223,7 +223,7 @@ export class CallManager {
           p.resolve(msg.output);
           return true;
         }
-        const checked = p.def.output.safeParse(msg.output);
+        const checked = parseFromWire(p.def.output, msg.output);
         if (checked.success) p.resolve(checked.data);
         else p.reject(new AckwireError('PROTOCOL_ERROR', `The result of "${p.def.path}" does not match the contract`, { data: { issues: checked.error.issues } }));
         return true;

@@ -2,7 +2,7 @@
  * Active subscriptions: (re-)subscribing from the last delivered offset on every connection, routing event
  * frames by topic, dropping duplicates, validating events, and reporting gaps.
  */
-import { AckwireError, MessageType, type ServerMessage, type SubscriptionDef } from '@ackwire/core';
+import { AckwireError, MessageType, parseFromWire, type ServerMessage, type SubscriptionDef } from '@ackwire/core';
 import type { SubscribeHandlers, Subscription } from './types.js';
 
 interface Sub {
@@ -144,7 +144,7 @@ export class SubscriptionManager {
       }
       let value = data;
       if (this.validate) {
-        const checked = sub.def.event.safeParse(data);
+        const checked = parseFromWire(sub.def.event, data);
         if (!checked.success) {
           sub.offset = offset;
           sub.handlers.onError?.(

@@ -3,6 +3,7 @@
  * stands in a frame plus optional superjson metadata, and back. Frames themselves are always JSON text.
  */
 import superjson from 'superjson';
+import type { z } from 'zod';
 
 export type CodecName = 'superjson' | 'json';
 
@@ -61,12 +62,37 @@ export const superjsonCodec: Codec = {
   encode: (value) => {
     if (isPlainJson(value, 0)) return { json: value, meta: undefined };
     const out = superjson.serialize(value);
-    return { json: out.json, meta: (out.meta as PayloadMeta | undefined) ?? undefined };
+    return { json: out.json, meta: withoutReferences(out.meta as PayloadMeta | undefined) };
   },
   decode: (json, meta) => {
-    if (meta === undefined) return json;
-    return superjson.deserialize({ json: json as never, meta: meta as never });
+    const m = withoutReferences(meta);
+    if (m === undefined) return json;
+    return superjson.deserialize({ json: json as never, meta: m as never });
   },
 };
+
+/**
+ * Superjson's `referentialEqualities` restores object identity (the same object twice in a payload). Ackwire
+ * neither sends nor applies it: identity means nothing across the wire, the JSON already holds every copy,
+ * and applying it is where superjson 2.2 deletes Map entries when NaN repeats and where a forged one expands
+ * exponentially.
+ */
+function withoutReferences(meta: PayloadMeta | undefined): PayloadMeta | undefined {
+  if (meta === undefined || !('referentialEqualities' in meta)) return meta;
+  const { referentialEqualities: _dropped, ...rest } = meta;
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+/**
+ * Parse a payload that came over the wire. JSON has no `undefined`: a payload that was `undefined` arrives as
+ * `null` under the json codec, so when `null` fails a schema that accepts `undefined` (`z.void()`,
+ * `.optional()`), `undefined` is what was meant.
+ */
+export function parseFromWire<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+  const result = schema.safeParse(value);
+  if (result.success || value !== null) return result;
+  const retry = schema.safeParse(undefined);
+  return retry.success ? retry : result;
+}
 
 export const codecs: Readonly<Record<CodecName, Codec>> = { superjson: superjsonCodec, json: jsonCodec };

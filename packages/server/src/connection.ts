@@ -57,6 +57,7 @@ export class ServerConnection implements TopicMember {
   /** When the context's credentials expire (the server's `expiresAt`). */
   readonly expiry: CredentialExpiry;
   private readonly rate: TokenBucket;
+  private readingPaused = false;
 
   constructor(
     private readonly server: AckwireServer<any, any, any>,
@@ -80,7 +81,7 @@ export class ServerConnection implements TopicMember {
   message(data: string | Uint8Array): void {
     if (this.state === 'closed') return;
     this.lastSeen = Date.now();
-    if (!this.rate.take()) return this.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+    if (!this.withinRate()) return this.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
     if (this.expiry.expired()) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     let text: string;
     if (typeof data === 'string') text = data;
@@ -126,6 +127,25 @@ export class ServerConnection implements TopicMember {
       this.server.logger.error('handling a frame failed', { error: err });
       this.close(CloseCode.INTERNAL_ERROR, 'internal error');
     }
+  }
+
+  /**
+   * Apply the message rate limit to one frame. Over the rate, reading from the connection pauses until the
+   * bucket refills; only a connection that overdraws it by a further burst (or cannot be paused) is closed.
+   */
+  withinRate(): boolean {
+    const verdict = this.rate.take();
+    if (verdict === 'ok') return true;
+    if (verdict === 'over' || !this.socket.pause || !this.socket.resume) return false;
+    if (!this.readingPaused) {
+      this.readingPaused = true;
+      this.socket.pause();
+      setTimeout(() => {
+        this.readingPaused = false;
+        if (this.state !== 'closed') this.socket.resume!();
+      }, this.rate.refillMs).unref?.();
+    }
+    return true;
   }
 
   /** The transport closed. */

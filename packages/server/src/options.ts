@@ -32,10 +32,12 @@ export interface ServerLimits {
   maxConnections: number;
   /** Open connections per client address (IPv6: per /64). Beyond it an upgrade gets HTTP 429. Default 256. */
   maxConnectionsPerAddress: number;
-  /** Sustained frames per second per connection (ping and pong frames included). Default 1,000. */
+  /** Sustained frames per second per connection (ping and pong frames included). Over it the server stops
+   * reading from the connection until the rate allows (backpressure). Default 20,000. */
   messagesPerSecond: number;
-  /** Frames a connection may send at once before the rate applies; past it the connection is closed
-   * with 4420. Default 2,000. `messagesPerSecond: Infinity` turns the rate limit off. */
+  /** Frames a connection may send at once before the rate applies. A connection that overdraws the bucket
+   * by another burst (it kept sending while paused) is closed with 4420. Default 20,000.
+   * `messagesPerSecond: Infinity` turns the rate limit off. */
   messageBurst: number;
   /** Nesting depth of a frame's JSON (the frame's array counts as 1). A deeper call or subscribe gets
    * PAYLOAD_TOO_LARGE, any other deeper frame closes with 4400. Checked before parsing. Default 64. */
@@ -104,8 +106,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxSubscriptions: 256,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 256,
-  messagesPerSecond: 1_000,
-  messageBurst: 2_000,
+  messagesPerSecond: 20_000,
+  messageBurst: 20_000,
   maxDepth: 64,
   maxBigIntDigits: 4_096,
   maxAnnotations: 10_000,

@@ -2,6 +2,7 @@
 import {
   AckwireError,
   WIRE_ERROR_CODES,
+  parseFromWire,
   MessageType,
   encodeServerMessage,
   type Codec,
@@ -51,9 +52,15 @@ export function parseWith<S extends z.ZodType>(
   value: unknown,
 ): z.ZodSafeParseResult<z.output<S>> | Promise<z.ZodSafeParseResult<z.output<S>>> {
   try {
-    return schema.safeParse(value);
+    return parseFromWire(schema, value);
   } catch (err) {
-    if (err instanceof Error && err.constructor.name === '$ZodAsyncError') return schema.safeParseAsync(value);
+    if (err instanceof Error && err.constructor.name === '$ZodAsyncError') {
+      return schema.safeParseAsync(value).then(async (r) => {
+        if (r.success || value !== null) return r;
+        const retry = await schema.safeParseAsync(undefined);
+        return retry.success ? retry : r;
+      });
+    }
     throw err;
   }
 }

@@ -11,6 +11,10 @@ export interface WireSocket {
   readonly bufferedAmount: number;
   send(data: string | Uint8Array): void;
   close(code: number, reason: string): void;
+  /** Stop and restart reading frames (backpressure for the message rate limit). Optional: without them a
+   * connection over the rate is closed with 4420. */
+  pause?(): void;
+  resume?(): void;
   /** Drop the connection without a closing handshake. */
   terminate(): void;
 }

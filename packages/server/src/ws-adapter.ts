@@ -10,7 +10,6 @@ import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, tickCorke
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import { isRefusal, type Refusal } from './admission.js';
 import { handshakeFrom, type Handshake } from './handshake.js';
-import { TokenBucket } from './rate-limiter.js';
 import type { AckwireServer } from './server.js';
 
 export interface AttachOptions {
@@ -182,6 +181,8 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Hand
           setTimeout(() => ws.terminate(), 5_000).unref?.();
         },
         terminate: () => ws.terminate(),
+        pause: () => ws.pause(),
+        resume: () => ws.resume(),
       },
       handshake,
     );
@@ -198,9 +199,8 @@ function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Hand
     state.ackwireAlive = true;
   });
   // `ws` answers pings itself; they are frames too, under the same rate limit.
-  const pings = new TokenBucket(core.limits.messagesPerSecond, core.limits.messageBurst);
   ws.on('ping', () => {
-    if (!pings.take()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+    if (!conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
   });
   ws.on('close', () => conn.closed());
   ws.on('error', () => ws.terminate());
