@@ -7,29 +7,31 @@ export const WORKLOADS = ['A', "A'", 'B', 'C', 'D'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 export interface Params {
-  rounds: number;
+  /** Rounds per workload: each round runs every system once. */
+  rounds: Record<WorkloadId, number>;
   A: RpcParams;
   "A'": RpcParams;
   B: { subscribers: number; events: number; batch: number; procs: number; quietMs: number };
-  C: { connections: number; warmup: number; batch: number; rounds: number };
+  C: { connections: number; warmup: number; batch: number };
   D: ConnectParams;
 }
 
 export const FULL: Params = {
-  rounds: 3,
+  // A' gets more rounds: a one-call-at-a-time latency moves with every scheduling hiccup, and its runs are short.
+  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 3 },
   A: { connections: 50, inFlight: 16, warmupMs: 2000, durationMs: 5000 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 1000, durationMs: 3000 },
   B: { subscribers: 1000, events: 200, batch: 50, procs: 1, quietMs: 3000 },
-  C: { connections: 5000, warmup: 50, batch: 100, rounds: 1 },
+  C: { connections: 5000, warmup: 50, batch: 100 },
   D: { connections: 2000, batch: 50 },
 };
 
 export const QUICK: Params = {
-  rounds: 1,
+  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1 },
   A: { connections: 50, inFlight: 16, warmupMs: 500, durationMs: 1500 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 300, durationMs: 1000 },
   B: { subscribers: 200, events: 200, batch: 50, procs: 1, quietMs: 2000 },
-  C: { connections: 1000, warmup: 50, batch: 100, rounds: 1 },
+  C: { connections: 1000, warmup: 50, batch: 100 },
   D: { connections: 500, batch: 50 },
 };
 
@@ -53,6 +55,8 @@ export interface Options {
   cpuProf: string | undefined;
   /** Before each run, wait up to this many ms for other processes to leave the CPU idle. */
   waitQuietMs: number;
+  /** Repeat a run (twice at most) when other processes used more than this many cores during it. */
+  maxOtherLoad: number | undefined;
   /** True when every workload and system runs with the full parameters (the run the docs quote). */
   complete: boolean;
   argv: string[];
@@ -63,11 +67,12 @@ export const USAGE = `Usage: npm run bench -- [options]      (from the repositor
   --quick              shorter windows, fewer connections, one round
   --only A,A',B,C,D    run only these workloads (A' may be written Aseq)
   --systems a,b        run only these systems: ${SYSTEMS.map((s) => s.name).join(', ')}
-  --rounds N           rounds per workload (default ${FULL.rounds}; C runs ${FULL.C.rounds} unless given)
+  --rounds N           rounds of every workload (default: ${Object.entries(FULL.rounds).map(([w, n]) => `${w} ${n}`).join(', ')})
   --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})
   --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
   --cpu-prof [DIR]     write a .cpuprofile for every server and load process (default DIR: profiles/<time>)
   --wait-quiet S       before each run, wait up to S seconds for other processes to go quiet (shared machines)
+  --max-other-load X   repeat a run (at most twice) if other processes used more than X cores during it
   --out FILE           results file (default results/latest.json for a full run, results/partial.json otherwise)
 `;
 
@@ -88,6 +93,7 @@ export function parseArgs(argv: string[]): Options {
   let out: string | undefined;
   let cpuProf: string | undefined;
   let waitQuiet = 0;
+  let maxOtherLoad: number | undefined;
   let partial = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -124,6 +130,10 @@ export function parseArgs(argv: string[]): Options {
       case '--wait-quiet':
         waitQuiet = positive(arg, value());
         break;
+      case '--max-other-load':
+        maxOtherLoad = Number(value());
+        if (!(maxOtherLoad >= 0)) throw new Error(`${arg} takes a number of cores`);
+        break;
       case '--out':
         out = value();
         break;
@@ -141,7 +151,7 @@ export function parseArgs(argv: string[]): Options {
   }
   const base = quick ? QUICK : FULL;
   const params: Params = structuredClone(base);
-  if (rounds !== undefined) params.rounds = params.C.rounds = rounds;
+  if (rounds !== undefined) for (const w of WORKLOADS) params.rounds[w] = rounds;
   if (duration !== undefined) params.A.durationMs = duration * 1000;
   if (procs !== undefined) params.B.procs = procs;
   const complete = !quick && !partial;
@@ -153,6 +163,7 @@ export function parseArgs(argv: string[]): Options {
     out: out ?? (complete ? 'results/latest.json' : 'results/partial.json'),
     cpuProf,
     waitQuietMs: waitQuiet * 1000,
+    maxOtherLoad,
     complete,
     argv,
   };

@@ -66,6 +66,22 @@ function commandOf(options: Options): string {
   return `npm run bench${options.argv.length > 0 ? ` -- ${options.argv.join(' ')}` : ''}`;
 }
 
+async function runLogged(options: Options, workload: WorkloadId, name: string, round: number, rounds: number, attempt: number): Promise<RunRecord> {
+  if (options.waitQuietMs > 0) await waitForQuiet(options.waitQuietMs);
+  const t0 = Date.now();
+  process.stdout.write(`${workload.padEnd(2)} round ${round}/${rounds}  ${name.padEnd(18)}${attempt > 1 ? `(attempt ${attempt}) ` : ''}`);
+  let rec: RunRecord;
+  try {
+    rec = await runOnce(workload, systemByName(name), round, options.params, options.cpuProf);
+  } catch (err) {
+    rec = { workload, system: name, round, metrics: {}, failures: [`run failed: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+  const status = rec.failures.length === 0 ? 'ok' : `FAIL: ${rec.failures.join('; ')}`;
+  const other = rec.foreignCores === undefined ? '' : `  other load ${rec.foreignCores.toFixed(2)} cores`;
+  console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s${other}  ${status}`);
+  return rec;
+}
+
 async function main(): Promise<void> {
   let options: Options;
   try {
@@ -87,6 +103,7 @@ async function main(): Promise<void> {
     quick: options.quick,
     complete: options.complete,
     waitQuietSec: options.waitQuietMs / 1000,
+    maxOtherLoad: options.maxOtherLoad,
     params: options.params,
   };
   console.log(`${meta.command}\n${meta.machine.cores} × ${meta.machine.cpuModel}, Node ${meta.machine.node}, commit ${meta.commit}\n`);
@@ -96,24 +113,20 @@ async function main(): Promise<void> {
   for (const workload of options.only) {
     const systems = SYSTEMS_OF[workload].filter((s) => !options.systems || options.systems.includes(s));
     if (systems.length === 0) continue;
-    const rounds = workload === 'C' ? options.params.C.rounds : options.params.rounds;
+    const rounds = options.params.rounds[workload];
     for (let round = 1; round <= rounds; round++) {
       // Rotate the order each round so no system always runs first (or right after the heaviest one).
       const order = systems.map((_, i) => systems[(i + round - 1) % systems.length]!);
       for (const name of order) {
-        if (options.waitQuietMs > 0) await waitForQuiet(options.waitQuietMs);
-        const t0 = Date.now();
-        process.stdout.write(`${workload.padEnd(2)} round ${round}/${rounds}  ${name.padEnd(18)}`);
         let rec: RunRecord;
-        try {
-          rec = await runOnce(workload, systemByName(name), round, options.params, options.cpuProf);
-        } catch (err) {
-          rec = { workload, system: name, round, metrics: {}, failures: [`run failed: ${err instanceof Error ? err.message : String(err)}`] };
+        let attempt = 0;
+        for (;;) {
+          attempt++;
+          rec = await runLogged(options, workload, name, round, rounds, attempt);
+          const noisy = options.maxOtherLoad !== undefined && (rec.foreignCores ?? 0) > options.maxOtherLoad;
+          if (!noisy || attempt === 3 || rec.failures.length > 0) break;
         }
-        runs.push(rec);
-        const status = rec.failures.length === 0 ? 'ok' : `FAIL: ${rec.failures.join('; ')}`;
-        const other = rec.foreignCores === undefined ? '' : `  other load ${rec.foreignCores.toFixed(2)} cores`;
-        console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s${other}  ${status}`);
+        runs.push(attempt > 1 ? { ...rec, attempts: attempt } : rec);
       }
     }
     summaries[workload] = summarize(workload, runs, systems);

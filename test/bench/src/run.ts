@@ -24,6 +24,8 @@ export interface RunRecord {
   openFileLimit?: number;
   /** CPU (in cores) that processes outside the benchmark used during the run, when measurable. */
   foreignCores?: number;
+  /** Set when the run was repeated because of other load (`--max-other-load`): the attempt kept. */
+  attempts?: number;
 }
 
 interface Procs {
