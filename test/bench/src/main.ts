@@ -4,8 +4,7 @@
  * process with separate load-generator processes, then prints the medians and writes the results as JSON.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { SYSTEMS_OF, USAGE, parseArgs, type Options, type WorkloadId } from './config.js';
@@ -15,14 +14,13 @@ import { summarize, targets, targetsText, textTable, type SystemSummary } from '
 import { runOnce, type RunRecord } from './run.js';
 import { systemByName } from './systems/index.js';
 
-/** Installed version of a dependency of the benchmark or of @ackwire/core (superjson). */
+/** Installed version of a dependency of the benchmark or of @ackwire/core (superjson): the nearest node_modules copy. */
 function versionOf(pkg: string): string {
-  for (const from of [resolve(BENCH_DIR, 'package.json'), resolve(BENCH_DIR, '../../packages/core/package.json')]) {
-    try {
-      const require = createRequire(from);
-      return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
-    } catch {
-      // try the next place
+  for (const start of [BENCH_DIR, resolve(BENCH_DIR, '../../packages/core')]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const file = resolve(dir, 'node_modules', pkg, 'package.json');
+      if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+      if (dirname(dir) === dir) break;
     }
   }
   return 'unknown';

@@ -132,6 +132,8 @@ export function markdownTable(workload: WorkloadId, summary: SystemSummary[]): s
 export interface Target {
   workload: WorkloadId;
   text: string;
+  /** The metric compared (a column key of the workload). */
+  metric: string;
   ackwire: number;
   reference: number;
   /** ackwire / reference. */
@@ -150,7 +152,7 @@ export function targets(summaries: Summaries): Target[] {
     const r = metric(w, ref, key);
     if (a === undefined || r === undefined) return;
     const bound = r * factor;
-    out.push({ workload: w, text, ackwire: a, reference: r, ratio: a / r, met: higherIsBetter ? a >= bound : a <= bound });
+    out.push({ workload: w, text, metric: key, ackwire: a, reference: r, ratio: a / r, met: higherIsBetter ? a >= bound : a <= bound });
   };
   add('A', 'calls/s ≥ socket.io', 'callsPerSec', 'socket.io', 1, true);
   add('A', 'calls/s ≥ 0.8 × raw ws', 'callsPerSec', 'ws', 0.8, true);
@@ -164,10 +166,17 @@ export function targets(summaries: Summaries): Target[] {
   return out;
 }
 
+/** Digits the tables use for a metric, one more for small values. */
+function digitsOf(t: Target): number {
+  const d = COLUMNS[t.workload].find((c) => c.key === t.metric)?.digits ?? 2;
+  return d === 0 && Math.abs(t.reference) < 100 ? 1 : d;
+}
+
 export function targetsText(list: Target[]): string {
   const lines = ['Targets (Ackwire vs reference, medians)'];
   for (const t of list) {
-    lines.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.workload.padEnd(2)} ${t.text}: ${format(t.ackwire, 2)} vs ${format(t.reference, 2)} (ratio ${format(t.ratio, 2)})`);
+    const d = digitsOf(t);
+    lines.push(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.workload.padEnd(2)} ${t.text}: ${format(t.ackwire, d)} vs ${format(t.reference, d)} (ratio ${format(t.ratio, 2)})`);
   }
   return lines.join('\n');
 }
@@ -175,7 +184,8 @@ export function targetsText(list: Target[]): string {
 export function targetsMarkdown(list: Target[]): string {
   const lines = ['| workload | target | Ackwire | reference | ratio | met |', '| --- | --- | ---: | ---: | ---: | --- |'];
   for (const t of list) {
-    lines.push(`| ${t.workload} | ${t.text} | ${format(t.ackwire, 2)} | ${format(t.reference, 2)} | ${format(t.ratio, 2)} | ${t.met ? 'yes' : '**no**'} |`);
+    const d = digitsOf(t);
+    lines.push(`| ${t.workload} | ${t.text} | ${format(t.ackwire, d)} | ${format(t.reference, d)} | ${format(t.ratio, 2)} | ${t.met ? 'yes' : '**no**'} |`);
   }
   return lines.join('\n');
 }
