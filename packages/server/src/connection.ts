@@ -43,15 +43,17 @@ function andThen<T, R>(value: T | Promise<T>, next: (v: T) => R | Promise<R>): R
 
 export class ServerConnection implements TopicMember {
   private state: State = 'hello';
-  private early: string[] = [];
+  /** Frames that arrived while the hello was being processed. */
+  private early: string[] | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   session: Session<ServerConnection> | undefined;
   ctx: unknown;
-  /** Active subscriptions by id; `undefined` while the subscribe is being processed. */
-  private readonly subs = new Map<number, LocalTopic | undefined>();
+  /** Active subscriptions by id; `undefined` while the subscribe is being processed. Made on first use, like
+   * the other tables here: an idle server holds one connection object per client. */
+  private subs: Map<number, LocalTopic | undefined> | undefined;
   /** Topic by ref, for acks. */
-  private readonly topics = new Map<number, LocalTopic>();
-  private receipts: number[] = [];
+  private topics: Map<number, LocalTopic> | undefined;
+  private receipts: number[] | undefined;
   /** Time of the last frame received, for the heartbeat. */
   lastSeen = Date.now();
   /** When the context's credentials expire (the server's `expiresAt`). */
@@ -99,8 +101,9 @@ export class ServerConnection implements TopicMember {
       return this.send(errorFrame(id, 'PAYLOAD_TOO_LARGE', `Nested deeper than ${this.server.limits.maxDepth} levels`, null, this.codec));
     }
     if (this.state === 'starting') {
-      if (this.early.length >= this.server.limits.maxEarlyFrames) return this.close(CloseCode.BAD_MESSAGE, 'too many frames before welcome');
-      this.early.push(text);
+      const early = (this.early ??= []);
+      if (early.length >= this.server.limits.maxEarlyFrames) return this.close(CloseCode.BAD_MESSAGE, 'too many frames before welcome');
+      early.push(text);
       return;
     }
     this.handle(text);
@@ -158,9 +161,9 @@ export class ServerConnection implements TopicMember {
   private teardown(): void {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.expiry.clear();
-    for (const topic of this.subs.values()) if (topic) this.server.hub.leave(this, topic);
-    this.subs.clear();
-    this.topics.clear();
+    if (this.subs) for (const topic of this.subs.values()) if (topic) this.server.hub.leave(this, topic);
+    this.subs = undefined;
+    this.topics = undefined;
     if (this.session) this.server.sessions.detach(this.session, this);
     this.server.forget(this);
   }
@@ -219,11 +222,11 @@ export class ServerConnection implements TopicMember {
       case MessageType.SUBSCRIBE:
         return void this.subscribe(msg);
       case MessageType.UNSUBSCRIBE: {
+        if (!this.subs?.has(msg.id)) return;
         const topic = this.subs.get(msg.id);
-        if (!this.subs.has(msg.id)) return;
         this.subs.delete(msg.id);
         if (topic) this.server.hub.leave(this, topic);
-        if (topic && !topic.members.has(this)) this.topics.delete(topic.ref);
+        if (topic && !topic.members.has(this)) this.topics?.delete(topic.ref);
         return;
       }
       case MessageType.CANCEL: {
@@ -239,7 +242,7 @@ export class ServerConnection implements TopicMember {
         const session = this.session!;
         session.setWatermark(msg.callWatermark);
         for (const [ref, offset] of msg.offsets) {
-          const topic = this.topics.get(ref);
+          const topic = this.topics?.get(ref);
           if (!topic) continue;
           const prev = session.acked.get(topic.name);
           if (!prev || prev.epoch !== topic.head.epoch || prev.offset < offset) {
@@ -304,8 +307,8 @@ export class ServerConnection implements TopicMember {
       ),
     );
     const early = this.early;
-    this.early = [];
-    for (const text of early) this.handle(text);
+    this.early = undefined;
+    if (early) for (const text of early) this.handle(text);
   }
 
   // ---- calls -------------------------------------------------------------------------------------------
@@ -413,10 +416,10 @@ export class ServerConnection implements TopicMember {
 
   /** Receipts are batched: one frame per turn of the event loop for the calls still running. */
   private receipt(id: number): void {
-    if (this.receipts.push(id) > 1) return;
+    if ((this.receipts ??= []).push(id) > 1) return;
     setImmediate(() => {
-      const ids = this.receipts;
-      this.receipts = [];
+      const ids = this.receipts!;
+      this.receipts = undefined;
       const session = this.session;
       if (!session) return;
       const pending = ids.filter((i) => session.calls.get(i)?.frame === undefined);
@@ -432,19 +435,20 @@ export class ServerConnection implements TopicMember {
    */
   private subscribe(msg: SubscribeMessage): void {
     const { id } = msg;
-    if (this.subs.has(id)) return this.close(CloseCode.DUPLICATE_ID, `subscription ${id} is already active`);
+    const subs = (this.subs ??= new Map());
+    if (subs.has(id)) return this.close(CloseCode.DUPLICATE_ID, `subscription ${id} is already active`);
     if (id > this.session!.lastId) this.session!.lastId = id;
     const server = this.server;
     const sub = server.subscriptions.get(msg.path);
     if (!sub) return this.send(errorFrame(id, 'NOT_FOUND', `No subscription "${msg.path.slice(0, 64)}"`, null, this.codec));
-    if (this.subs.size >= server.maxSubscriptions) {
+    if (subs.size >= server.maxSubscriptions) {
       return this.send(errorFrame(id, 'TOO_MANY_REQUESTS', 'Too many subscriptions', null, this.codec));
     }
-    this.subs.set(id, undefined);
-    const gone = (): boolean => this.state === 'closed' || !this.subs.has(id);
+    subs.set(id, undefined);
+    const gone = (): boolean => this.state === 'closed' || this.subs !== subs || !subs.has(id);
     const refuse = (err: unknown): void => {
       if (gone()) return;
-      this.subs.delete(id);
+      this.subs?.delete(id);
       this.send(thrownFrame(id, err, this.codec, server.logger, msg.path));
     };
     const sessionId = this.session!.id;
@@ -452,7 +456,7 @@ export class ServerConnection implements TopicMember {
       const flow = andThen(parseWith(sub.def.input, msg.input), (parsed) => {
         if (gone()) return;
         if (!parsed.success) {
-          this.subs.delete(id);
+          this.subs?.delete(id);
           return this.send(badRequestFrame(id, parsed.error, this.codec));
         }
         const info = { ctx: this.ctx, input: parsed.data, path: msg.path, kind: 'subscription' as const, sessionId };
@@ -473,15 +477,15 @@ export class ServerConnection implements TopicMember {
   private join(id: number, topicName: string, from: SubscribeMessage['from'], gone: () => boolean): void {
     const failed = (err: unknown): void => {
       if (gone()) return;
-      this.subs.delete(id);
+      this.subs?.delete(id);
       this.server.logger.error('broker failed to join a topic', { error: err });
       this.send(errorFrame(id, 'UNAVAILABLE', 'Subscription unavailable', null, this.codec));
     };
     try {
       const joining = this.server.hub.join(this, topicName, from, (joined) => {
         if (gone()) return false;
-        this.subs.set(id, joined.topic);
-        this.topics.set(joined.topic.ref, joined.topic);
+        this.subs!.set(id, joined.topic);
+        (this.topics ??= new Map()).set(joined.topic.ref, joined.topic);
         this.send(
           encodeServerMessage(
             { type: MessageType.SUBSCRIBED, id, topic: joined.topic.ref, epoch: joined.epoch, offset: joined.offset, gap: joined.gap },

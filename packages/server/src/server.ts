@@ -9,6 +9,7 @@ import {
   canonicalJson,
   codecForSubprotocol,
   indexOf,
+  type Codec,
   type Contract,
   type ContractTree,
   type ProcedureDef,
@@ -62,6 +63,8 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   readonly paramsSchema: z.ZodType<Params> | undefined;
   readonly subprotocols: readonly Subprotocol[];
   readonly connections = new Set<ServerConnection>();
+  /** One checked codec per codec, shared by all connections. */
+  private readonly guardedCodecs = new Map<Codec, Codec>();
   private readonly contextFn: ServerOptions<Ctx, Params, Auth>['context'];
   private readonly listeners = new Set<Listener>();
 
@@ -108,7 +111,9 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     if (!codec || !(this.subprotocols as readonly string[]).includes(socket.protocol)) {
       throw new TypeError(`Ackwire server: subprotocol "${socket.protocol}" is not accepted`);
     }
-    const conn = new ServerConnection(this, socket, handshake, guardedCodec(codec, this.limits));
+    let guarded = this.guardedCodecs.get(codec);
+    if (!guarded) this.guardedCodecs.set(codec, (guarded = guardedCodec(codec, this.limits)));
+    const conn = new ServerConnection(this, socket, handshake, guarded);
     this.connections.add(conn);
     return conn;
   }

@@ -20,7 +20,12 @@ export interface SessionHolder {
 }
 
 export class Session<Conn extends SessionHolder = SessionHolder> {
-  readonly calls = new Map<number, CallRecord>();
+  private callTable: Map<number, CallRecord> | undefined;
+  /** Call ids this session has seen, with their outcome once there is one. Made on first use: an idle
+   * connection's session holds no table. */
+  get calls(): Map<number, CallRecord> {
+    return (this.callTable ??= new Map());
+  }
   /** Calls without an outcome. */
   running = 0;
   /** Highest call or subscription id seen; sent in welcome so a resuming client never reuses an id. */
@@ -28,7 +33,10 @@ export class Session<Conn extends SessionHolder = SessionHolder> {
   /** Every call id below this has its outcome at the client (from the client's ack frames). */
   callWatermark = 0;
   /** Per topic: the highest offset the client says it delivered to the application. */
-  readonly acked = new Map<string, { epoch: string; offset: number }>();
+  private ackedTable: Map<string, { epoch: string; offset: number }> | undefined;
+  get acked(): Map<string, { epoch: string; offset: number }> {
+    return (this.ackedTable ??= new Map());
+  }
   connection: Conn | undefined;
   expiry: ReturnType<typeof setTimeout> | undefined;
 
@@ -42,8 +50,11 @@ export class Session<Conn extends SessionHolder = SessionHolder> {
   setWatermark(watermark: number): void {
     if (watermark <= this.callWatermark) return;
     this.callWatermark = watermark;
-    for (const [id, record] of this.calls) {
-      if (id < watermark && record.frame !== undefined) this.calls.delete(id);
+    if (!this.callTable) return;
+    for (const [id, record] of this.callTable) {
+      // Ids are mostly inserted in increasing order: stop at the first one the watermark does not cover.
+      if (id >= watermark) break;
+      if (record.frame !== undefined) this.callTable.delete(id);
     }
   }
 
@@ -60,11 +71,12 @@ export class Session<Conn extends SessionHolder = SessionHolder> {
 
   /** Abort every running call (the session is gone for good). */
   abortAll(): void {
-    for (const record of this.calls.values()) {
+    if (!this.callTable) return;
+    for (const record of this.callTable.values()) {
       if (record.timer) clearTimeout(record.timer);
       if (record.frame === undefined) record.controller?.abort(new Error('session ended'));
     }
-    this.calls.clear();
+    this.callTable.clear();
   }
 }
 

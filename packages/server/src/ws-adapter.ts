@@ -6,11 +6,12 @@ import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, t
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
-import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, tickCorker, type Corkable } from '@ackwire/core';
+import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, type Corkable } from '@ackwire/core';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import { isRefusal, type Refusal } from './admission.js';
 import { handshakeFrom, type Handshake } from './handshake.js';
 import type { AckwireServer } from './server.js';
+import type { WireSocket } from './socket.js';
 
 export interface AttachOptions {
   /** The HTTP or HTTPS server whose upgrades to take. */
@@ -43,6 +44,10 @@ export interface Listener {
 const HEADER_SUBPROTOCOLS = 'X-Ackwire-Subprotocols';
 
 /** Answer an upgrade request with an HTTP error: the standard reason phrase, `message` as the body. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(message)}`];
@@ -69,7 +74,8 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    // Not a closure: one made here would keep this whole scope (request, headers, head) alive with the socket.
+    socket.on('error', destroySocket);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if ((q === -1 ? url : url.slice(0, q)) !== path) {
@@ -157,53 +163,108 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   };
 }
 
-function bind(core: AckwireServer<any, any, any>, ws: WebSocket, handshake: Handshake, maxPayload: number): void {
-  const state = ws as WebSocket & { ackwireAlive?: boolean };
-  state.ackwireAlive = true;
-  let conn: ReturnType<typeof core.accept>;
-  // Frames written in one tick (a batch of results, one event to many topics) share one system call.
-  const cork = tickCorker((ws as unknown as { _socket?: Corkable })._socket);
+/**
+ * The WireSocket over a `ws` WebSocket. A class and shared listeners rather than closures: an idle server
+ * holds one of these per connection, so every closure and captured scope counts.
+ */
+class WsWireSocket implements WireSocket {
+  private corked = false;
+
+  constructor(
+    readonly ws: AliveWebSocket,
+    readonly maxPayload: number,
+  ) {}
+
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(data: string | Uint8Array): void {
+    // Frames written in one tick (a batch of results, one event to many topics) share one system call.
+    const socket = (this.ws as unknown as { _socket?: Corkable })._socket;
+    if (!this.corked && socket) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncork, this, socket);
+    }
+    this.ws.send(data, { binary: false });
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+    // A peer that does not complete the closing handshake is dropped.
+    setTimeout(terminate, 5_000, this.ws).unref?.();
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  uncorked(): void {
+    this.corked = false;
+  }
+}
+
+type AliveWebSocket = WebSocket & { ackwireAlive?: boolean; ackwireConn?: ReturnType<AckwireServer<any, any, any>['accept']> };
+
+function uncork(wire: WsWireSocket, socket: Corkable): void {
+  wire.uncorked();
+  socket.uncork();
+}
+
+function terminate(ws: WebSocket): void {
+  ws.terminate();
+}
+
+function onMessage(this: AliveWebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  this.ackwireAlive = true;
+  this.ackwireConn!.message(isBinary ? toBytes(data) : data.toString());
+}
+
+function onPong(this: AliveWebSocket): void {
+  this.ackwireAlive = true;
+}
+
+// `ws` answers pings itself; they are frames too, under the same rate limit.
+function onPing(this: AliveWebSocket): void {
+  const conn = this.ackwireConn!;
+  if (!conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+}
+
+function onClose(this: AliveWebSocket): void {
+  this.ackwireConn!.closed();
+}
+
+function onError(this: AliveWebSocket): void {
+  this.terminate();
+}
+
+function bind(core: AckwireServer<any, any, any>, ws: AliveWebSocket, handshake: Handshake, maxPayload: number): void {
+  ws.ackwireAlive = true;
   try {
-    conn = core.accept(
-      {
-        protocol: ws.protocol,
-        maxPayload,
-        get bufferedAmount() {
-          return ws.bufferedAmount;
-        },
-        send: (data) => {
-          cork();
-          ws.send(data, { binary: false });
-        },
-        close: (code, reason) => {
-          ws.close(code, reason);
-          // A peer that does not complete the closing handshake is dropped.
-          setTimeout(() => ws.terminate(), 5_000).unref?.();
-        },
-        terminate: () => ws.terminate(),
-        pause: () => ws.pause(),
-        resume: () => ws.resume(),
-      },
-      handshake,
-    );
+    ws.ackwireConn = core.accept(new WsWireSocket(ws, maxPayload), handshake);
   } catch (err) {
     core.logger.error('accepting a connection failed', { error: err });
     ws.close(CloseCode.INTERNAL_ERROR, 'internal error');
     return;
   }
-  ws.on('message', (data, isBinary) => {
-    state.ackwireAlive = true;
-    conn.message(isBinary ? toBytes(data) : data.toString());
-  });
-  ws.on('pong', () => {
-    state.ackwireAlive = true;
-  });
-  // `ws` answers pings itself; they are frames too, under the same rate limit.
-  ws.on('ping', () => {
-    if (!conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
-  });
-  ws.on('close', () => conn.closed());
-  ws.on('error', () => ws.terminate());
+  ws.on('message', onMessage);
+  ws.on('pong', onPong);
+  ws.on('ping', onPing);
+  ws.on('close', onClose);
+  ws.on('error', onError);
 }
 
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
