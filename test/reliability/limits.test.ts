@@ -1,9 +1,10 @@
 /** The client respects the limits the server announces in its welcome, instead of tripping over them. */
-import { createClient } from '@ackwire/client';
+import { createClient, type WebSocketLike } from '@ackwire/client';
+import { inMemoryWebSocket } from '../helpers/in-memory-socket.js';
 import { AckwireError, contract, procedure } from '@ackwire/core';
 import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
-import { harness, type Harness } from '../helpers/reliability.js';
+import { api as jobsApi, harness, type Harness } from '../helpers/reliability.js';
 import { createServer } from '@ackwire/server';
 
 let h: Harness | undefined;
@@ -63,4 +64,24 @@ it('a handler throwing a client-only code sends INTERNAL_ERROR, and the client s
   await expect(client.jobs.run({ key: 'odd' })).rejects.toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error' });
   expect(await client.jobs.run({ key: 'fine' })).toEqual({ key: 'fine', runs: 1 });
   expect(client.$state).toBe('open');
+});
+
+it('the first calls of a new session follow the hello at once, without waiting a round trip for the welcome', async () => {
+  h = await harness();
+  const wire = { sent: [] as string[], received: [] as string[] };
+  const Socket = inMemoryWebSocket(h.server, wire);
+  const receivedWhenSent: number[] = [];
+  const send = Socket.prototype.send;
+  Socket.prototype.send = function (this: InstanceType<typeof Socket>, text: string) {
+    receivedWhenSent.push(wire.received.length);
+    send.call(this, text);
+  };
+  const client = createClient(jobsApi, { url: 'memory://', WebSocket: Socket as unknown as WebSocketLike });
+  cleanups.push(() => client.$close());
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => client.jobs.run({ key: `e${i}` })));
+  expect(results).toHaveLength(12);
+  const types = wire.sent.map((f) => (JSON.parse(f) as number[])[0]);
+  expect(types.slice(0, 9)).toEqual([1, 3, 3, 3, 3, 3, 3, 3, 3]); // hello, then 8 calls
+  expect(receivedWhenSent.slice(0, 9)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]); // before any server frame
+  expect(h.runs.size).toBe(12);
 });

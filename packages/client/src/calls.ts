@@ -249,11 +249,9 @@ export class CallManager {
    */
   opened(resumed: boolean, maxInFlight: number): void {
     this.window = maxInFlight > 0 ? maxInFlight : Infinity;
-    this.inFlight = 0;
     const again: Pending[] = [];
     for (const p of this.pending.values()) {
-      p.onConnection = false;
-      if (!p.sent) continue;
+      if (p.onConnection || !p.sent) continue; // written on this connection before the welcome, or never
       if (!resumed && !p.def.idempotent) {
         this.fail(p.id, new AckwireError('RESULT_UNKNOWN', `The session was lost while "${p.def.path}" was in flight; it may or may not have run`));
       } else again.push(p);
@@ -261,6 +259,17 @@ export class CallManager {
     // Re-sent calls go first (they are older than anything queued), then the queue.
     this.queue = [...again, ...this.queue.filter((p) => !p.sent)];
     this.pump();
+  }
+
+  /** The connection is writable before its welcome: send what waits, within the early-frame budget. */
+  writable(): void {
+    this.pump();
+  }
+
+  /** The connection is gone: nothing is in flight on it any more. */
+  down(): void {
+    this.inFlight = 0;
+    for (const p of this.pending.values()) p.onConnection = false;
   }
 
   /** The client stopped for good. */

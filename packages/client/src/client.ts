@@ -64,11 +64,11 @@ export function makeClient<T extends ContractTree>(
     }
   };
   const transport = {
-    send: (msg: Parameters<Connection['send']>[0]) => conn.send(msg),
+    send: (msg: Parameters<Connection['send']>[0]) => conn.send(msg, msg.type === MessageType.CALL),
     wake,
     resultArrived: noteAck,
     get open() {
-      return conn.isOpen;
+      return conn.writable;
     },
     delivered: noteAck,
   };
@@ -103,9 +103,11 @@ export function makeClient<T extends ContractTree>(
           if (!subs.frame(msg)) calls.frame(msg);
         } else calls.frame(msg);
       },
+      writable: () => calls.writable(),
       down: (error) => {
         if (ackTimer) clearTimeout(ackTimer);
         ackTimer = undefined;
+        calls.down();
         if (!error) return;
         calls.closed(error);
         subs.closed(error);

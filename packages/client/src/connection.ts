@@ -37,6 +37,8 @@ import type { ConnectionState } from './types.js';
 export interface ConnectionOwner {
   /** The hello was answered: the connection is open. */
   opened(welcome: WelcomeMessage): void;
+  /** Calls may be written before the welcome (a new session's connection is up). */
+  writable(): void;
   /** A frame other than welcome/ping/pong arrived. */
   frame(msg: ServerMessage): void;
   /** The connection is gone; `error` is set when the client stops for good. */
@@ -52,6 +54,10 @@ const FATAL_ERRORS: Record<number, ErrorCode> = {
   [CloseCode.SUBPROTOCOL_MISMATCH]: 'SUBPROTOCOL_MISMATCH',
   [CloseCode.CONTRACT_MISMATCH]: 'CONTRACT_MISMATCH',
 };
+
+/** Calls a client writes before the welcome: few enough for any sensible in-flight limit (the server tells it
+ * only in the welcome) and the reference server's 64 early frames. */
+const EARLY_FRAMES = 8;
 
 const utf8 = new TextEncoder();
 const utf8Length = (text: string): number => utf8.encode(text).length;
@@ -70,6 +76,9 @@ export class Connection {
   private welcomed = false;
   private handshakeStatus: number | undefined;
   private corkTick: () => void = () => undefined;
+  /** Calls may be written before the welcome (see onopen), `earlyFrames` of them so far. */
+  private pipelining = false;
+  private earlyFrames = 0;
   /** The server's frame size limit from its welcome; 0 for none. */
   private maxPayload = 0;
   private readonly reconnect: ReconnectOptions;
@@ -93,6 +102,12 @@ export class Connection {
     const impl = options.WebSocket ?? defaultWebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
     if (!impl) throw new TypeError('Ackwire client: no WebSocket implementation; pass one as options.WebSocket');
     this.WebSocketImpl = impl;
+  }
+
+  /** Whether a call may be written now: the connection is open, or it is still waiting for the welcome of
+   * a new session and has room for early frames. */
+  get writable(): boolean {
+    return this.isOpen || (this.pipelining && this.earlyFrames < EARLY_FRAMES);
   }
 
   get isOpen(): boolean {
@@ -124,8 +139,13 @@ export class Connection {
    * Write a frame if the connection is open; false if it is not. Throws BAD_REQUEST if the payload cannot be
    * written with the negotiated codec (a BigInt under ackwire.v1.json, say): that concerns the one message.
    */
-  send(msg: ClientMessage): boolean {
-    if (!this.isOpen || !this.ws || !this.codec) return false;
+  send(msg: ClientMessage, early = false): boolean {
+    if (!this.ws || !this.codec) return false;
+    if (!this.isOpen) {
+      // Before the welcome only calls may go, on a connection that starts a session, and only a few.
+      if (!early || !this.pipelining || this.earlyFrames >= EARLY_FRAMES) return false;
+      this.earlyFrames++;
+    }
     let text: string;
     try {
       text = encodeClientMessage(msg, this.codec);
@@ -208,6 +228,13 @@ export class Connection {
         resume: this.sessionId && this.resumeToken ? { sessionId: this.sessionId, token: this.resumeToken } : null,
       });
       this.startHeartbeat();
+      // A connection that starts a new session has nothing to resume, so its first calls can follow the hello
+      // at once instead of waiting a round trip for the welcome (the server holds them until then).
+      if (!this.sessionId) {
+        this.pipelining = true;
+        this.earlyFrames = 0;
+        this.owner.writable();
+      }
     };
     ws.onmessage = (event: MessageEvent) => {
       if (ws !== this.ws) return;
@@ -243,6 +270,7 @@ export class Connection {
     switch (msg.type) {
       case MessageType.WELCOME:
         this.welcomed = true;
+        this.pipelining = false;
         this.maxPayload = msg.limits.maxPayload;
         this.sessionId = msg.sessionId;
         this.resumeToken = msg.resumeToken;
@@ -267,6 +295,7 @@ export class Connection {
 
   /** The socket is gone: decide between a fatal stop and a reconnect. */
   private lost(code: number, reason: string): void {
+    this.pipelining = false;
     if (this.state === 'closed') return;
     const fatal = this.fatalError(code, reason);
     const willRetry = !fatal && this.attempt < this.reconnect.maxAttempts;
