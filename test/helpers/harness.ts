@@ -5,9 +5,9 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient, type Client, type ClientOptions } from '@ackwire/client';
-import type { Contract, ContractTree } from '@ackwire/core';
+import { AckwireError, type Contract, type ContractTree } from '@ackwire/core';
 import type { AckwireServer, Logger, ServerConfig } from '@ackwire/server';
-import { afterEach, vi, type Mock } from 'vitest';
+import { afterEach, expect, vi, type Mock } from 'vitest';
 import type WebSocket from 'ws';
 import { type Ctx, api, makeServer } from './fixtures.js';
 import { RawClient } from './raw-client.js';
@@ -106,4 +106,15 @@ export function once<A extends unknown[]>(): { fn: (...args: A) => void; called:
   let resolve!: (args: A) => void;
   const called = new Promise<A>((r) => (resolve = r));
   return { fn: (...args: A) => resolve(args), called };
+}
+
+/** The AckwireError a promise rejects with; fails the test if it resolves or rejects with something else. */
+export async function rejection(promise: Promise<unknown>): Promise<AckwireError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AckwireError);
+    return err as AckwireError;
+  }
+  throw new Error('expected a rejection');
 }

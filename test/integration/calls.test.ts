@@ -1,21 +1,11 @@
 import { AckwireError } from '@ackwire/client';
 import { describe, expect, it, vi } from 'vitest';
 import { api } from '../helpers/fixtures.js';
-import { spyLogger, useHarness } from '../helpers/harness.js';
+import { spyLogger, useHarness, rejection } from '../helpers/harness.js';
 
 const h = useHarness();
 
 /** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<AckwireError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AckwireError);
-    return err as AckwireError;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('calls', () => {
   it('return values over a real socket', async () => {
     const { url } = await h.fixtureServer();

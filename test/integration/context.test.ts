@@ -8,7 +8,7 @@ import { createServer, type ConnectionInfo } from '@ackwire/server';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { spyLogger, useHarness } from '../helpers/harness.js';
+import { spyLogger, useHarness, rejection } from '../helpers/harness.js';
 
 const h = useHarness();
 
@@ -60,16 +60,6 @@ function withHeaders(headers: Record<string, string>): WebSocketLike {
       super(url, protocols, { headers });
     }
   } as unknown as WebSocketLike;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AckwireError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AckwireError);
-    return err as AckwireError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('context', () => {

@@ -8,23 +8,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { api, apiTree, makeServer } from '../helpers/fixtures.js';
 import { refusedUpgrade, type Closed } from '../helpers/raw-client.js';
-import { once, useHarness } from '../helpers/harness.js';
+import { once, useHarness, rejection } from '../helpers/harness.js';
 
 const h = useHarness();
 
 /** Retries would come quickly, so a test that waits a little sees them if there are any. */
 const fastRetry: ClientOptions['reconnect'] = { initialDelayMs: 5, maxDelayMs: 10 };
 const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<AckwireError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AckwireError);
-    return err as AckwireError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('subprotocol negotiation', () => {
   it('a raw client offering only foo gets HTTP 400 naming the server tokens', async () => {
