@@ -56,8 +56,11 @@ export class ServerConnection implements TopicMember {
   private receipts: number[] | undefined;
   /** Time of the last frame received, for the heartbeat. */
   lastSeen = Date.now();
-  /** When the context's credentials expire (the server's `expiresAt`). */
-  readonly expiry: CredentialExpiry;
+  private expiryTimer: CredentialExpiry | undefined;
+  /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
+  get expiry(): CredentialExpiry {
+    return (this.expiryTimer ??= new CredentialExpiry(() => this.close(CloseCode.UNAUTHORIZED, 'credentials expired')));
+  }
   private readonly rate: TokenBucket;
   private readingPaused = false;
 
@@ -69,7 +72,6 @@ export class ServerConnection implements TopicMember {
   ) {
     this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello in time'), server.helloTimeoutMs);
     this.helloTimer.unref?.();
-    this.expiry = new CredentialExpiry(() => this.close(CloseCode.UNAUTHORIZED, 'credentials expired'));
     this.rate = new TokenBucket(server.limits.messagesPerSecond, server.limits.messageBurst);
   }
 
@@ -84,7 +86,7 @@ export class ServerConnection implements TopicMember {
     if (this.state === 'closed') return;
     this.lastSeen = Date.now();
     if (!this.withinRate()) return this.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
-    if (this.expiry.expired()) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
+    if (this.expiryTimer?.expired()) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     let text: string;
     if (typeof data === 'string') text = data;
     else {
@@ -160,7 +162,7 @@ export class ServerConnection implements TopicMember {
 
   private teardown(): void {
     if (this.helloTimer) clearTimeout(this.helloTimer);
-    this.expiry.clear();
+    this.expiryTimer?.clear();
     if (this.subs) for (const topic of this.subs.values()) if (topic) this.server.hub.leave(this, topic);
     this.subs = undefined;
     this.topics = undefined;
@@ -285,7 +287,8 @@ export class ServerConnection implements TopicMember {
       return this.close(CloseCode.INTERNAL_ERROR, 'internal error');
     }
     if ((this.state as State) === 'closed') return;
-    if (!this.expiry.set(server.expiryOf(this.ctx))) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
+    const expiresAt = server.expiryOf(this.ctx);
+    if (expiresAt !== undefined && !this.expiry.set(expiresAt)) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.helloTimer = undefined;
     const resumed = msg.resume ? server.sessions.resume(msg.resume.sessionId, msg.resume.token, this) : undefined;

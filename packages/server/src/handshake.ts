@@ -32,6 +32,26 @@ export function parseCookies(header: string | undefined): Record<string, string>
   return out;
 }
 
+/** Headers of the WebSocket handshake itself, which mean nothing to an application. */
+const HANDSHAKE_HEADERS = new Set([
+  'connection',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+]);
+
+/**
+ * The request's headers without the handshake's own. A connection keeps its handshake for its whole life
+ * (`$authenticate` rebuilds the context from it), so this copy lets the parser's object go.
+ */
+function applicationHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const name in headers) if (!HANDSHAKE_HEADERS.has(name)) out[name] = headers[name];
+  return out;
+}
+
 export function handshakeFrom(req: {
   url?: string | undefined;
   headers: IncomingHttpHeaders;
@@ -39,7 +59,7 @@ export function handshakeFrom(req: {
 }): Handshake {
   return {
     url: req.url ?? '/',
-    headers: req.headers,
+    headers: applicationHeaders(req.headers),
     cookies: parseCookies(req.headers.cookie),
     remoteAddress: req.socket.remoteAddress ?? '',
     origin: req.headers.origin,
