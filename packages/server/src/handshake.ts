@@ -12,9 +12,12 @@ export interface Handshake {
 }
 
 /** Parse a Cookie header. Malformed pairs are skipped; values are percent-decoded when that succeeds. */
+/** What a request without cookies gets: one shared, frozen, prototype-less empty object. */
+const NO_COOKIES: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
 export function parseCookies(header: string | undefined): Record<string, string> {
+  if (!header) return NO_COOKIES as Record<string, string>;
   const out: Record<string, string> = Object.create(null);
-  if (!header) return out;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;

@@ -5,6 +5,9 @@
  * anyway (a transport that cannot pause, or what was already read) may overdraw the bucket by one more
  * burst; beyond that a frame is `over` and the connection is closed.
  */
+/** Shared by every bucket (a bound function per connection would cost one allocation each). */
+const monotonicNow = (): number => performance.now();
+
 export type RateVerdict = 'ok' | 'slow' | 'over';
 
 export class TokenBucket {
@@ -14,7 +17,7 @@ export class TokenBucket {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = performance.now.bind(performance),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = burst;
     this.last = now();

@@ -3,8 +3,7 @@
  * reconnects: every call id it has seen, with its outcome frame once there is one, until the client's call
  * watermark says the outcome arrived. A detached session is kept for the retention window, then dropped.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { nanoid } from 'nanoid';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface CallRecord {
   /** The encoded result or error frame, once the call has an outcome. */
@@ -91,6 +90,14 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * `bytes` random bytes as URL-safe base64 (12 bytes: 16 characters, 96 bits). Not nanoid: it builds its ids
+ * a character at a time, and every idle session would keep those strings as chains of fragments.
+ */
+function randomId(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
 export class SessionStore<Conn extends SessionHolder> {
   private readonly sessions = new Map<string, Session<Conn>>();
 
@@ -105,7 +112,7 @@ export class SessionStore<Conn extends SessionHolder> {
   }
 
   create(conn: Conn): Session<Conn> {
-    const session = new Session<Conn>(nanoid(16), nanoid(32), this.options.maxRetainedCalls);
+    const session = new Session<Conn>(randomId(12), randomId(24), this.options.maxRetainedCalls);
     session.connection = conn;
     this.sessions.set(session.id, session);
     return session;
