@@ -15,7 +15,7 @@ import {
   decodeServerMessage,
   encodeClientMessage,
   isFatalCloseCode,
-  tickCorker,
+  TickCorker,
   type Corkable,
   type ClientMessage,
   type Codec,
@@ -75,7 +75,7 @@ export class Connection {
   private pinged = false;
   private welcomed = false;
   private handshakeStatus: number | undefined;
-  private corkTick: () => void = () => undefined;
+  private corker = new TickCorker(undefined);
   /** Calls may be written before the welcome (see onopen), `earlyFrames` of them so far. */
   private pipelining = false;
   private earlyFrames = 0;
@@ -158,7 +158,7 @@ export class Connection {
     if (max > 0 && text.length * 3 > max && utf8Length(text) > max) {
       throw new AckwireError('PAYLOAD_TOO_LARGE', `The message is larger than the server's limit of ${max} bytes`);
     }
-    this.corkTick();
+    this.corker.cork();
     this.ws.send(text);
     return true;
   }
@@ -215,7 +215,7 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => {
       // In Node (`ws`), frames written in one tick share one system call; browsers have no such hook.
-      this.corkTick = tickCorker((ws as unknown as { _socket?: Corkable })._socket);
+      this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
       if (ws !== this.ws) return;
       this.codec = codecForSubprotocol(ws.protocol);
       if (!this.codec) return; // negotiation token: the server closes with 4406 and says why

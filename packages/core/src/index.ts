@@ -3,4 +3,4 @@ export * from './contract.js';
 export * from './codec.js';
 export * from './protocol.js';
 export { canonicalJson } from './canonical.js';
-export { tickCorker, type Corkable } from './cork.js';
+export { TickCorker, type Corkable } from './cork.js';

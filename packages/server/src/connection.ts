@@ -54,8 +54,6 @@ export class ServerConnection implements TopicMember {
   /** Topic by ref, for acks. */
   private topics: Map<number, LocalTopic> | undefined;
   private receipts: number[] | undefined;
-  /** Time of the last frame received, for the heartbeat. */
-  lastSeen = Date.now();
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
   get expiry(): CredentialExpiry {
@@ -84,7 +82,6 @@ export class ServerConnection implements TopicMember {
   /** A frame arrived. Binary frames must hold UTF-8 JSON text like text frames. */
   message(data: string | Uint8Array): void {
     if (this.state === 'closed') return;
-    this.lastSeen = Date.now();
     if (!this.withinRate()) return this.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
     if (this.expiryTimer?.expired()) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     let text: string;

@@ -6,7 +6,7 @@ import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, t
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
-import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, type Corkable } from '@ackwire/core';
+import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, TickCorker, type Corkable } from '@ackwire/core';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import { isRefusal, type Refusal } from './admission.js';
 import { handshakeFrom, type Handshake } from './handshake.js';
@@ -168,12 +168,15 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
  * holds one of these per connection, so every closure and captured scope counts.
  */
 class WsWireSocket implements WireSocket {
-  private corked = false;
+  /** Frames written in one tick (a batch of results, one event to many topics) share one system call. */
+  private readonly corker: TickCorker;
 
   constructor(
     readonly ws: AliveWebSocket,
     readonly maxPayload: number,
-  ) {}
+  ) {
+    this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
+  }
 
   get protocol(): string {
     return this.ws.protocol;
@@ -184,13 +187,7 @@ class WsWireSocket implements WireSocket {
   }
 
   send(data: string | Uint8Array): void {
-    // Frames written in one tick (a batch of results, one event to many topics) share one system call.
-    const socket = (this.ws as unknown as { _socket?: Corkable })._socket;
-    if (!this.corked && socket) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(uncork, this, socket);
-    }
+    this.corker.cork();
     this.ws.send(data, { binary: false });
   }
 
@@ -211,18 +208,9 @@ class WsWireSocket implements WireSocket {
   resume(): void {
     this.ws.resume();
   }
-
-  uncorked(): void {
-    this.corked = false;
-  }
 }
 
 type AliveWebSocket = WebSocket & { ackwireAlive?: boolean; ackwireConn?: ReturnType<AckwireServer<any, any, any>['accept']> };
-
-function uncork(wire: WsWireSocket, socket: Corkable): void {
-  wire.uncorked();
-  socket.uncork();
-}
 
 function terminate(ws: WebSocket): void {
   ws.terminate();
