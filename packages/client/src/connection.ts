@@ -59,6 +59,9 @@ const FATAL_ERRORS: Record<number, ErrorCode> = {
  * only in the welcome) and the reference server's 64 early frames. */
 const EARLY_FRAMES = 8;
 
+/** The tokens offered by default, shared by every client that does not choose its own. */
+const DEFAULT_OFFER: readonly string[] = Object.freeze([...DEFAULT_SUBPROTOCOLS, NEGOTIATION_TOKEN]);
+
 const utf8 = new TextEncoder();
 const utf8Length = (text: string): number => utf8.encode(text).length;
 
@@ -81,9 +84,9 @@ export class Connection {
   private earlyFrames = 0;
   /** The server's frame size limit from its welcome; 0 for none. */
   private maxPayload = 0;
-  private readonly reconnect: ReconnectOptions;
-  private readonly heartbeat: HeartbeatOptions;
-  private readonly offered: string[];
+  private readonly reconnect: Readonly<ReconnectOptions>;
+  private readonly heartbeat: Readonly<HeartbeatOptions>;
+  private readonly offered: readonly string[];
   private readonly WebSocketImpl: WebSocketLike;
   /** Params for later hellos, replacing `options.params` (set by `$authenticate`). */
   private paramsOverride: { value: ClientOptions['params'] } | undefined;
@@ -94,11 +97,11 @@ export class Connection {
     private readonly owner: ConnectionOwner,
     defaultWebSocket: WebSocketLike | undefined,
   ) {
-    this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.reconnect = options.reconnect ? { ...DEFAULT_RECONNECT, ...options.reconnect } : DEFAULT_RECONNECT;
     this.sessionId = options.session?.id;
     this.resumeToken = options.session?.token;
-    this.heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
-    this.offered = [...(options.subprotocols ?? DEFAULT_SUBPROTOCOLS), NEGOTIATION_TOKEN];
+    this.heartbeat = options.heartbeat ? { ...DEFAULT_HEARTBEAT, ...options.heartbeat } : DEFAULT_HEARTBEAT;
+    this.offered = options.subprotocols ? [...options.subprotocols, NEGOTIATION_TOKEN] : DEFAULT_OFFER;
     const impl = options.WebSocket ?? defaultWebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
     if (!impl) throw new TypeError('Ackwire client: no WebSocket implementation; pass one as options.WebSocket');
     this.WebSocketImpl = impl;
@@ -206,7 +209,7 @@ export class Connection {
     this.handshakeStatus = undefined;
     let ws: WebSocket;
     try {
-      ws = new this.WebSocketImpl(this.options.url, this.offered);
+      ws = new this.WebSocketImpl(this.options.url, this.offered as string[]);
     } catch (err) {
       this.setState('closed');
       this.owner.down(new AckwireError('CONNECTION_CLOSED', `Cannot open ${this.options.url}: ${(err as Error).message}`));
@@ -254,7 +257,9 @@ export class Connection {
     };
   }
 
+  /** Write a control frame (hello, ping, pong), coalesced with the other frames of this tick. */
   private send0(ws: WebSocket, msg: ClientMessage): void {
+    this.corker.cork();
     ws.send(encodeClientMessage(msg, this.codec!));
   }
 
