@@ -4,6 +4,7 @@
  * open close when the process exits.
  */
 import { parentChannel } from './ipc.js';
+import { settledMemory } from './memory.js';
 import type { ServerSnapshot } from './server-main.js';
 import { loadClient, type ClientName } from './systems/index.js';
 import { ConnectRun, type ConnectParams } from './workloads/connect.js';
@@ -35,6 +36,8 @@ channel.handle(async (req) => {
     case 'connect':
       connect = new ConnectRun(client, url);
       return connect.run(req.params as ConnectParams);
+    case 'memory':
+      return settledMemory();
     case 'exit':
       setImmediate(() => process.exit(0));
       return true;

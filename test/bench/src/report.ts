@@ -40,6 +40,7 @@ export const COLUMNS: Record<WorkloadId, Column[]> = {
     { key: 'rssPerConnKB', label: 'RSS KiB/conn', digits: 1 },
     { key: 'heapPerConnKB', label: 'heap KiB/conn', digits: 1 },
     { key: 'externalPerConnKB', label: 'external KiB/conn', digits: 2 },
+    { key: 'clientHeapPerConnKB', label: 'client heap KiB/conn', digits: 1 },
     { key: 'rssMB', label: 'RSS MiB total', digits: 0 },
   ],
   D: [

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import type { Params, WorkloadId } from './config.js';
 import { startLoadMeter } from './machine-load.js';
 import { BENCH_DIR, startChild, type Child } from './proc.js';
-import type { MemorySnapshot, PublishReport, ServerSnapshot } from './server-main.js';
+import type { MemorySnapshot } from './memory.js';
+import type { PublishReport, ServerSnapshot } from './server-main.js';
 import { sleep } from './stats.js';
 import type { SystemSpec } from './systems/index.js';
 import type { ConnectResult } from './workloads/connect.js';
@@ -59,6 +60,7 @@ async function withProcesses<T>(
     startChild({
       script: 'load-main.ts',
       args: [spec.client],
+      exposeGc: true,
       cpuProfDir: profDir,
       cpuProfName: `${tag}-load${loadCount > 1 ? i + 1 : ''}.cpuprofile`,
     }),
@@ -186,13 +188,14 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
         const failures: string[] = [];
         const load = loads[0]!;
         const memory = () => server.channel.request<MemorySnapshot>({ type: 'memory' });
+        const clientMemory = () => load.channel.request<MemorySnapshot>({ type: 'memory' });
         const warm = await load.channel.request<{ opened: number; failed: number }>({ type: 'idle', url, count: p.warmup, batch: p.batch });
-        const base = await memory();
+        const [base, clientBase] = await Promise.all([memory(), clientMemory()]);
         const opened = await load.channel.request<{ opened: number; failed: number; ms: number }>(
           { type: 'idle', url, count: p.connections, batch: p.batch },
           300_000,
         );
-        const after = await memory();
+        const [after, clientAfter] = await Promise.all([memory(), clientMemory()]);
         const s = await snapshot();
         const expected = warm.opened + opened.opened;
         if (warm.failed + opened.failed > 0) failures.push(`${warm.failed + opened.failed} connections failed`);
@@ -203,6 +206,8 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
             rssPerConnKB: per('rss'),
             heapPerConnKB: per('heapUsed'),
             externalPerConnKB: per('external'),
+            // The load process holds the same connections: the client library's share.
+            clientHeapPerConnKB: (clientAfter.heapUsed - clientBase.heapUsed) / opened.opened / 1024,
             baseRssMB: base.rss / 2 ** 20,
             rssMB: after.rss / 2 ** 20,
             heapMB: after.heapUsed / 2 ** 20,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentChannel } from './ipc.js';
+import { settledMemory } from './memory.js';
 import { sleep, wallNow } from './stats.js';
 import { startServer } from './systems/index.js';
 import type { ServerName } from './systems/types.js';
@@ -15,13 +16,6 @@ export interface ServerSnapshot {
   wall: number;
 }
 
-export interface MemorySnapshot {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
-}
 
 export interface PublishReport {
   /** Wall-clock time when the first event was published and when the loop ended. */
@@ -50,29 +44,13 @@ function snapshot(): ServerSnapshot {
   return { counters: server.counters(), cpuUs: cpu.user + cpu.system, wall: wallNow() };
 }
 
-async function memory(): Promise<MemorySnapshot> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('the server process needs --expose-gc');
-  // Let timers and pending I/O settle, then collect until the heap stops shrinking.
-  await sleep(200);
-  let last = Infinity;
-  for (let i = 0; i < 5; i++) {
-    gc();
-    await sleep(20);
-    const used = process.memoryUsage().heapUsed;
-    if (used >= last * 0.999) break;
-    last = used;
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
-}
 
 channel.handle(async (req) => {
   switch (req.type) {
     case 'snapshot':
       return snapshot();
     case 'memory':
-      return memory();
+      return settledMemory();
     case 'publish': {
       const count = req.count as number;
       const pending: Array<Promise<unknown>> = [];
