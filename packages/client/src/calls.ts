@@ -77,6 +77,8 @@ export interface CallTransport {
   wake(): void;
   /** Ask for an ack frame soon (a result came in). */
   resultArrived(): void;
+  /** A fresh frame id (calls and subscriptions share one sequence). */
+  nextId(): number;
 }
 
 /** The largest delay setTimeout honours; longer deadlines are clamped to it (about 24.8 days). */
@@ -95,7 +97,6 @@ export class CallManager {
 
   constructor(
     private readonly transport: CallTransport,
-    private readonly nextId: () => number,
     private readonly maxOutbox: number,
     private readonly defaultTimeoutMs: number | undefined,
     private readonly validate: boolean,
@@ -111,7 +112,7 @@ export class CallManager {
     const outcome = deferred<unknown>();
     const receipt = deferred<void>();
     receipt.promise.catch(ignore); // awaiting it still sees the rejection; not awaiting it is fine
-    const id = this.nextId();
+    const id = this.transport.nextId();
     const result = outcome.promise as CallPromise<unknown> & { id: number; received: Promise<void> };
     result.id = id;
     result.received = receipt.promise;

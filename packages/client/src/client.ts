@@ -1,184 +1,260 @@
 /**
  * `createClient(contract, options)`: a typed tree of callers built from the contract, wired to one
  * connection, the call manager and the subscription manager.
+ *
+ * The state lives in one `ClientCore` object, which is also the connection's owner and the managers'
+ * transport: an application may hold many clients (one per tenant, per tab, per test), and each costs a few
+ * objects, not dozens of closures. Collections that most clients never use (event listeners, `$ready`
+ * waiters, `$authenticate` refreshes) are created on first use.
  */
 import {
   AckwireError,
   MessageType,
   indexOf,
   isDefinition,
+  type ClientMessage,
   type Contract,
   type ContractTree,
   type ServerMessage,
+  type WelcomeMessage,
 } from '@ackwire/core';
-import { CallManager } from './calls.js';
-import { Connection } from './connection.js';
+import { CallManager, type CallTransport } from './calls.js';
+import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
-import { SubscriptionManager } from './subscriptions.js';
+import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
 import type { CallOptions, Client, ClientEvents, ConnectionState, SubscribeHandlers } from './types.js';
 
 /** Acks go out after this many results/events, or this long after the first unacknowledged one. */
 const ACK_EVERY = 64;
 const ACK_DELAY_MS = 100;
 
+type Listeners = { [E in keyof ClientEvents]?: Set<ClientEvents[E]> };
+interface Waiter {
+  resolve(): void;
+  reject(e: AckwireError): void;
+}
+
+function flushAck(core: ClientCore): void {
+  core.flushAck();
+}
+
+class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport {
+  private counter = 0;
+  private listeners: Listeners | undefined;
+  private waiters: Waiter[] | undefined;
+  /** `$authenticate` calls waiting for the server's answer, by frame id. */
+  private authenticating: Map<number, Waiter> | undefined;
+  // Acknowledgements: one frame for a batch of results and events.
+  private unacked = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private started = false;
+  readonly calls: CallManager;
+  readonly subs: SubscriptionManager;
+  readonly conn: Connection;
+
+  constructor(fingerprint: string, options: ClientOptions, defaultWebSocket: WebSocketLike | undefined) {
+    const validate = options.validate ?? true;
+    this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate);
+    this.subs = new SubscriptionManager(this, validate);
+    this.conn = new Connection(options, fingerprint, this, defaultWebSocket);
+  }
+
+  // ---- transport for the managers ----------------------------------------------------------------------
+
+  nextId(): number {
+    return ++this.counter;
+  }
+
+  send(msg: ClientMessage): boolean {
+    return this.conn.send(msg, msg.type === MessageType.CALL);
+  }
+
+  get open(): boolean {
+    return this.conn.writable;
+  }
+
+  wake(): void {
+    if (this.started) return;
+    this.started = true;
+    this.conn.start();
+  }
+
+  resultArrived(): void {
+    this.noteAck();
+  }
+
+  delivered(): void {
+    this.noteAck();
+  }
+
+  private noteAck(): void {
+    if (++this.unacked >= ACK_EVERY) return this.flushAck();
+    this.ackTimer ??= setTimeout(flushAck, ACK_DELAY_MS, this);
+  }
+
+  flushAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.unacked === 0) return;
+    const ack = { type: MessageType.ACK, callWatermark: this.calls.watermark(this.counter + 1), offsets: this.subs.offsets() } as const;
+    if (this.conn.send(ack)) this.unacked = 0;
+  }
+
+  // ---- the connection's owner --------------------------------------------------------------------------
+
+  opened(welcome: WelcomeMessage): void {
+    if (welcome.lastId > this.counter) this.counter = welcome.lastId;
+    this.emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
+    this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
+    this.subs.opened();
+    if (this.unacked > 0) this.flushAck();
+    // A refresh cut off by the reconnect: the hello just accepted carried its params.
+    if (this.authenticating) {
+      for (const a of this.authenticating.values()) a.resolve();
+      this.authenticating.clear();
+    }
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters) for (const w of waiters) w.resolve();
+  }
+
+  writable(): void {
+    this.calls.writable();
+  }
+
+  frame(msg: ServerMessage): void {
+    const type = msg.type;
+    if ((type === MessageType.RESULT || type === MessageType.ERROR) && this.authenticating?.has(msg.id)) {
+      const a = this.authenticating.get(msg.id)!;
+      this.authenticating.delete(msg.id);
+      return type === MessageType.RESULT ? a.resolve() : a.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
+    }
+    if (type === MessageType.EVENT || type === MessageType.SUBSCRIBED || type === MessageType.COMPLETE) this.subs.frame(msg);
+    else if (type === MessageType.ERROR) {
+      if (!this.subs.frame(msg)) this.calls.frame(msg);
+    } else this.calls.frame(msg);
+  }
+
+  down(error: AckwireError | undefined): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.calls.down();
+    if (!error) return;
+    this.calls.closed(error);
+    this.subs.closed(error);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters) for (const w of waiters) w.reject(error);
+    if (this.authenticating) {
+      for (const a of this.authenticating.values()) a.reject(error);
+      this.authenticating.clear();
+    }
+    if (error.code !== 'CONNECTION_CLOSED' || (this.listeners?.error?.size ?? 0) > 0) this.emit('error', error);
+  }
+
+  state(state: ConnectionState): void {
+    this.emit('state', state);
+  }
+
+  closed(info: { code: number; reason: string; willRetry: boolean }): void {
+    this.emit('close', info);
+  }
+
+  // ---- the controls ($on, $ready, $authenticate, $close) -------------------------------------------------
+
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    const listeners = (this.listeners ??= {}) as { [K in E]?: Set<ClientEvents[E]> };
+    const set = (listeners[event] ??= new Set());
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  private emit<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
+    const set = this.listeners?.[event] as Set<(...a: Parameters<ClientEvents[E]>) => void> | undefined;
+    if (set) for (const fn of set) fn(...args);
+  }
+
+  ready(): Promise<void> {
+    this.wake();
+    if (this.conn.isOpen) return Promise.resolve();
+    if (this.conn.state === 'closed') return Promise.reject(new AckwireError('CONNECTION_CLOSED', 'The client is closed'));
+    return new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+  }
+
+  async authenticate(params: unknown): Promise<void> {
+    const previous = this.conn.setParams(params);
+    try {
+      await this.ready();
+      const value = typeof params === 'function' ? await (params as () => unknown)() : params;
+      const id = this.nextId();
+      await new Promise<void>((resolve, reject) => {
+        (this.authenticating ??= new Map()).set(id, { resolve, reject });
+        this.conn.send({ type: MessageType.AUTHENTICATE, id, params: value ?? null }); // if closed now, the next hello carries them
+      });
+    } catch (err) {
+      if (!(err instanceof AckwireError && err.code === 'CONNECTION_CLOSED')) this.conn.restoreParams(previous);
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.flushAck();
+    this.conn.close();
+  }
+}
+
+/**
+ * The object `createClient` returns: the controls, then the contract's tree as own properties. The `$`
+ * methods are per-instance arrow functions, so they keep working when passed around unbound
+ * (`useEffect(() => client.$close, [])`).
+ */
+class ClientHandle {
+  readonly #core: ClientCore;
+
+  constructor(core: ClientCore) {
+    this.#core = core;
+  }
+
+  get $state(): ConnectionState {
+    return this.#core.conn.state;
+  }
+
+  get $sessionId(): string | undefined {
+    return this.#core.conn.sessionId;
+  }
+
+  get $session(): { id: string; token: string } | undefined {
+    return this.#core.conn.session;
+  }
+
+  readonly $on = <E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): (() => void) => this.#core.on(event, listener);
+  readonly $ready = (): Promise<void> => this.#core.ready();
+  readonly $authenticate = (params: unknown): Promise<void> => this.#core.authenticate(params);
+  readonly $close = (): void => this.#core.close();
+}
+
+/** The contract's tree of callers for one client: a function per procedure, an object per subscription. */
+function build(node: ContractTree, core: ClientCore, out: Record<string, unknown>): Record<string, unknown> {
+  for (const name in node) {
+    const child = node[name]!;
+    if (isDefinition(child)) {
+      const def = child;
+      out[name] =
+        def.kind === 'procedure'
+          ? (input?: unknown, callOptions?: CallOptions) => core.calls.call(def, input, callOptions)
+          : { subscribe: (input: unknown, handlers: SubscribeHandlers<unknown>) => core.subs.subscribe(def, input, handlers) };
+    } else out[name] = build(child as ContractTree, core, {});
+  }
+  return out;
+}
+
 export function makeClient<T extends ContractTree>(
   contract: Contract<T>,
   options: ClientOptions,
   defaultWebSocket: WebSocketLike | undefined,
 ): Client<T> {
-  const index = indexOf(contract);
-  let counter = 0;
-  const nextId = (): number => ++counter;
-  const listeners: { [E in keyof ClientEvents]: Set<ClientEvents[E]> } = {
-    state: new Set(),
-    close: new Set(),
-    session: new Set(),
-    error: new Set(),
-  };
-  const emit = <E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void => {
-    for (const fn of listeners[event]) (fn as (...a: Parameters<ClientEvents[E]>) => void)(...args);
-  };
-  let waiters: Array<{ resolve(): void; reject(e: AckwireError): void }> = [];
-  /** `$authenticate` calls waiting for the server's answer, by frame id. */
-  const authenticating = new Map<number, { resolve(): void; reject(e: AckwireError): void }>();
-
-  // Acknowledgements: one frame for a batch of results and events.
-  let unacked = 0;
-  let ackTimer: ReturnType<typeof setTimeout> | undefined;
-  const flushAck = (): void => {
-    if (ackTimer) clearTimeout(ackTimer);
-    ackTimer = undefined;
-    if (unacked === 0) return;
-    if (conn.send({ type: MessageType.ACK, callWatermark: calls.watermark(counter + 1), offsets: subs.offsets() })) unacked = 0;
-  };
-  const noteAck = (): void => {
-    if (++unacked >= ACK_EVERY) return flushAck();
-    ackTimer ??= setTimeout(flushAck, ACK_DELAY_MS);
-  };
-
-  let started = false;
-  const wake = (): void => {
-    if (!started) {
-      started = true;
-      conn.start();
-    }
-  };
-  const transport = {
-    send: (msg: Parameters<Connection['send']>[0]) => conn.send(msg, msg.type === MessageType.CALL),
-    wake,
-    resultArrived: noteAck,
-    get open() {
-      return conn.writable;
-    },
-    delivered: noteAck,
-  };
-  const validate = options.validate ?? true;
-  const calls = new CallManager(transport, nextId, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate);
-  const subs = new SubscriptionManager(transport, nextId, validate);
-
-  const conn: Connection = new Connection(
-    options,
-    index.fingerprint,
-    {
-      opened: (welcome) => {
-        if (welcome.lastId > counter) counter = welcome.lastId;
-        emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
-        calls.opened(welcome.resumed, welcome.limits.maxInFlight);
-        subs.opened();
-        if (unacked > 0) flushAck();
-        // A refresh cut off by the reconnect: the hello just accepted carried its params.
-        for (const a of authenticating.values()) a.resolve();
-        authenticating.clear();
-        for (const w of waiters) w.resolve();
-        waiters = [];
-      },
-      frame: (msg: ServerMessage) => {
-        if ((msg.type === MessageType.RESULT || msg.type === MessageType.ERROR) && authenticating.has(msg.id)) {
-          const a = authenticating.get(msg.id)!;
-          authenticating.delete(msg.id);
-          return msg.type === MessageType.RESULT ? a.resolve() : a.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
-        }
-        if (msg.type === MessageType.EVENT || msg.type === MessageType.SUBSCRIBED || msg.type === MessageType.COMPLETE) subs.frame(msg);
-        else if (msg.type === MessageType.ERROR) {
-          if (!subs.frame(msg)) calls.frame(msg);
-        } else calls.frame(msg);
-      },
-      writable: () => calls.writable(),
-      down: (error) => {
-        if (ackTimer) clearTimeout(ackTimer);
-        ackTimer = undefined;
-        calls.down();
-        if (!error) return;
-        calls.closed(error);
-        subs.closed(error);
-        for (const w of waiters) w.reject(error);
-        waiters = [];
-        for (const a of authenticating.values()) a.reject(error);
-        authenticating.clear();
-        if (error.code !== 'CONNECTION_CLOSED' || listeners.error.size > 0) emit('error', error);
-      },
-      state: (state: ConnectionState) => emit('state', state),
-      closed: (info) => emit('close', info),
-    },
-    defaultWebSocket,
-  );
-
-  const controls = {
-    get $state() {
-      return conn.state;
-    },
-    get $sessionId() {
-      return conn.sessionId;
-    },
-    get $session() {
-      return conn.session;
-    },
-    $on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
-      listeners[event].add(listener);
-      return () => listeners[event].delete(listener);
-    },
-    $ready(): Promise<void> {
-      wake();
-      if (conn.isOpen) return Promise.resolve();
-      if (conn.state === 'closed') return Promise.reject(new AckwireError('CONNECTION_CLOSED', 'The client is closed'));
-      return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
-    },
-    async $authenticate(params: unknown): Promise<void> {
-      const previous = conn.setParams(params);
-      try {
-        await controls.$ready();
-        const value = typeof params === 'function' ? await (params as () => unknown)() : params;
-        const id = nextId();
-        await new Promise<void>((resolve, reject) => {
-          authenticating.set(id, { resolve, reject });
-          conn.send({ type: MessageType.AUTHENTICATE, id, params: value ?? null }); // if closed now, the next hello carries them
-        });
-      } catch (err) {
-        if (!(err instanceof AckwireError && err.code === 'CONNECTION_CLOSED')) conn.restoreParams(previous);
-        throw err;
-      }
-    },
-    $close(): void {
-      flushAck();
-      conn.close();
-    },
-  };
-
-  const build = (node: ContractTree): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [name, child] of Object.entries(node)) {
-      if (isDefinition(child)) {
-        const def = child;
-        out[name] =
-          def.kind === 'procedure'
-            ? (input?: unknown, callOptions?: CallOptions) => calls.call(def, input, callOptions)
-            : { subscribe: (input: unknown, handlers: SubscribeHandlers<unknown>) => subs.subscribe(def, input, handlers) };
-      } else out[name] = build(child as ContractTree);
-    }
-    return out;
-  };
-  const client = Object.assign(build(contract), controls);
-  Object.defineProperties(client, Object.getOwnPropertyDescriptors(controls));
-  if (!options.lazy) wake();
+  const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket);
+  const client = build(contract, core, new ClientHandle(core) as unknown as Record<string, unknown>);
+  if (!options.lazy) core.wake();
   return client as unknown as Client<T>;
 }

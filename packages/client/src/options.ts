@@ -45,8 +45,8 @@ export interface ClientOptions {
   session?: { id: string; token: string };
 }
 
-export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Infinity };
-export const DEFAULT_HEARTBEAT: HeartbeatOptions = { idleMs: 10_000, timeoutMs: 5_000 };
+export const DEFAULT_RECONNECT: Readonly<ReconnectOptions> = Object.freeze({ initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Infinity });
+export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOptions> = Object.freeze({ idleMs: 10_000, timeoutMs: 5_000 });
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^attempt)]. */
 export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {

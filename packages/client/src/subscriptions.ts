@@ -24,21 +24,32 @@ export interface SubscriptionTransport {
   wake(): void;
   /** Events were delivered: an ack is due. */
   delivered(): void;
+  /** A fresh frame id (calls and subscriptions share one sequence). */
+  nextId(): number;
 }
 
+const NO_SUBS: ReadonlyMap<number, Sub> = new Map();
+const NO_TOPICS: ReadonlyMap<number, Set<Sub>> = new Map();
+
 export class SubscriptionManager {
-  private readonly byId = new Map<number, Sub>();
-  private readonly byTopic = new Map<number, Set<Sub>>();
+  // Shared empty tables until the first subscribe: most clients only call. `own()` before any write.
+  private byId = NO_SUBS as Map<number, Sub>;
+  private byTopic = NO_TOPICS as Map<number, Set<Sub>>;
   private closedWith: AckwireError | undefined;
 
   constructor(
     private readonly transport: SubscriptionTransport,
-    private readonly nextId: () => number,
     private readonly validate: boolean,
   ) {}
 
+  private own(): void {
+    if (this.byId !== NO_SUBS) return;
+    this.byId = new Map();
+    this.byTopic = new Map();
+  }
+
   subscribe(def: SubscriptionDef, input: unknown, handlers: SubscribeHandlers<unknown>): Subscription {
-    const sub: Sub = { id: this.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false };
+    const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false };
     const stop = (() => this.stop(sub)) as Subscription;
     Object.defineProperties(stop, {
       unsubscribe: { value: stop },
@@ -48,6 +59,7 @@ export class SubscriptionManager {
       queueMicrotask(() => handlers.onError?.(this.closedWith!));
       return stop;
     }
+    this.own();
     this.byId.set(sub.id, sub);
     if (!this.send(sub)) this.transport.wake();
     return stop;
@@ -106,6 +118,7 @@ export class SubscriptionManager {
         sub.topic = msg.topic;
         sub.epoch = msg.epoch;
         sub.offset = msg.offset;
+        this.own();
         let set = this.byTopic.get(msg.topic);
         if (!set) this.byTopic.set(msg.topic, (set = new Set()));
         set.add(sub);
@@ -169,8 +182,9 @@ export class SubscriptionManager {
   private resubscribe(sub: Sub): void {
     this.forget(sub);
     this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
-    sub.id = this.nextId();
+    sub.id = this.transport.nextId();
     sub.topic = undefined;
+    this.own();
     this.byId.set(sub.id, sub);
     this.send(sub);
   }
