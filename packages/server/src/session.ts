@@ -3,7 +3,8 @@
  * reconnects: every call id it has seen, with its outcome frame once there is one, until the client's call
  * watermark says the outcome arrived. A detached session is kept for the retention window, then dropped.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { randomId } from './random-id.js';
 
 export interface CallRecord {
   /** The encoded result or error frame, once the call has an outcome. */
@@ -88,14 +89,6 @@ function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/**
- * `bytes` random bytes as URL-safe base64 (12 bytes: 16 characters, 96 bits). Not nanoid: it builds its ids
- * a character at a time, and every idle session would keep those strings as chains of fragments.
- */
-function randomId(bytes: number): string {
-  return randomBytes(bytes).toString('base64url');
 }
 
 export class SessionStore<Conn extends SessionHolder> {
