@@ -20,6 +20,7 @@ import {
 } from '@ackwire/core';
 import { nestsDeeperThan, peekRequestId } from './depth.js';
 import { CredentialExpiry } from './expiry.js';
+import type { HelloWaiter } from './hello-deadlines.js';
 import type { Handshake } from './handshake.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -41,11 +42,10 @@ function andThen<T, R>(value: T | Promise<T>, next: (v: T) => R | Promise<R>): R
   return isPromise(value) ? value.then(next) : next(value);
 }
 
-export class ServerConnection implements TopicMember {
+export class ServerConnection implements TopicMember, HelloWaiter {
   private state: State = 'hello';
   /** Frames that arrived while the hello was being processed. */
   private early: string[] | undefined;
-  private helloTimer: ReturnType<typeof setTimeout> | undefined;
   session: Session<ServerConnection> | undefined;
   ctx: unknown;
   /** Active subscriptions by id; `undefined` while the subscribe is being processed. Made on first use, like
@@ -68,9 +68,13 @@ export class ServerConnection implements TopicMember {
     readonly handshake: Handshake,
     readonly codec: Codec,
   ) {
-    this.helloTimer = setTimeout(() => this.close(CloseCode.HELLO_TIMEOUT, 'no hello in time'), server.helloTimeoutMs);
-    this.helloTimer.unref?.();
+    server.helloDeadlines.add(this);
     this.rate = new TokenBucket(server.limits.messagesPerSecond, server.limits.messageBurst);
+  }
+
+  /** The hello deadline passed (see HelloDeadlines). */
+  helloOverdue(): void {
+    if (this.state === 'hello' || this.state === 'starting') this.close(CloseCode.HELLO_TIMEOUT, 'no hello in time');
   }
 
   get isOpen(): boolean {
@@ -158,7 +162,6 @@ export class ServerConnection implements TopicMember {
   }
 
   private teardown(): void {
-    if (this.helloTimer) clearTimeout(this.helloTimer);
     this.expiryTimer?.clear();
     if (this.subs) for (const topic of this.subs.values()) if (topic) this.server.hub.leave(this, topic);
     this.subs = undefined;
@@ -211,7 +214,7 @@ export class ServerConnection implements TopicMember {
   private dispatch(msg: ClientMessage): void {
     if (this.state === 'hello') {
       if (msg.type !== MessageType.HELLO) return this.close(CloseCode.BAD_MESSAGE, 'the first message must be hello');
-      return void this.hello(msg);
+      return this.hello(msg);
     }
     switch (msg.type) {
       case MessageType.HELLO:
@@ -259,7 +262,12 @@ export class ServerConnection implements TopicMember {
     }
   }
 
-  private async hello(msg: HelloMessage): Promise<void> {
+  /**
+   * The hello: version and contract checks, connection params, context, then the session and the welcome.
+   * Synchronous when the params schema and `context` are (the usual case), so the welcome and the answers to
+   * calls that came right behind the hello leave in one write.
+   */
+  private hello(msg: HelloMessage): void {
     const server = this.server;
     if (msg.version !== PROTOCOL_VERSION) {
       return this.close(CloseCode.VERSION_MISMATCH, `unsupported protocol version ${msg.version}; server speaks ${PROTOCOL_VERSION}`);
@@ -268,29 +276,55 @@ export class ServerConnection implements TopicMember {
       return this.close(CloseCode.CONTRACT_MISMATCH, `contract mismatch: server ${server.fingerprint}, client ${msg.fingerprint}`);
     }
     this.state = 'starting';
-    let params: unknown = msg.params;
-    if (server.paramsSchema) {
-      const parsed = await parseWith(server.paramsSchema, msg.params);
-      if (!parsed.success) return this.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
-      params = parsed.data;
-    }
+    if (!server.paramsSchema) return this.withParams(msg, msg.params);
+    let parsed: ReturnType<typeof parseWith>;
     try {
-      this.ctx = await server.buildContext({ ...this.handshake, params });
+      parsed = parseWith(server.paramsSchema, msg.params);
     } catch (err) {
-      if (err instanceof AckwireError && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN')) {
-        return this.close(err.code === 'UNAUTHORIZED' ? CloseCode.UNAUTHORIZED : CloseCode.FORBIDDEN, err.message);
-      }
-      server.logger.error('context failed', { error: err });
-      return this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+      return this.helloFailed(err);
     }
-    if ((this.state as State) === 'closed') return;
-    const expiresAt = server.expiryOf(this.ctx);
+    if (isPromise(parsed)) {
+      parsed.then(
+        (p) => (p.success ? this.withParams(msg, p.data) : this.close(CloseCode.BAD_MESSAGE, 'invalid connection params')),
+        (err: unknown) => this.helloFailed(err),
+      );
+    } else if (parsed.success) this.withParams(msg, parsed.data);
+    else this.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
+  }
+
+  private withParams(msg: HelloMessage, params: unknown): void {
+    if (this.state === 'closed') return;
+    let ctx: unknown;
+    try {
+      ctx = this.server.buildContext(this.handshake, params);
+    } catch (err) {
+      return this.helloFailed(err);
+    }
+    if (isPromise(ctx)) {
+      ctx.then(
+        (c) => this.welcome(msg, c),
+        (err: unknown) => this.helloFailed(err),
+      );
+    } else this.welcome(msg, ctx);
+  }
+
+  private helloFailed(err: unknown): void {
+    if (err instanceof AckwireError && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN')) {
+      return this.close(err.code === 'UNAUTHORIZED' ? CloseCode.UNAUTHORIZED : CloseCode.FORBIDDEN, err.message);
+    }
+    this.server.logger.error('context failed', { error: err });
+    this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+  }
+
+  private welcome(msg: HelloMessage, ctx: unknown): void {
+    const server = this.server;
+    if (this.state === 'closed') return;
+    this.ctx = ctx;
+    const expiresAt = server.expiryOf(ctx);
     if (expiresAt !== undefined && !this.expiry.set(expiresAt)) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
-    if (this.helloTimer) clearTimeout(this.helloTimer);
-    this.helloTimer = undefined;
     const resumed = msg.resume ? server.sessions.resume(msg.resume.sessionId, msg.resume.token, this) : undefined;
     this.session = resumed ?? server.sessions.create(this);
-    server.noteOwner(this.session, this.ctx);
+    server.noteOwner(this.session, ctx);
     this.state = 'open';
     this.send(
       encodeServerMessage(

@@ -28,7 +28,7 @@ export async function reauthenticate(server: AckwireServer<any, any, any>, conn:
     }
     let ctx: unknown;
     try {
-      ctx = await server.buildContext({ ...conn.handshake, params });
+      ctx = await server.buildContext(conn.handshake, params);
     } catch (err) {
       return conn.send(thrownFrame(id, err, conn.codec, server.logger, 'context'));
     }

@@ -30,6 +30,7 @@ import { guardedCodec } from './payload-meta.js';
 import { SessionOwners, type RevokeInfo } from './revocation.js';
 import { SessionStore } from './session.js';
 import type { WireSocket } from './socket.js';
+import { HelloDeadlines } from './hello-deadlines.js';
 import { TopicHub } from './topic-hub.js';
 import { listen, type ListenOptions, type Listener, attach, type AttachOptions } from './ws-adapter.js';
 
@@ -58,6 +59,8 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   readonly guards: GuardRunner;
   /** @internal Origin, connection limits and `authenticate`, before the upgrade. */
   readonly admission: Admission;
+  /** @internal Every connection's hello deadline, on one timer. */
+  readonly helloDeadlines: HelloDeadlines;
   private readonly owners: SessionOwners;
   private readonly expiresAtFn: ServerOptions<Ctx, Params, Auth>['expiresAt'];
   readonly paramsSchema: z.ZodType<Params> | undefined;
@@ -97,6 +100,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     });
     this.guards = new GuardRunner(index.byPath.keys(), config.guards as Record<string, never> | undefined);
     this.admission = new Admission(config, this.limits, this.helloTimeoutMs, this.logger);
+    this.helloDeadlines = new HelloDeadlines(this.helloTimeoutMs);
     this.owners = new SessionOwners(this.sessions);
     this.expiresAtFn = config.expiresAt;
   }
@@ -124,8 +128,10 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   }
 
   /** @internal */
-  async buildContext(info: Handshake & { readonly params: Params }): Promise<Ctx> {
-    return this.contextFn ? await this.contextFn({ ...info, auth: info.auth as Auth }) : (undefined as Ctx);
+  buildContext(h: Handshake, params: Params): Ctx | Promise<Ctx> {
+    if (!this.contextFn) return undefined as Ctx;
+    // One object with a fixed shape rather than spreads: this runs for every connection.
+    return this.contextFn({ url: h.url, headers: h.headers, cookies: h.cookies, remoteAddress: h.remoteAddress, origin: h.origin, auth: h.auth as Auth, params });
   }
 
   /** @internal When a context's credentials expire, from `expiresAt`; -Infinity (expired) if it throws. */
@@ -191,6 +197,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
    * made it (a broker passed in the options stays open: it may serve other servers). */
   async close(): Promise<void> {
     for (const conn of [...this.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+    this.helloDeadlines.stop();
     this.sessions.endAll();
     await Promise.all([...this.listeners].map((l) => l.close()));
     this.listeners.clear();
