@@ -37,11 +37,12 @@ describe.each(SYSTEMS.map((s) => [s.name, s] as const))('%s', (_name, spec) => {
     const inputs = Array.from({ length: 20 }, (_, i) => makeInput(i + 1));
     const replies = await Promise.all(inputs.map((input) => conn.call(input)));
     replies.forEach((reply, i) => expect(isEcho(inputs[i]!, reply)).toBe(true));
+    await conn.ready;
     expect(isEcho(inputs[0]!, replies[1])).toBe(false);
     expect(server.counters()).toMatchObject({ calls: 20, connections: 1, open: 1 });
   });
 
-  it('delivers every published event once to every subscriber', async () => {
+  it.skipIf(spec.callsOnly)('delivers every published event once to every subscriber', async () => {
     const client = await start();
     const got: number[][] = [[], [], []];
     for (const list of got) {

@@ -1,7 +1,7 @@
 /** The compared systems. Modules load lazily so a server process never imports client libraries and back. */
 import type { BenchClient, BenchServer, ServerName } from './types.js';
 
-export type ClientName = 'ackwire' | 'ws' | 'socket.io' | 'socket.io-retries' | 'trpc';
+export type ClientName = 'ackwire' | 'ackwire-wire' | 'ws' | 'socket.io' | 'socket.io-retries' | 'trpc';
 
 export interface SystemSpec {
   /** Row label in tables and the key in results. */
@@ -10,6 +10,8 @@ export interface SystemSpec {
   readonly client: ClientName;
   /** What the system does, for the docs. */
   readonly what: string;
+  /** Makes calls only (no subscriptions): runs workload D alone. */
+  readonly callsOnly?: true;
 }
 
 export const SYSTEMS: readonly SystemSpec[] = [
@@ -18,6 +20,13 @@ export const SYSTEMS: readonly SystemSpec[] = [
     server: 'ackwire',
     client: 'ackwire',
     what: 'Ackwire defaults: superjson codec, receipts, zod validation of input (server) and output (server and client), event offsets and acks',
+  },
+  {
+    name: 'ackwire-wire',
+    server: 'ackwire',
+    client: 'ackwire-wire',
+    callsOnly: true,
+    what: 'workload D only: the Ackwire server with the least a client can do (hello and call written by hand over raw ws; no validation, acks or resume): the protocol without the client library',
   },
   { name: 'ws', server: 'ws', client: 'ws', what: 'raw ws: JSON echo with a pending-id map; broadcast serialized once' },
   { name: 'socket.io', server: 'socket.io', client: 'socket.io', what: 'socket.io 4: emitWithAck, rooms; websocket transport only' },
@@ -53,6 +62,8 @@ export async function loadClient(name: ClientName): Promise<BenchClient> {
   switch (name) {
     case 'ackwire':
       return (await import('./ackwire-client.js')).client;
+    case 'ackwire-wire':
+      return (await import('./ackwire-wire-client.js')).client;
     case 'ws':
       return (await import('./ws-client.js')).client;
     case 'socket.io':

@@ -15,21 +15,24 @@ export function makeClient(retrying: boolean): BenchClient {
   };
   const open = (url: string) => {
     const socket = io(url, options);
-    return new Promise<typeof socket>((resolve, reject) => {
-      socket.once('connect', () => resolve(socket));
+    const ready = new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
       socket.once('connect_error', (err) => {
         socket.close();
         reject(err);
       });
     });
+    return { socket, ready };
   };
   return {
+    // Emits made before 'connect' are buffered and sent once connected.
     async connect(url) {
-      const socket = await open(url);
-      return { call: (input: Echo) => socket.emitWithAck('echo', input), close: () => void socket.close() };
+      const { socket, ready } = open(url);
+      return { ready, call: (input: Echo) => socket.emitWithAck('echo', input), close: () => void socket.close() };
     },
     async subscribe(url, onEvent) {
-      const socket = await open(url);
+      const { socket, ready } = open(url);
+      await ready;
       socket.on('event', onEvent);
       await socket.emitWithAck('subscribe', TOPIC);
       return { close: () => void socket.close() };

@@ -26,6 +26,8 @@ export interface BenchServer {
 export type ServerName = 'ackwire' | 'ws' | 'socket.io' | 'trpc';
 
 export interface RpcConnection {
+  /** Settles when the system reports the connection ready (its own signal: open, connect, welcome). */
+  ready: Promise<void>;
   call(input: Echo): Promise<unknown>;
   close(): void | Promise<void>;
 }
@@ -35,7 +37,11 @@ export interface Subscriber {
 }
 
 export interface BenchClient {
-  /** Open a connection; resolves once calls can be made (the system's own notion of ready). */
+  /**
+   * Open a connection the way an application does; resolves as soon as the client accepts a call. Clients
+   * that queue calls made before the connection is up (Ackwire, socket.io, tRPC) resolve at once; raw `ws`,
+   * which cannot send before `open`, resolves on open. `ready` tells when the connection itself is up.
+   */
   connect(url: string): Promise<RpcConnection>;
   /** Open a connection and subscribe to the bench topic; resolves once the server confirmed the subscription. */
   subscribe(url: string, onEvent: (event: unknown) => void): Promise<Subscriber>;

@@ -32,6 +32,7 @@ export const client: BenchClient = {
     });
     ws.on('error', () => undefined);
     return {
+      ready: Promise.resolve(),
       call: (input: Echo) =>
         new Promise((resolve, reject) => {
           const id = ++nextId;

@@ -20,7 +20,13 @@ export class IdlePool {
     let failed = 0;
     for (let i = 0; i < count; i += batch) {
       const n = Math.min(batch, count - i);
-      const results = await Promise.allSettled(Array.from({ length: n }, () => this.client.connect(this.url)));
+      const results = await Promise.allSettled(
+        Array.from({ length: n }, async () => {
+          const conn = await this.client.connect(this.url);
+          await conn.ready;
+          return conn;
+        }),
+      );
       for (const r of results) {
         if (r.status === 'fulfilled') this.conns.push(r.value);
         else if (++failed <= 3) console.error(`[load] connect failed: ${String(r.reason)}`);

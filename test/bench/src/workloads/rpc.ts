@@ -41,7 +41,13 @@ export async function runRpc(
   params: RpcParams,
   server: () => Promise<ServerSnapshot>,
 ): Promise<RpcResult> {
-  const conns: RpcConnection[] = await Promise.all(Array.from({ length: params.connections }, () => client.connect(url)));
+  const conns: RpcConnection[] = await Promise.all(
+    Array.from({ length: params.connections }, async () => {
+      const conn = await client.connect(url);
+      await conn.ready;
+      return conn;
+    }),
+  );
   const samples = new Samples();
   let stop = false;
   let measuring = false;
