@@ -1,9 +1,10 @@
 /**
  * Summarize V8 CPU profiles (`.cpuprofile`, as written by `node --cpu-prof`):
  *
- *   npx tsx src/profile-summary.ts [--top N] [--skip SECONDS] FILE...
+ *   npx tsx src/profile-summary.ts [--top N] [--skip SECONDS] [--per N] FILE...
  *
- * Several files are added together. Prints the share of samples by area (Ackwire packages, each
+ * Several files are added together. `--per N` also prints each share as microseconds of busy time per unit
+ * of work (N connections of workload D, say), summed over the files. Prints the share of samples by area (Ackwire packages, each
  * dependency, Node internals, GC, native), the functions with the most self time, and Ackwire's own
  * functions by self and by total (inclusive) time. Lines in the built packages are mapped back to src/
  * through their source maps.
@@ -84,14 +85,16 @@ function main(): void {
   const args = process.argv.slice(2);
   let top = 25;
   let skipUs = 0;
+  let per: number | undefined;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') top = Number(args[++i]);
     else if (args[i] === '--skip') skipUs = Number(args[++i]) * 1e6;
+    else if (args[i] === '--per') per = Number(args[++i]);
     else files.push(args[i]!);
   }
   if (files.length === 0) {
-    console.error('usage: npx tsx src/profile-summary.ts [--top N] [--skip SECONDS] FILE.cpuprofile...');
+    console.error('usage: npx tsx src/profile-summary.ts [--top N] [--skip SECONDS] [--per N] FILE.cpuprofile...');
     process.exit(2);
   }
 
@@ -101,6 +104,7 @@ function main(): void {
   const ackwireLabels = new Set<string>();
   let samples = 0;
   let idle = 0;
+  let busyUs = 0;
   for (const file of files) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -109,7 +113,8 @@ function main(): void {
     let t = profile.startTime;
     const first = profile.startTime + skipUs;
     for (let i = 0; i < profile.samples.length; i++) {
-      t += profile.timeDeltas[i] ?? 0;
+      const dt = profile.timeDeltas[i] ?? 0;
+      t += dt;
       if (t < first) continue;
       const leaf = byId.get(profile.samples[i]!)!;
       if (leaf.callFrame.functionName === '(idle)') {
@@ -117,6 +122,7 @@ function main(): void {
         continue;
       }
       samples++;
+      busyUs += dt;
       const leafLabel = labelOf(leaf.callFrame);
       self.set(leafLabel, (self.get(leafLabel) ?? 0) + 1);
       const area = areaOf(leaf.callFrame);
@@ -133,10 +139,13 @@ function main(): void {
     }
   }
 
-  const pct = (n: number) => `${((100 * n) / samples).toFixed(1).padStart(5)}%`;
+  const pct = (n: number) =>
+    `${((100 * n) / samples).toFixed(1).padStart(5)}%` + (per ? `  ${((busyUs * n) / samples / per).toFixed(1).padStart(6)} µs` : '');
   const sorted = (m: Map<string, number>, keep: (k: string) => boolean = () => true) =>
     [...m].filter(([k]) => keep(k)).sort((a, b) => b[1] - a[1]);
-  console.log(`${files.length} profile(s), ${samples} busy samples (${idle} idle samples left out)\n`);
+  console.log(`${files.length} profile(s), ${samples} busy samples (${idle} idle samples left out)`);
+  if (per) console.log(`${(busyUs / 1000).toFixed(0)} ms busy: ${(busyUs / per).toFixed(0)} µs per unit of ${per}`);
+  console.log('');
   console.log('Self time by area');
   for (const [area, n] of sorted(areas)) console.log(`  ${pct(n)}  ${area}`);
   console.log(`\nTop ${top} functions by self time`);

@@ -58,7 +58,7 @@ export const TITLES: Record<WorkloadId, string> = {
   A: 'A. RPC throughput',
   "A'": "A'. Sequential calls (1 connection, 1 call in flight)",
   B: 'B. Fan-out',
-  C: 'C. Idle memory (server, after forced GC, minus baseline)',
+  C: 'C. Idle memory (after forced GC, minus baseline; the server, except the client heap of the load process)',
   D: 'D. Connection rate',
 };
 
