@@ -124,14 +124,12 @@ export class ServerConnection implements TopicMember, HelloWaiter {
         return;
       }
       if (err instanceof ProtocolViolation) return this.close(err.closeCode, err.message);
-      this.server.logger.error('decoding a frame failed', { error: err });
-      return this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+      return this.failed('decoding a frame failed', err);
     }
     try {
       this.dispatch(msg);
     } catch (err) {
-      this.server.logger.error('handling a frame failed', { error: err });
-      this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+      this.failed('handling a frame failed', err);
     }
   }
 
@@ -284,10 +282,12 @@ export class ServerConnection implements TopicMember, HelloWaiter {
       return this.helloFailed(err);
     }
     if (isPromise(parsed)) {
-      parsed.then(
-        (p) => (p.success ? this.withParams(msg, p.data) : this.close(CloseCode.BAD_MESSAGE, 'invalid connection params')),
-        (err: unknown) => this.helloFailed(err),
-      );
+      parsed
+        .then(
+          (p) => (p.success ? this.withParams(msg, p.data) : this.close(CloseCode.BAD_MESSAGE, 'invalid connection params')),
+          (err: unknown) => this.helloFailed(err),
+        )
+        .catch((err: unknown) => this.failed('the hello failed', err));
     } else if (parsed.success) this.withParams(msg, parsed.data);
     else this.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
   }
@@ -301,11 +301,19 @@ export class ServerConnection implements TopicMember, HelloWaiter {
       return this.helloFailed(err);
     }
     if (isPromise(ctx)) {
-      ctx.then(
-        (c) => this.welcome(msg, c),
-        (err: unknown) => this.helloFailed(err),
-      );
+      ctx
+        .then(
+          (c) => this.welcome(msg, c),
+          (err: unknown) => this.helloFailed(err),
+        )
+        .catch((err: unknown) => this.failed('the hello failed', err));
     } else this.welcome(msg, ctx);
+  }
+
+  /** A bug on the server's side: log it and close this connection only. */
+  private failed(what: string, err: unknown): void {
+    this.server.logger.error(what, { error: err });
+    this.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
 
   private helloFailed(err: unknown): void {
