@@ -2,6 +2,7 @@
 import { AckwireError, contract, procedure, subscription } from '@ackwire/core';
 import { createServer, type ServerConfig } from '@ackwire/server';
 import { z } from 'zod';
+import { abortableSleep } from './sleep.js';
 
 export const Message = z.object({ id: z.number().int(), room: z.string(), text: z.string(), at: z.date() });
 
@@ -41,13 +42,7 @@ export function makeServer(overrides: Partial<ServerConfig<typeof api, Ctx, unkn
       math: {
         add: ({ a, b }) => a + b,
         slow: async ({ ms }, { signal }) => {
-          await new Promise<void>((resolve, reject) => {
-            const t = setTimeout(resolve, ms);
-            signal.addEventListener('abort', () => {
-              clearTimeout(t);
-              reject(signal.reason);
-            });
-          });
+          await abortableSleep(ms, signal);
           return 'done' as const;
         },
       },

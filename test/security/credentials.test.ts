@@ -7,6 +7,7 @@ import { createClient } from '@ackwire/client';
 import { AckwireError } from '@ackwire/core';
 import type { WireSocket } from '@ackwire/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { abortableSleep } from '../helpers/sleep.js';
 import { closeOf, handshakeOf, inbox, issue, later, makeSecureServer, rawSession, secureApi, tokens, upgrade } from './helpers.js';
 
 async function start(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
@@ -176,14 +177,8 @@ describe('revoke', () => {
         notes: {
           read: ({ owner }) => ({ owner, text: '' }),
           slow: async ({ ms }, { signal, ctx }) => {
-            await new Promise<void>((resolve, reject) => {
-              const t = setTimeout(resolve, ms);
-              signal.addEventListener('abort', () => {
-                aborted.push(ctx.user);
-                clearTimeout(t);
-                reject(signal.reason);
-              });
-            });
+            signal.addEventListener('abort', () => aborted.push(ctx.user));
+            await abortableSleep(ms, signal);
             return 'done' as const;
           },
           feed: ({ owner }) => owner,

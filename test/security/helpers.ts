@@ -6,6 +6,7 @@ import { createServer, type Handshake, type ServerConfig } from '@ackwire/server
 import WebSocket, { type ClientOptions } from 'ws';
 import { afterEach } from 'vitest';
 import { z } from 'zod';
+import { abortableSleep } from '../helpers/sleep.js';
 
 export const secureApi = contract({
   whoami: procedure({ input: z.void(), output: z.object({ user: z.string(), role: z.string() }) }),
@@ -64,13 +65,7 @@ export function makeSecureServer(overrides: Partial<ServerConfig<SecureTree, Sec
       notes: {
         read: ({ owner }) => ({ owner, text: `notes of ${owner}` }),
         slow: async ({ ms }, { signal }) => {
-          await new Promise<void>((resolve, reject) => {
-            const t = setTimeout(resolve, ms);
-            signal.addEventListener('abort', () => {
-              clearTimeout(t);
-              reject(signal.reason);
-            });
-          });
+          await abortableSleep(ms, signal);
           return 'done' as const;
         },
         feed: ({ owner }) => owner,
