@@ -16,6 +16,7 @@ import {
   type ClientMessage,
   type Codec,
   type HelloMessage,
+  type ProcedureDef,
   type SubscribeMessage,
 } from '@ackwire/core';
 import { nestsDeeperThan, peekRequestId } from './depth.js';
@@ -40,6 +41,25 @@ const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then
 /** `next(value)` now if `value` is not a promise, else when it resolves. */
 function andThen<T, R>(value: T | Promise<T>, next: (v: T) => R | Promise<R>): R | Promise<R> {
   return isPromise(value) ? value.then(next) : next(value);
+}
+
+/** What a procedure's handler gets besides its input. A class: the signal's controller is made only when a
+ * handler reads it. */
+class HandlerCallInfo {
+  readonly #record: CallRecord;
+
+  constructor(
+    readonly ctx: unknown,
+    readonly callId: number,
+    readonly sessionId: string,
+    record: CallRecord,
+  ) {
+    this.#record = record;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#record.controller ??= new AbortController()).signal;
+  }
 }
 
 export class ServerConnection implements TopicMember, HelloWaiter {
@@ -403,40 +423,43 @@ export class ServerConnection implements TopicMember, HelloWaiter {
   ): void {
     if (record.frame !== undefined) return;
     if (!parsed.success) return this.finish(session, id, record, badRequestFrame(id, parsed.error, this.codec));
-    const ctx = this.ctx;
-    const info = {
-      ctx,
-      callId: id,
-      sessionId: session.id,
-      get signal(): AbortSignal {
-        return (record.controller ??= new AbortController()).signal;
-      },
-    };
-    const onError = (err: unknown): void => this.finish(session, id, record, thrownFrame(id, err, this.codec, this.server.logger, proc.def.path));
-    const onOutput = (output: unknown): void => {
-      if (record.frame !== undefined) return;
-      try {
-        const checked = proc.def.output.safeParse(output);
-        if (!checked.success) {
-          this.server.logger.error(`${proc.def.path}: handler returned an output that fails its schema`, { issues: checked.error.issues });
-          return this.finish(session, id, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, this.codec));
-        }
-        this.finish(session, id, record, encodeServerMessage({ type: MessageType.RESULT, id, output: checked.data }, this.codec));
-      } catch (err) {
-        onError(err);
-      }
-    };
+    const path = proc.def.path;
     let out: unknown;
     try {
-      const gate = this.server.guards.check({ ctx, input: parsed.data, path: proc.def.path, kind: 'procedure', sessionId: session.id });
+      const gate = this.server.guards.has(path)
+        ? this.server.guards.check({ ctx: this.ctx, input: parsed.data, path, kind: 'procedure', sessionId: session.id })
+        : undefined;
+      const info = new HandlerCallInfo(this.ctx, id, session.id, record);
       out = gate ? gate.then(() => (record.frame === undefined ? proc.handler(parsed.data, info) : undefined)) : proc.handler(parsed.data, info);
     } catch (err) {
-      return onError(err);
+      return this.failedCall(session, id, record, path, err);
     }
     if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
       this.receipt(id);
-      (out as Promise<unknown>).then(onOutput, onError);
-    } else onOutput(out);
+      (out as Promise<unknown>).then(
+        (output) => this.output(session, id, record, proc.def, output),
+        (err: unknown) => this.failedCall(session, id, record, path, err),
+      );
+    } else this.output(session, id, record, proc.def, out);
+  }
+
+  /** A handler's output: checked against the contract, then recorded and sent. */
+  private output(session: Session<ServerConnection>, id: number, record: CallRecord, def: ProcedureDef, output: unknown): void {
+    if (record.frame !== undefined) return;
+    try {
+      const checked = def.output.safeParse(output);
+      if (!checked.success) {
+        this.server.logger.error(`${def.path}: handler returned an output that fails its schema`, { issues: checked.error.issues });
+        return this.finish(session, id, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, this.codec));
+      }
+      this.finish(session, id, record, encodeServerMessage({ type: MessageType.RESULT, id, output: checked.data }, this.codec));
+    } catch (err) {
+      this.failedCall(session, id, record, def.path, err);
+    }
+  }
+
+  private failedCall(session: Session<ServerConnection>, id: number, record: CallRecord, path: string, err: unknown): void {
+    this.finish(session, id, record, thrownFrame(id, err, this.codec, this.server.logger, path));
   }
 
   /** Record a call's outcome and send it to whichever connection holds the session now. */

@@ -73,6 +73,11 @@ export class GuardRunner {
     }
   }
 
+  /** Whether any guard applies to `path`. */
+  has(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
   /**
    * Run the guards of `path`. Returns undefined when every guard allowed synchronously, a promise when one
    * is asynchronous (it rejects on refusal); throws on a synchronous refusal.

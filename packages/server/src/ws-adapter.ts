@@ -55,10 +55,19 @@ function refuse(socket: Duplex, status: number, message: string, headers: Record
   socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
 }
 
+/** The tokens of the Sec-WebSocket-Protocol header, trimmed, at most 16. */
 function offeredTokens(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
-  if (!header) return [];
-  return header.split(',').map((t) => t.trim()).filter((t) => t.length > 0).slice(0, 16);
+  const tokens: string[] = [];
+  if (!header) return tokens;
+  for (let start = 0; start <= header.length && tokens.length < 16; ) {
+    let end = header.indexOf(',', start);
+    if (end === -1) end = header.length;
+    const token = header.slice(start, end).trim();
+    if (token.length > 0) tokens.push(token);
+    start = end + 1;
+  }
+  return tokens;
 }
 
 export function attach(core: AckwireServer<any, any, any>, options: AttachOptions): Listener {
