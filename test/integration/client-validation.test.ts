@@ -70,6 +70,24 @@ describe('results', () => {
     }
     expect((err as AckwireError).code).toBe('PROTOCOL_ERROR');
   });
+  it('a binary frame from the server fails pending calls with PROTOCOL_ERROR; the client closes and says why', async () => {
+    const closed = once<[number, string]>();
+    const server = await h.rawServer((frame, peer) => {
+      if (frame[0] !== 3) return;
+      peer.socket.once('close', (code, reason) => closed.fn(code, reason.toString()));
+      peer.socket.send(Buffer.from(JSON.stringify([5, frame[1], 2])), { binary: true });
+    });
+    const client = h.client(api, { url: server.url, reconnect: { maxAttempts: 0 } });
+    let err: unknown;
+    try {
+      await client.math.add({ a: 1, b: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as AckwireError).code).toBe('PROTOCOL_ERROR');
+    // Like every close the client decides on, it goes out as 1000 with the reason (docs/protocol.md).
+    expect(await closed.called).toStrictEqual([1000, 'binary frame from server']);
+  });
 });
 
 describe('events', () => {

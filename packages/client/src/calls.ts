@@ -258,7 +258,8 @@ export class CallManager {
       } else again.push(p);
     }
     // Re-sent calls go first (they are older than anything queued), then the queue.
-    this.queue = [...again, ...this.queue.filter((p) => !p.sent)];
+    if (again.length > 0) this.queue = [...again, ...this.queue.filter((p) => !p.sent)];
+    else if (this.queue.length > 0) this.queue = this.queue.filter((p) => !p.sent);
     this.pump();
   }
 

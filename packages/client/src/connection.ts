@@ -32,6 +32,7 @@ import {
   type ReconnectOptions,
   type WebSocketLike,
 } from './options.js';
+import { listen, unlisten, type SocketSink } from './socket-events.js';
 import type { ConnectionState } from './types.js';
 
 export interface ConnectionOwner {
@@ -65,7 +66,7 @@ const DEFAULT_OFFER: readonly string[] = Object.freeze([...DEFAULT_SUBPROTOCOLS,
 const utf8 = new TextEncoder();
 const utf8Length = (text: string): number => utf8.encode(text).length;
 
-export class Connection {
+export class Connection implements SocketSink {
   state: ConnectionState = 'connecting';
   sessionId: string | undefined;
   private resumeToken: string | undefined;
@@ -79,7 +80,7 @@ export class Connection {
   private welcomed = false;
   private handshakeStatus: number | undefined;
   private corker = new TickCorker(undefined);
-  /** Calls may be written before the welcome (see onopen), `earlyFrames` of them so far. */
+  /** Calls may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
   private pipelining = false;
   private earlyFrames = 0;
   /** The server's frame size limit from its welcome; 0 for none. */
@@ -90,6 +91,8 @@ export class Connection {
   private readonly WebSocketImpl: WebSocketLike;
   /** Params for later hellos, replacing `options.params` (set by `$authenticate`). */
   private paramsOverride: { value: ClientOptions['params'] } | undefined;
+  /** Params for the hello of the socket being opened. */
+  private helloParams: unknown;
 
   constructor(
     private readonly options: ClientOptions,
@@ -135,7 +138,7 @@ export class Connection {
 
   start(): void {
     if (this.ws || this.state === 'closed') return;
-    void this.open();
+    this.open();
   }
 
   /**
@@ -196,17 +199,27 @@ export class Connection {
     this.owner.state(state);
   }
 
-  private async open(): Promise<void> {
+  /** Open a socket: at once, or once a `params` function has given the hello's params. */
+  private open(): void {
+    const source = this.paramsOverride ? this.paramsOverride.value : this.options.params;
+    if (typeof source !== 'function') return this.connect(source);
     let params: unknown;
     try {
-      const source = this.paramsOverride ? this.paramsOverride.value : this.options.params;
-      params = typeof source === 'function' ? await (source as () => unknown)() : source;
+      params = (source as () => unknown)();
     } catch {
-      params = undefined;
+      return this.connect(undefined);
     }
+    Promise.resolve(params).then(
+      (value) => this.connect(value),
+      () => this.connect(undefined),
+    );
+  }
+
+  private connect(params: unknown): void {
     if (this.state === 'closed') return;
     this.welcomed = false;
     this.handshakeStatus = undefined;
+    this.helloParams = params;
     let ws: WebSocket;
     try {
       ws = new this.WebSocketImpl(this.options.url, this.offered as string[]);
@@ -216,45 +229,57 @@ export class Connection {
       return;
     }
     this.ws = ws;
-    ws.onopen = () => {
-      // In Node (`ws`), frames written in one tick share one system call; browsers have no such hook.
-      this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
-      if (ws !== this.ws) return;
-      this.codec = codecForSubprotocol(ws.protocol);
-      if (!this.codec) return; // negotiation token: the server closes with 4406 and says why
-      this.lastSeen = Date.now();
-      this.send0(ws, {
-        type: MessageType.HELLO,
-        version: PROTOCOL_VERSION,
-        fingerprint: this.fingerprint,
-        params: params ?? null,
-        resume: this.sessionId && this.resumeToken ? { sessionId: this.sessionId, token: this.resumeToken } : null,
-      });
-      this.startHeartbeat();
-      // A connection that starts a new session has nothing to resume, so its first calls can follow the hello
-      // at once instead of waiting a round trip for the welcome (the server holds them until then).
-      if (!this.sessionId) {
-        this.pipelining = true;
-        this.earlyFrames = 0;
-        this.owner.writable();
-      }
-    };
-    ws.onmessage = (event: MessageEvent) => {
-      if (ws !== this.ws) return;
-      this.lastSeen = Date.now();
-      this.pinged = false;
-      this.receive(ws, event.data);
-    };
-    ws.onerror = (event: Event) => {
-      const message = (event as { message?: string }).message ?? '';
-      const status = /server response: (\d{3})/i.exec(message);
-      if (status) this.handshakeStatus = Number(status[1]);
-    };
-    ws.onclose = (event: CloseEvent) => {
-      if (ws !== this.ws) return;
-      this.detach(ws);
-      this.lost(event.code, event.reason);
-    };
+    listen(ws, this);
+  }
+
+  // ---- the socket's events (SocketSink) ----------------------------------------------------------------
+
+  /** @internal */
+  socketOpened(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    // In Node (`ws`), frames written in one tick share one system call; browsers have no such hook.
+    this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
+    this.codec = codecForSubprotocol(ws.protocol);
+    if (!this.codec) return; // negotiation token: the server closes with 4406 and says why
+    this.lastSeen = Date.now();
+    const params = this.helloParams;
+    this.helloParams = undefined;
+    this.send0(ws, {
+      type: MessageType.HELLO,
+      version: PROTOCOL_VERSION,
+      fingerprint: this.fingerprint,
+      params: params ?? null,
+      resume: this.sessionId && this.resumeToken ? { sessionId: this.sessionId, token: this.resumeToken } : null,
+    });
+    this.startHeartbeat();
+    // A connection that starts a new session has nothing to resume, so its first calls can follow the hello
+    // at once instead of waiting a round trip for the welcome (the server holds them until then).
+    if (!this.sessionId) {
+      this.pipelining = true;
+      this.earlyFrames = 0;
+      this.owner.writable();
+    }
+  }
+
+  /** @internal */
+  socketMessage(ws: WebSocket, data: unknown): void {
+    if (ws !== this.ws) return;
+    this.lastSeen = Date.now();
+    this.pinged = false;
+    this.receive(ws, data);
+  }
+
+  /** @internal */
+  socketError(_ws: WebSocket, message: string): void {
+    const status = /server response: (\d{3})/i.exec(message);
+    if (status) this.handshakeStatus = Number(status[1]);
+  }
+
+  /** @internal */
+  socketClosed(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.detach(ws);
+    this.lost(code, reason);
   }
 
   /** Write a control frame (hello, ping, pong), coalesced with the other frames of this tick. */
@@ -293,7 +318,7 @@ export class Connection {
   }
 
   private detach(ws: WebSocket): void {
-    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    unlisten(ws);
     if (this.ws === ws) this.ws = undefined;
     this.stopTimers();
   }
@@ -315,7 +340,7 @@ export class Connection {
     const delay = backoffDelay(this.attempt++, this.reconnect);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.open();
+      this.open();
     }, delay);
   }
 

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { listen, unlisten, type SocketSink } from '../src/socket-events.js';
+
+/** A sink that records what it was told. */
+function recorder(): SocketSink & { log: unknown[][] } {
+  const log: unknown[][] = [];
+  return {
+    log,
+    socketOpened: () => log.push(['open']),
+    socketMessage: (_ws, data) => log.push(['message', Buffer.isBuffer(data) ? 'buffer' : data]),
+    socketError: (_ws, message) => log.push(['error', message]),
+    socketClosed: (_ws, code, reason) => log.push(['close', code, reason]),
+  };
+}
+
+let wss: WebSocketServer | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+  wss = undefined;
+});
+
+/** A server that sends a text frame and a binary frame, then closes with 4000. */
+async function server(): Promise<string> {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss!.once('listening', () => resolve()));
+  wss.on('connection', (ws) => {
+    ws.send('hello');
+    ws.send(Buffer.from([1, 2]), { binary: true });
+    ws.close(4000, 'bye');
+  });
+  return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
+}
+
+describe('socket events with ws', () => {
+  it('reports open, text as a string, binary as bytes, and the close code and reason', async () => {
+    const ws = new WebSocket(await server()) as unknown as globalThis.WebSocket;
+    const sink = recorder();
+    listen(ws, sink);
+    await expect.poll(() => sink.log.at(-1)?.[0]).toBe('close');
+    expect(sink.log).toStrictEqual([['open'], ['message', 'hello'], ['message', 'buffer'], ['close', 4000, 'bye']]);
+  });
+
+  it('tells the sink about an upgrade the server refuses, with the HTTP status in the message', async () => {
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, cb) => cb(false, 403) });
+    await new Promise<void>((resolve) => wss!.once('listening', () => resolve()));
+    const ws = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`) as unknown as globalThis.WebSocket;
+    const sink = recorder();
+    listen(ws, sink);
+    await expect.poll(() => sink.log.at(-1)?.[0]).toBe('close');
+    expect(sink.log[0]).toStrictEqual(['error', expect.stringMatching(/server response: 403/i)]);
+  });
+
+  it('after unlisten, nothing reaches the sink and a late error is not thrown', async () => {
+    const ws = new WebSocket(await server());
+    const sink = recorder();
+    listen(ws as unknown as globalThis.WebSocket, sink);
+    unlisten(ws as unknown as globalThis.WebSocket);
+    // `ws` throws an error event that has no listener; the one left in place swallows it.
+    expect(() => ws.emit('error', new Error('late'))).not.toThrow();
+    await new Promise((resolve) => ws.once('close', resolve));
+    expect(sink.log).toStrictEqual([]);
+  });
+});
