@@ -57,6 +57,32 @@ describe('connection limits (before the upgrade)', () => {
     expect(refused.ok ? 0 : refused.status).toBe(503);
   });
 
+  it('gives the slot back on every way a connection ends: refused, upgraded and closed, or failed in the handshake', async () => {
+    const { server, url, port } = await listen({ limits: { maxConnectionsPerAddress: 1 } });
+    // Upgraded, then closed with 4406: no version in common, but the client offered the negotiation token.
+    const negotiating = await upgrade(url, { protocols: ['ackwire.v0.json', 'ackwire'] });
+    expect(negotiating.ok).toBe(true);
+    if (negotiating.ok) expect((await closeOf(negotiating.ws)).code).toBe(4406);
+    await expect.poll(() => server.admission.size).toBe(0);
+    // A handshake that ws itself rejects (no Sec-WebSocket-Key): answered 400 before any WebSocket exists.
+    const raw = connect(port, '127.0.0.1');
+    raw.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ackwire.v1.json\r\n\r\n',
+    );
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      raw.on('data', (d) => (text += d.toString()));
+      raw.on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    await expect.poll(() => server.admission.size).toBe(0);
+    // The one slot of this address is free again: a normal connection gets it.
+    const ok = await upgrade(url);
+    expect(ok.ok).toBe(true);
+    expect(server.admission.size).toBe(1);
+  });
+
   it('counts under clientAddress when configured (one proxy address, many clients)', async () => {
     const { url } = await listen({
       limits: { maxConnectionsPerAddress: 1 },

@@ -68,8 +68,8 @@ export class Admission {
     return this.originAllowed(handshake) ? undefined : { status: 403, message: 'Origin not allowed' };
   }
 
-  /** Take a connection slot for the client, or a refusal. The returned function gives the slot back (once). */
-  reserve(handshake: Handshake): Refusal | (() => void) {
+  /** Take a connection slot for the client: the key to give back with `release` (once), or a refusal. */
+  reserve(handshake: Handshake): Refusal | string {
     if (this.total >= this.limits.maxConnections) return { status: 503, message: 'Too many connections' };
     let address = handshake.remoteAddress;
     if (this.options.clientAddress) {
@@ -84,15 +84,15 @@ export class Admission {
     if (count >= this.limits.maxConnectionsPerAddress) return { status: 429, message: 'Too many connections from this address' };
     this.total++;
     this.perAddress.set(key, count + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.total--;
-      const left = (this.perAddress.get(key) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(key, left);
-      else this.perAddress.delete(key);
-    };
+    return key;
+  }
+
+  /** Give back a slot taken with `reserve`. */
+  release(key: string): void {
+    this.total--;
+    const left = (this.perAddress.get(key) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(key, left);
+    else this.perAddress.delete(key);
   }
 
   /** Run `authenticate`: the handshake with its `auth`, or a refusal. Synchronous without the option. */
@@ -128,6 +128,6 @@ export class Admission {
   }
 }
 
-export function isRefusal(value: Handshake | Refusal | (() => void)): value is Refusal {
+export function isRefusal(value: Handshake | Refusal | string): value is Refusal {
   return typeof value === 'object' && 'status' in value;
 }

@@ -7,7 +7,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, TickCorker, type Corkable } from '@ackwire/core';
-import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import { isRefusal, type Refusal } from './admission.js';
 import { handshakeFrom, type Handshake } from './handshake.js';
 import type { AckwireServer } from './server.js';
@@ -78,9 +78,31 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     perMessageDeflate: options.perMessageDeflate ?? false,
     maxPayload,
     clientTracking: true,
+    WebSocket: AckwireWebSocket,
     // The token was chosen in onUpgrade; `ws` only needs to echo it.
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { ackwireToken?: string }).ackwireToken ?? false,
   });
+  const admission = core.admission;
+  // A connection slot is given back when its TCP socket closes. Until the upgrade, the socket holds it
+  // (this table and one shared listener); after, the WebSocket does (a field, and its close listener).
+  const slots = new Map<Duplex, string>();
+  const releaseSocketSlot = function (this: Duplex): void {
+    const key = slots.get(this);
+    if (key === undefined) return;
+    slots.delete(this);
+    admission.release(key);
+  };
+  const releaseSlot = function (this: WebSocket): void {
+    const ws = this as AliveWebSocket;
+    const key = ws.ackwireSlot;
+    if (key === undefined) return;
+    ws.ackwireSlot = undefined;
+    admission.release(key);
+  };
+  const onClose = function (this: WebSocket): void {
+    (this as AliveWebSocket).ackwireConn?.closed();
+    releaseSlot.call(this);
+  };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Not a closure: one made here would keep this whole scope (request, headers, head) alive with the socket.
@@ -93,7 +115,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
       return refuse(socket, 404, 'Not Found');
     }
     const handshake = handshakeFrom(req);
-    const badOrigin = core.admission.checkOrigin(handshake);
+    const badOrigin = admission.checkOrigin(handshake);
     if (badOrigin) return refuse(socket, badOrigin.status, badOrigin.message);
     const offered = offeredTokens(req);
     const chosen = selectSubprotocol(offered, core.subprotocols);
@@ -104,19 +126,27 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
       });
     }
     (req as IncomingMessage & { ackwireToken?: string }).ackwireToken = chosen ?? NEGOTIATION_TOKEN;
-    const slot = core.admission.reserve(handshake);
+    const slot = admission.reserve(handshake);
     if (isRefusal(slot)) return refuse(socket, slot.status, slot.message);
-    socket.once('close', slot);
+    slots.set(socket, slot);
+    socket.on('close', releaseSocketSlot);
     const upgrade = (admitted: Handshake | Refusal): void => {
       if (isRefusal(admitted)) return refuse(socket, admitted.status, admitted.message);
       if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.handleUpgrade(req, socket, head, (upgraded) => {
+        // The WebSocket takes over the slot, and `ws` has its own error listener on the socket now.
+        const ws = upgraded as AckwireWebSocket;
+        socket.off('close', releaseSocketSlot);
+        socket.off('error', destroySocket);
+        slots.delete(socket);
+        ws.ackwireSlot = slot;
         if (!chosen) {
+          ws.on('close', releaseSlot);
           const offeredVersioned = offered.filter((t) => t !== NEGOTIATION_TOKEN).join(' ') || 'none';
           ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
           return;
         }
-        bind(core, ws, admitted, maxPayload);
+        bind(core, ws, admitted, maxPayload, onClose);
       });
     };
     // Nothing thrown here may reach the HTTP server's emitter (or become an unhandled rejection).
@@ -128,7 +158,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
         socket.destroy();
       }
     };
-    const admitted = core.admission.authenticate(handshake);
+    const admitted = admission.authenticate(handshake);
     if (admitted instanceof Promise) void admitted.then(safely);
     else safely(admitted);
   };
@@ -138,7 +168,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   if (core.heartbeatMs > 0) {
     heartbeat = setInterval(() => {
       for (const ws of wss.clients) {
-        const state = ws as WebSocket & { ackwireAlive?: boolean };
+        const state = ws as AliveWebSocket;
         if (state.ackwireAlive === false) {
           ws.terminate();
           continue;
@@ -219,37 +249,44 @@ class WsWireSocket implements WireSocket {
   }
 }
 
-type AliveWebSocket = WebSocket & { ackwireAlive?: boolean; ackwireConn?: ReturnType<AckwireServer<any, any, any>['accept']> };
+/** The server's WebSocket: Ackwire's per-connection fields are declared, so they live in the object itself
+ * rather than in a property store added to each socket. */
+class AckwireWebSocket extends WebSocket {
+  /** Cleared by each heartbeat, set by any frame or pong. */
+  ackwireAlive = true;
+  ackwireConn: ReturnType<AckwireServer<any, any, any>['accept']> | undefined = undefined;
+  /** The connection slot (see Admission) this socket holds until it closes. */
+  ackwireSlot: string | undefined = undefined;
+}
+
+type AliveWebSocket = AckwireWebSocket;
 
 function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 
-function onMessage(this: AliveWebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-  this.ackwireAlive = true;
-  this.ackwireConn!.message(isBinary ? toBytes(data) : data.toString());
+function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  const ws = this as AliveWebSocket;
+  ws.ackwireAlive = true;
+  ws.ackwireConn!.message(isBinary ? toBytes(data) : data.toString());
 }
 
-function onPong(this: AliveWebSocket): void {
-  this.ackwireAlive = true;
+function onPong(this: WebSocket): void {
+  (this as AliveWebSocket).ackwireAlive = true;
 }
 
 // `ws` answers pings itself; they are frames too, under the same rate limit.
-function onPing(this: AliveWebSocket): void {
-  const conn = this.ackwireConn!;
+function onPing(this: WebSocket): void {
+  const conn = (this as AliveWebSocket).ackwireConn!;
   if (!conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
 }
 
-function onClose(this: AliveWebSocket): void {
-  this.ackwireConn!.closed();
-}
-
-function onError(this: AliveWebSocket): void {
+function onError(this: WebSocket): void {
   this.terminate();
 }
 
-function bind(core: AckwireServer<any, any, any>, ws: AliveWebSocket, handshake: Handshake, maxPayload: number): void {
-  ws.ackwireAlive = true;
+function bind(core: AckwireServer<any, any, any>, ws: AliveWebSocket, handshake: Handshake, maxPayload: number, onClose: (this: WebSocket) => void): void {
+  ws.on('close', onClose);
   try {
     ws.ackwireConn = core.accept(new WsWireSocket(ws, maxPayload), handshake);
   } catch (err) {
@@ -260,7 +297,6 @@ function bind(core: AckwireServer<any, any, any>, ws: AliveWebSocket, handshake:
   ws.on('message', onMessage);
   ws.on('pong', onPong);
   ws.on('ping', onPing);
-  ws.on('close', onClose);
   ws.on('error', onError);
 }
 
