@@ -1,6 +1,7 @@
 /** The client's connection lifecycle: states, backoff, fatal codes, dead servers, session takeover. */
 import { AckwireError, contract, procedure } from '@ackwire/core';
 import { backoffDelay, createClient, type ConnectionState } from '@ackwire/client';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
@@ -73,6 +74,34 @@ describe('connection lifecycle', () => {
     h.proxy.drop(null);
     await expect.poll(() => client.$state).toBe('open');
     expect(await client.jobs.run({ key: 'alive' })).toEqual({ key: 'alive', runs: 1 });
+  });
+
+  it('an opening handshake that gets no answer is dropped after idleMs + timeoutMs and retried', async () => {
+    // A TCP server that accepts and never answers the upgrade request.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const port = (silent.address() as { port: number }).port;
+    const api = contract({ ping: procedure({ input: z.void(), output: z.void() }) });
+    const client = createClient(api, {
+      url: `ws://127.0.0.1:${port}/`,
+      heartbeat: { idleMs: 100, timeoutMs: 100 },
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10 },
+    });
+    const closes: Array<{ code: number; at: number }> = [];
+    const t0 = Date.now();
+    client.$on('close', (c) => closes.push({ code: c.code, at: Date.now() - t0 }));
+    try {
+      await expect.poll(() => closes.length, { timeout: 3000 }).toBeGreaterThanOrEqual(2);
+      expect(closes.map((c) => c.code)).toEqual(closes.map(() => 4504));
+      expect(closes[0]!.at).toBeGreaterThanOrEqual(200);
+      expect(sockets.length).toBeGreaterThanOrEqual(2);
+      expect(client.$state).not.toBe('closed');
+    } finally {
+      client.$close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('the server terminates a peer that does not answer its pings', async () => {

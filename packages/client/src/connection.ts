@@ -229,7 +229,13 @@ export class Connection implements SocketSink {
       return;
     }
     this.ws = ws;
+    this.codec = undefined;
+    this.pinged = false;
     listen(ws, this);
+    // The dead-peer clock runs from here: an opening handshake that never completes (a black-holed route,
+    // a proxy that accepts and forwards nothing) is dropped after idleMs + timeoutMs and retried.
+    this.lastSeen = Date.now();
+    this.startHeartbeat();
   }
 
   // ---- the socket's events (SocketSink) ----------------------------------------------------------------
@@ -251,7 +257,6 @@ export class Connection implements SocketSink {
       params: params ?? null,
       resume: this.sessionId && this.resumeToken ? { sessionId: this.sessionId, token: this.resumeToken } : null,
     });
-    this.startHeartbeat();
     // A connection that starts a new session has nothing to resume, so its first calls can follow the hello
     // at once instead of waiting a round trip for the welcome (the server holds them until then).
     if (!this.sessionId) {
@@ -359,6 +364,8 @@ export class Connection implements SocketSink {
 
   private startHeartbeat(): void {
     const { idleMs, timeoutMs } = this.heartbeat;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     if (idleMs <= 0) return;
     const tick = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
     this.heartbeatTimer = setInterval(() => {

@@ -16,7 +16,8 @@ export interface ReconnectOptions {
 export interface HeartbeatOptions {
   /** Send a ping after this much silence from the server, in ms. Default 10,000. */
   idleMs: number;
-  /** Declare the server dead after this much further silence, and reconnect. Default 5,000. */
+  /** Declare the server dead after this much further silence, and reconnect. Default 5,000. A connection
+   * that is not open (upgrade and welcome) within idleMs + timeoutMs is dropped and retried too. */
   timeoutMs: number;
 }
 
