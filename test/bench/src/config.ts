@@ -70,6 +70,7 @@ export const USAGE = `Usage: npm run bench -- [options]      (from the repositor
   --rounds N           rounds of every workload (default: ${Object.entries(FULL.rounds).map(([w, n]) => `${w} ${n}`).join(', ')})
   --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})
   --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
+  --connections N      connections workload D opens (default ${FULL.D.connections})
   --cpu-prof [DIR]     write a .cpuprofile for every server and load process (default DIR: profiles/<time>)
   --wait-quiet S       before each run, wait up to S seconds for other processes to go quiet (shared machines)
   --max-other-load X   repeat a run (at most twice) if other processes used more than X cores during it
@@ -90,6 +91,7 @@ export function parseArgs(argv: string[]): Options {
   let rounds: number | undefined;
   let duration: number | undefined;
   let procs: number | undefined;
+  let connections: number | undefined;
   let out: string | undefined;
   let cpuProf: string | undefined;
   let waitQuiet = 0;
@@ -127,6 +129,10 @@ export function parseArgs(argv: string[]): Options {
         procs = positive(arg, value());
         partial = true;
         break;
+      case '--connections':
+        connections = positive(arg, value());
+        partial = true;
+        break;
       case '--wait-quiet':
         waitQuiet = positive(arg, value());
         break;
@@ -154,6 +160,7 @@ export function parseArgs(argv: string[]): Options {
   if (rounds !== undefined) for (const w of WORKLOADS) params.rounds[w] = rounds;
   if (duration !== undefined) params.A.durationMs = duration * 1000;
   if (procs !== undefined) params.B.procs = procs;
+  if (connections !== undefined) params.D.connections = connections;
   const complete = !quick && !partial;
   return {
     quick,
