@@ -5,7 +5,7 @@
 import { AckwireError } from '@ackwire/client';
 import { describe, expect, it, vi } from 'vitest';
 import { api } from '../helpers/fixtures.js';
-import { once, useHarness } from '../helpers/harness.js';
+import { once, rejection, useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
 
@@ -62,14 +62,9 @@ describe('results', () => {
       if (frame[0] === 3) peer.send('[5, not json');
     });
     const client = h.client(api, { url: server.url, reconnect: { maxAttempts: 0 } });
-    let err: unknown;
-    try {
-      await client.math.add({ a: 1, b: 1 });
-    } catch (e) {
-      err = e;
-    }
-    expect((err as AckwireError).code).toBe('PROTOCOL_ERROR');
+    expect((await rejection(client.math.add({ a: 1, b: 1 }))).code).toBe('PROTOCOL_ERROR');
   });
+
   it('a binary frame from the server fails pending calls with PROTOCOL_ERROR; the client closes and says why', async () => {
     const closed = once<[number, string]>();
     const server = await h.rawServer((frame, peer) => {
@@ -78,13 +73,7 @@ describe('results', () => {
       peer.socket.send(Buffer.from(JSON.stringify([5, frame[1], 2])), { binary: true });
     });
     const client = h.client(api, { url: server.url, reconnect: { maxAttempts: 0 } });
-    let err: unknown;
-    try {
-      await client.math.add({ a: 1, b: 1 });
-    } catch (e) {
-      err = e;
-    }
-    expect((err as AckwireError).code).toBe('PROTOCOL_ERROR');
+    expect((await rejection(client.math.add({ a: 1, b: 1 }))).code).toBe('PROTOCOL_ERROR');
     // Like every close the client decides on, it goes out as 1000 with the reason (docs/protocol.md).
     expect(await closed.called).toStrictEqual([1000, 'binary frame from server']);
   });
