@@ -364,8 +364,6 @@ export class Connection implements SocketSink {
 
   private startHeartbeat(): void {
     const { idleMs, timeoutMs } = this.heartbeat;
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
     if (idleMs <= 0) return;
     const tick = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
     this.heartbeatTimer = setInterval(() => {

@@ -43,14 +43,19 @@ function onClose(this: EmitterSocket, code: number, reason: { toString(): string
   this[SINK]?.socketClosed(this as unknown as WebSocket, code, reason ? reason.toString() : '');
 }
 
+/** The listeners `unlisten` removes; the error listener is added with them and stays. */
+const DETACHABLE: ReadonlyArray<readonly [string, (...args: any[]) => void]> = [
+  ['open', onOpen],
+  ['message', onMessage],
+  ['close', onClose],
+];
+
 export function listen(ws: WebSocket, sink: SocketSink): void {
   if (isEmitter(ws)) {
     const e = ws as unknown as EmitterSocket;
     e[SINK] = sink;
-    e.on('open', onOpen);
-    e.on('message', onMessage);
+    for (const [event, listener] of DETACHABLE) e.on(event, listener);
     e.on('error', onError);
-    e.on('close', onClose);
     return;
   }
   ws.onopen = () => sink.socketOpened(ws);
@@ -65,9 +70,7 @@ export function unlisten(ws: WebSocket): void {
   if (isEmitter(ws)) {
     const e = ws as unknown as EmitterSocket;
     e[SINK] = undefined;
-    e.off('open', onOpen);
-    e.off('message', onMessage);
-    e.off('close', onClose);
+    for (const [event, listener] of DETACHABLE) e.off(event, listener);
     return;
   }
   ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;

@@ -409,7 +409,7 @@ export class ServerConnection implements TopicMember, HelloWaiter {
       this.receipt(id);
       parsed.then(
         (p) => this.run(session, id, record, def, p),
-        (err) => this.finish(session, id, record, thrownFrame(id, err, this.codec, server.logger, msg.path)),
+        (err: unknown) => this.failedCall(session, id, record, msg.path, err),
       );
     } else this.run(session, id, record, def, parsed);
   }

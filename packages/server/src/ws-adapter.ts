@@ -93,14 +93,14 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     admission.release(key);
   };
   const releaseSlot = function (this: WebSocket): void {
-    const ws = this as AliveWebSocket;
+    const ws = this as AckwireWebSocket;
     const key = ws.ackwireSlot;
     if (key === undefined) return;
     ws.ackwireSlot = undefined;
     admission.release(key);
   };
   const onClose = function (this: WebSocket): void {
-    (this as AliveWebSocket).ackwireConn?.closed();
+    (this as AckwireWebSocket).ackwireConn?.closed();
     releaseSlot.call(this);
   };
 
@@ -168,7 +168,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   if (core.heartbeatMs > 0) {
     heartbeat = setInterval(() => {
       for (const ws of wss.clients) {
-        const state = ws as AliveWebSocket;
+        const state = ws as AckwireWebSocket;
         if (state.ackwireAlive === false) {
           ws.terminate();
           continue;
@@ -211,7 +211,7 @@ class WsWireSocket implements WireSocket {
   private readonly corker: TickCorker;
 
   constructor(
-    readonly ws: AliveWebSocket,
+    readonly ws: AckwireWebSocket,
     readonly maxPayload: number,
   ) {
     this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
@@ -259,25 +259,23 @@ class AckwireWebSocket extends WebSocket {
   ackwireSlot: string | undefined = undefined;
 }
 
-type AliveWebSocket = AckwireWebSocket;
-
 function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 
 function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-  const ws = this as AliveWebSocket;
+  const ws = this as AckwireWebSocket;
   ws.ackwireAlive = true;
   ws.ackwireConn!.message(isBinary ? toBytes(data) : data.toString());
 }
 
 function onPong(this: WebSocket): void {
-  (this as AliveWebSocket).ackwireAlive = true;
+  (this as AckwireWebSocket).ackwireAlive = true;
 }
 
 // `ws` answers pings itself; they are frames too, under the same rate limit.
 function onPing(this: WebSocket): void {
-  const conn = (this as AliveWebSocket).ackwireConn!;
+  const conn = (this as AckwireWebSocket).ackwireConn!;
   if (!conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
 }
 
@@ -285,7 +283,7 @@ function onError(this: WebSocket): void {
   this.terminate();
 }
 
-function bind(core: AckwireServer<any, any, any>, ws: AliveWebSocket, handshake: Handshake, maxPayload: number, onClose: (this: WebSocket) => void): void {
+function bind(core: AckwireServer<any, any, any>, ws: AckwireWebSocket, handshake: Handshake, maxPayload: number, onClose: (this: WebSocket) => void): void {
   ws.on('close', onClose);
   try {
     ws.ackwireConn = core.accept(new WsWireSocket(ws, maxPayload), handshake);

@@ -1,27 +1,34 @@
 /**
  * What the client library costs per connection in a fresh process, without a network: each client talks to
  * an in-memory WebSocket that answers the hello with a welcome and echoes the call, the way the Ackwire
- * server would. The same exchange written by hand (`minimal`: a JSON hello, a JSON call, a map of pending
- * ids, as `ackwire-wire` does over a real socket) is the floor. Every measurement runs in its own process,
- * so it includes warming up (interpreting, then compiling the hot code), as workload D does.
+ * server would. The exchange written by hand (`minimal`: the `ackwire-wire` client's code, on the same
+ * in-memory socket) is the floor. Every measurement runs in its own process, so it includes warming up
+ * (interpreting, then compiling the hot code), as workload D does.
  *
  *   npx tsx src/client-cost.ts [--runs 9] [--clients 2000]
  *   node --no-opt --import tsx src/client-cost.ts        # the same without the optimizing compiler
  */
 import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@ackwire/client';
-import { MessageType, PROTOCOL_VERSION, indexOf } from '@ackwire/core';
-import { isEcho, makeInput, type Echo } from './payload.js';
+import { MessageType, PROTOCOL_VERSION } from '@ackwire/core';
+import { isEcho, makeInput } from './payload.js';
 import { api } from './systems/ackwire-contract.js';
+import { handWritten } from './systems/ackwire-wire-client.js';
+import type { RpcConnection } from './systems/types.js';
 
 type Impl = 'ackwire' | 'minimal';
 
 const WELCOME_LIMITS = '{"maxInFlight":256,"maxPayload":1048576}';
 let sessions = 0;
 
-/** Answers like the server: a welcome for a hello, the input back for a call. Replies come a turn later. */
-class MemorySocket {
+/**
+ * Answers like the server: a welcome for a hello, the input back for a call, a turn later. It speaks both
+ * ways a socket is listened to: the `on*` properties (which the Ackwire client uses for any socket that is not
+ * `ws`'s) and `on(event)` (which the hand-written exchange uses).
+ */
+class MemorySocket extends EventEmitter {
   readonly protocol = 'ackwire.v1.superjson';
   readonly binaryType = 'blob';
   onopen: ((e: unknown) => void) | null = null;
@@ -30,7 +37,11 @@ class MemorySocket {
   onerror: ((e: unknown) => void) | null = null;
 
   constructor() {
-    setImmediate(() => this.onopen?.({}));
+    super();
+    setImmediate(() => {
+      this.onopen?.({});
+      this.emit('open');
+    });
   }
 
   send(text: string): void {
@@ -40,59 +51,26 @@ class MemorySocket {
       const n = ++sessions;
       reply = `[${MessageType.WELCOME},${PROTOCOL_VERSION},"session-${n}-xxxxxxxx","token-${n}-xxxxxxxxxxxxxxxxxxxx",0,30000,0,${WELCOME_LIMITS}]`;
     } else if (frame[0] === MessageType.CALL) reply = JSON.stringify([MessageType.RESULT, frame[1], frame[3]]);
-    if (reply !== undefined) setImmediate(() => this.onmessage?.({ data: reply }));
+    if (reply === undefined) return;
+    const data = reply;
+    setImmediate(() => {
+      this.onmessage?.({ data });
+      this.emit('message', data);
+    });
   }
 
   close(): void {}
 }
 
-interface Conn {
-  ready: Promise<void>;
-  call(input: Echo): Promise<unknown>;
-}
-
-const FINGERPRINT = indexOf(api).fingerprint;
-
-function connect(impl: Impl): Conn {
-  if (impl === 'ackwire') {
-    const c = createClient(api, { url: 'ws://memory/', WebSocket: MemorySocket as unknown as typeof WebSocket });
-    return { ready: c.$ready(), call: (input) => c.bench.echo(input) };
-  }
-  const ws = new MemorySocket();
-  const pending = new Map<number, (v: unknown) => void>();
-  const queued: string[] = [];
-  let nextId = 0;
-  let open = false;
-  let welcomed!: () => void;
-  const ready = new Promise<void>((resolve) => (welcomed = resolve));
-  ws.onopen = () => {
-    open = true;
-    ws.send(JSON.stringify([MessageType.HELLO, PROTOCOL_VERSION, FINGERPRINT, null]));
-    for (const text of queued) ws.send(text);
-  };
-  ws.onmessage = (e) => {
-    const f = JSON.parse(e.data) as unknown[];
-    if (f[0] === MessageType.WELCOME) return welcomed();
-    const resolve = pending.get(f[1] as number);
-    pending.delete(f[1] as number);
-    resolve?.(f[2]);
-  };
-  return {
-    ready,
-    call: (input) =>
-      new Promise((resolve) => {
-        const id = ++nextId;
-        pending.set(id, resolve);
-        const text = JSON.stringify([MessageType.CALL, id, 'bench.echo', input]);
-        if (open) ws.send(text);
-        else queued.push(text);
-      }),
-  };
+function connect(impl: Impl): RpcConnection {
+  if (impl === 'minimal') return handWritten(new MemorySocket());
+  const c = createClient(api, { url: 'ws://memory/', WebSocket: MemorySocket as unknown as typeof WebSocket });
+  return { ready: c.$ready(), call: (input) => c.bench.echo(input), close: () => c.$close() };
 }
 
 /** One measurement: `clients` connections in batches of 50, each with a first call, as in workload D. */
 async function measure(impl: Impl, clients: number): Promise<number> {
-  const keep: Conn[] = [];
+  const keep: RpcConnection[] = [];
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < clients; i += 50) {
     await Promise.all(

@@ -1,6 +1,6 @@
 /**
  * Not a client to use: the Ackwire exchange written by hand over raw `ws`, for workload D only. It sends the
- * hello and the call in one write and reads the welcome and the result, and does nothing else: no session
+ * hello, then the call, and reads the welcome and the result, and does nothing else: no session
  * resume, no validation, no acknowledgements, no reconnects. Against the same Ackwire server, it is the floor
  * for what any client of the protocol costs, which separates the protocol's price from the client library's.
  */
@@ -8,56 +8,70 @@ import { MessageType, NEGOTIATION_TOKEN, PROTOCOL_VERSION, indexOf } from '@ackw
 import WebSocket from 'ws';
 import type { Echo } from '../payload.js';
 import { api } from './ackwire-contract.js';
-import type { BenchClient } from './types.js';
+import type { BenchClient, RpcConnection } from './types.js';
 
 const FINGERPRINT = indexOf(api).fingerprint;
 
+/** The part of a `ws` WebSocket the exchange uses (an in-memory socket can stand in: see client-cost.ts). */
+export interface WireSocket {
+  on(event: 'open', listener: () => void): unknown;
+  on(event: 'message', listener: (data: { toString(): string }) => void): unknown;
+  on(event: 'close', listener: (code: number) => void): unknown;
+  on(event: 'error', listener: () => void): unknown;
+  send(text: string): void;
+  close(): void;
+}
+
+/** The hello and the call written by hand on an opening socket; the welcome and the result read back. */
+export function handWritten(ws: WireSocket): RpcConnection {
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const queued: string[] = [];
+  let nextId = 0;
+  let open = false;
+  let welcomed!: () => void;
+  let failed!: (e: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    welcomed = resolve;
+    failed = reject;
+  });
+  ws.on('open', () => {
+    open = true;
+    ws.send(JSON.stringify([MessageType.HELLO, PROTOCOL_VERSION, FINGERPRINT, null]));
+    for (const text of queued) ws.send(text);
+    queued.length = 0;
+  });
+  ws.on('message', (data) => {
+    const frame = JSON.parse(data.toString()) as unknown[];
+    if (frame[0] === MessageType.WELCOME) return welcomed();
+    if (frame[0] !== MessageType.RESULT) return;
+    const p = pending.get(frame[1] as number);
+    pending.delete(frame[1] as number);
+    p?.resolve(frame[2]);
+  });
+  ws.on('close', (code) => {
+    const error = new Error(`connection closed (${code})`);
+    failed(error);
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  });
+  ws.on('error', () => undefined);
+  return {
+    ready,
+    call: (input: Echo) =>
+      new Promise((resolve, reject) => {
+        const id = ++nextId;
+        pending.set(id, { resolve, reject });
+        const text = JSON.stringify([MessageType.CALL, id, 'bench.echo', input]);
+        if (open) ws.send(text);
+        else queued.push(text);
+      }),
+    close: () => ws.close(),
+  };
+}
+
 export const client: BenchClient = {
   async connect(url) {
-    const ws = new WebSocket(url, ['ackwire.v1.json', NEGOTIATION_TOKEN]);
-    const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-    const queued: string[] = [];
-    let nextId = 0;
-    let open = false;
-    let welcomed!: () => void;
-    let failed!: (e: Error) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      welcomed = resolve;
-      failed = reject;
-    });
-    ws.on('open', () => {
-      open = true;
-      ws.send(JSON.stringify([MessageType.HELLO, PROTOCOL_VERSION, FINGERPRINT, null]));
-      for (const text of queued) ws.send(text);
-      queued.length = 0;
-    });
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as unknown[];
-      if (frame[0] === MessageType.WELCOME) return welcomed();
-      if (frame[0] !== MessageType.RESULT) return;
-      const p = pending.get(frame[1] as number);
-      pending.delete(frame[1] as number);
-      p?.resolve(frame[2]);
-    });
-    ws.on('close', (code) => {
-      const error = new Error(`connection closed (${code})`);
-      failed(error);
-      for (const p of pending.values()) p.reject(error);
-      pending.clear();
-    });
-    ws.on('error', () => undefined);
-    return {
-      ready,
-      call: (input: Echo) =>
-        new Promise((resolve, reject) => {
-          const id = ++nextId;
-          pending.set(id, { resolve, reject });
-          const text = JSON.stringify([MessageType.CALL, id, 'bench.echo', input]);
-          if (open) ws.send(text);
-          else queued.push(text);
-        }),
-      close: () => ws.close(),
-    };
+    return handWritten(new WebSocket(url, ['ackwire.v1.json', NEGOTIATION_TOKEN]));
   },
   subscribe() {
     return Promise.reject(new Error('ackwire-wire runs workload D only'));
