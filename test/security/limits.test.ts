@@ -83,6 +83,37 @@ describe('connection limits (before the upgrade)', () => {
     expect(server.admission.size).toBe(1);
   });
 
+  it('gives the slot back once when the client leaves while authenticate is running', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let asked = 0;
+    const { server, url, port } = await listen({
+      limits: { maxConnectionsPerAddress: 1 },
+      authenticate: async () => {
+        asked++;
+        await gate;
+        return { user: 'anyone' };
+      },
+    });
+    const raw = connect(port, '127.0.0.1');
+    raw.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ackwire.v1.json\r\n\r\n',
+    );
+    await expect.poll(() => asked).toBe(1);
+    expect(server.admission.size).toBe(1);
+    // Nothing reads the socket until the upgrade, so the server learns that it is gone only afterwards.
+    raw.destroy();
+    open();
+    await expect.poll(() => server.admission.size).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.admission.size).toBe(0);
+    // The address still has exactly one slot.
+    const [first, second] = await Promise.all([upgrade(url), upgrade(url)]);
+    expect([first.ok, second.ok].sort()).toEqual([false, true]);
+    expect(server.admission.size).toBe(1);
+  });
+
   it('counts under clientAddress when configured (one proxy address, many clients)', async () => {
     const { url } = await listen({
       limits: { maxConnectionsPerAddress: 1 },

@@ -43,13 +43,15 @@ export interface Listener {
 
 const HEADER_SUBPROTOCOLS = 'X-Ackwire-Subprotocols';
 
-/** Answer an upgrade request with an HTTP error: the standard reason phrase, `message` as the body. */
 function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
+/** Answer an upgrade request with an HTTP error: the standard reason phrase, `message` as the body. */
 function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
+  // The socket lives on while the answer is written; an error then (the peer is gone) only ends it.
+  if (socket.listenerCount('error') === 0) socket.on('error', destroySocket);
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(message)}`];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
@@ -77,36 +79,32 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     noServer: true,
     perMessageDeflate: options.perMessageDeflate ?? false,
     maxPayload,
-    clientTracking: true,
+    // Ackwire tracks its sockets itself (Home.clients), without a close listener per socket.
+    clientTracking: false,
     WebSocket: AckwireWebSocket,
     // The token was chosen in onUpgrade; `ws` only needs to echo it.
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { ackwireToken?: string }).ackwireToken ?? false,
   });
-  const admission = core.admission;
-  // A connection slot is given back when its TCP socket closes. Until the upgrade, the socket holds it
-  // (this table and one shared listener); after, the WebSocket does (a field, and its close listener).
-  const slots = new Map<Duplex, string>();
-  const releaseSocketSlot = function (this: Duplex): void {
-    const key = slots.get(this);
+  const home: Home = { admission: core.admission, clients: new Set() };
+  const admission = home.admission;
+  // A connection slot is given back when its TCP socket closes. Once upgraded, the WebSocket holds it (a
+  // field). Before that, a socket whose slot outlives the upgrade request's turn (`authenticate` is still
+  // running, or the request was refused) holds it in this table, with one shared close listener; in the
+  // usual case the upgrade completes in the same turn and the socket needs no listener of its own.
+  const held = new Map<Duplex, string>();
+  const releaseHeld = function (this: Duplex): void {
+    const key = held.get(this);
     if (key === undefined) return;
-    slots.delete(this);
+    held.delete(this);
     admission.release(key);
   };
-  const releaseSlot = function (this: WebSocket): void {
-    const ws = this as AckwireWebSocket;
-    const key = ws.ackwireSlot;
-    if (key === undefined) return;
-    ws.ackwireSlot = undefined;
-    admission.release(key);
-  };
-  const onClose = function (this: WebSocket): void {
-    (this as AckwireWebSocket).ackwireConn?.closed();
-    releaseSlot.call(this);
+  const hold = (socket: Duplex, key: string): void => {
+    held.set(socket, key);
+    socket.on('close', releaseHeld);
+    socket.on('error', destroySocket);
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // Not a closure: one made here would keep this whole scope (request, headers, head) alive with the socket.
-    socket.on('error', destroySocket);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if ((q === -1 ? url : url.slice(0, q)) !== path) {
@@ -128,52 +126,69 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     (req as IncomingMessage & { ackwireToken?: string }).ackwireToken = chosen ?? NEGOTIATION_TOKEN;
     const slot = admission.reserve(handshake);
     if (isRefusal(slot)) return refuse(socket, slot.status, slot.message);
-    slots.set(socket, slot);
-    socket.on('close', releaseSocketSlot);
-    const upgrade = (admitted: Handshake | Refusal): void => {
-      if (isRefusal(admitted)) return refuse(socket, admitted.status, admitted.message);
-      if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (upgraded) => {
-        // The WebSocket takes over the slot, and `ws` has its own error listener on the socket now.
-        const ws = upgraded as AckwireWebSocket;
-        socket.off('close', releaseSocketSlot);
-        socket.off('error', destroySocket);
-        slots.delete(socket);
-        ws.ackwireSlot = slot;
-        if (!chosen) {
-          ws.on('close', releaseSlot);
-          const offeredVersioned = offered.filter((t) => t !== NEGOTIATION_TOKEN).join(' ') || 'none';
-          ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
-          return;
-        }
-        bind(core, ws, admitted, maxPayload, onClose);
-      });
+    // Who gives the slot back: this request (until it is held or taken), the held table, or the WebSocket.
+    let isHeld = false;
+    let taken = false;
+    const holdSlot = (): void => {
+      if (isHeld || taken) return;
+      isHeld = true;
+      hold(socket, slot);
     };
     // Nothing thrown here may reach the HTTP server's emitter (or become an unhandled rejection).
-    const safely = (admitted: Handshake | Refusal): void => {
+    const upgrade = (admitted: Handshake | Refusal): void => {
       try {
-        upgrade(admitted);
+        if (isRefusal(admitted)) {
+          holdSlot();
+          return refuse(socket, admitted.status, admitted.message);
+        }
+        if (socket.destroyed) {
+          // A held slot comes back with the socket's close event.
+          if (!isHeld) admission.release(slot);
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (upgraded) => {
+          // The WebSocket takes over the slot, and `ws` has its own error listener on the socket now.
+          taken = true;
+          const ws = upgraded as AckwireWebSocket;
+          if (held.delete(socket)) {
+            socket.off('close', releaseHeld);
+            socket.off('error', destroySocket);
+          }
+          ws.ackwireSlot = slot;
+          ws.ackwireHome = home;
+          home.clients.add(ws);
+          if (!chosen) {
+            const offeredVersioned = offered.filter((t) => t !== NEGOTIATION_TOKEN).join(' ') || 'none';
+            ws.close(CloseCode.SUBPROTOCOL_MISMATCH, closeReason(`server speaks ${core.subprotocols.join(' ')}; client offered ${offeredVersioned}`));
+            return;
+          }
+          bind(core, ws, admitted, maxPayload);
+        });
+        // Not taken: `ws` refused the handshake and is ending the socket, whose close gives the slot back.
+        holdSlot();
       } catch (err) {
         core.logger.error('upgrading a connection failed', { error: err });
+        holdSlot();
         socket.destroy();
       }
     };
     const admitted = admission.authenticate(handshake);
-    if (admitted instanceof Promise) void admitted.then(safely);
-    else safely(admitted);
+    if (admitted instanceof Promise) {
+      holdSlot();
+      void admitted.then(upgrade);
+    } else upgrade(admitted);
   };
   options.server.on('upgrade', onUpgrade);
 
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   if (core.heartbeatMs > 0) {
     heartbeat = setInterval(() => {
-      for (const ws of wss.clients) {
-        const state = ws as AckwireWebSocket;
-        if (state.ackwireAlive === false) {
+      for (const ws of home.clients) {
+        if (ws.ackwireAlive === false) {
           ws.terminate();
           continue;
         }
-        state.ackwireAlive = false;
+        ws.ackwireAlive = false;
         ws.ping();
       }
     }, core.heartbeatMs);
@@ -196,7 +211,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
       new Promise<void>((resolve) => {
         if (heartbeat) clearInterval(heartbeat);
         options.server.off('upgrade', onUpgrade);
-        for (const ws of wss.clients) ws.terminate();
+        for (const ws of home.clients) ws.terminate();
         wss.close(() => resolve());
       }),
   };
@@ -249,53 +264,78 @@ class WsWireSocket implements WireSocket {
   }
 }
 
-/** The server's WebSocket: Ackwire's per-connection fields are declared, so they live in the object itself
- * rather than in a property store added to each socket. */
+/** What the sockets of one `attach` share. */
+interface Home {
+  readonly admission: AckwireServer<any, any, any>['admission'];
+  /** Upgraded sockets until they close: for heartbeats and for closing the listener. */
+  readonly clients: Set<AckwireWebSocket>;
+}
+
+/**
+ * The server's WebSocket. Ackwire's per-connection fields are declared, so they live in the object itself
+ * rather than in a property store added to each socket; and its events (frames, pings, pongs, errors, the
+ * close) are handled in `emit` itself, so a connection registers no listeners.
+ */
 class AckwireWebSocket extends WebSocket {
   /** Cleared by each heartbeat, set by any frame or pong. */
   ackwireAlive = true;
   ackwireConn: ReturnType<AckwireServer<any, any, any>['accept']> | undefined = undefined;
   /** The connection slot (see Admission) this socket holds until it closes. */
   ackwireSlot: string | undefined = undefined;
+  ackwireHome: Home | undefined = undefined;
+
+  // `ws` emits at most two arguments for the events of a server's socket.
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    switch (event) {
+      case 'message': {
+        this.ackwireAlive = true;
+        const data = a as Buffer | ArrayBuffer | Buffer[];
+        this.ackwireConn?.message(b === true ? toBytes(data) : data.toString());
+        return true;
+      }
+      case 'pong':
+        this.ackwireAlive = true;
+        return true;
+      case 'ping': {
+        // `ws` answers pings itself; they are frames too, under the same rate limit.
+        const conn = this.ackwireConn;
+        if (conn && !conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+        return true;
+      }
+      case 'error':
+        this.terminate();
+        return true;
+      case 'close':
+        this.ackwireClosed();
+        return super.emit(event, a, b);
+      default:
+        return super.emit(event, a, b);
+    }
+  }
+
+  private ackwireClosed(): void {
+    this.ackwireConn?.closed();
+    const home = this.ackwireHome;
+    if (!home) return;
+    home.clients.delete(this);
+    const key = this.ackwireSlot;
+    if (key === undefined) return;
+    this.ackwireSlot = undefined;
+    home.admission.release(key);
+  }
 }
 
 function terminate(ws: WebSocket): void {
   ws.terminate();
 }
 
-function onMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-  const ws = this as AckwireWebSocket;
-  ws.ackwireAlive = true;
-  ws.ackwireConn!.message(isBinary ? toBytes(data) : data.toString());
-}
-
-function onPong(this: WebSocket): void {
-  (this as AckwireWebSocket).ackwireAlive = true;
-}
-
-// `ws` answers pings itself; they are frames too, under the same rate limit.
-function onPing(this: WebSocket): void {
-  const conn = (this as AckwireWebSocket).ackwireConn!;
-  if (!conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
-}
-
-function onError(this: WebSocket): void {
-  this.terminate();
-}
-
-function bind(core: AckwireServer<any, any, any>, ws: AckwireWebSocket, handshake: Handshake, maxPayload: number, onClose: (this: WebSocket) => void): void {
-  ws.on('close', onClose);
+function bind(core: AckwireServer<any, any, any>, ws: AckwireWebSocket, handshake: Handshake, maxPayload: number): void {
   try {
     ws.ackwireConn = core.accept(new WsWireSocket(ws, maxPayload), handshake);
   } catch (err) {
     core.logger.error('accepting a connection failed', { error: err });
     ws.close(CloseCode.INTERNAL_ERROR, 'internal error');
-    return;
   }
-  ws.on('message', onMessage);
-  ws.on('pong', onPong);
-  ws.on('ping', onPing);
-  ws.on('error', onError);
 }
 
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
