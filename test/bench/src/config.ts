@@ -41,7 +41,7 @@ export const SYSTEMS_OF: Record<WorkloadId, readonly string[]> = {
   "A'": ['ackwire', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
   B: ['ackwire', 'ws', 'socket.io', 'trpc'],
   C: ['ackwire', 'ws', 'socket.io', 'trpc'],
-  D: ['ackwire', 'ackwire-wire', 'ws', 'socket.io', 'trpc'],
+  D: ['ackwire', 'ackwire-wire', 'wire-floor', 'ws', 'socket.io', 'trpc'],
 };
 
 export interface Options {

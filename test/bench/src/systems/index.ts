@@ -28,6 +28,13 @@ export const SYSTEMS: readonly SystemSpec[] = [
     callsOnly: true,
     what: 'workload D only: the Ackwire server with the least a client can do (hello and call written by hand over raw ws; no validation, acks or resume): the protocol without the client library',
   },
+  {
+    name: 'wire-floor',
+    server: 'wire-floor',
+    client: 'ackwire-wire',
+    callsOnly: true,
+    what: 'workload D only: the protocol written by hand on both sides over raw ws (the ackwire-wire client; a server that answers a hello with a fixed welcome and echoes calls, with no sessions, validation or limits): the least the protocol costs',
+  },
   { name: 'ws', server: 'ws', client: 'ws', what: 'raw ws: JSON echo with a pending-id map; broadcast serialized once' },
   { name: 'socket.io', server: 'socket.io', client: 'socket.io', what: 'socket.io 4: emitWithAck, rooms; websocket transport only' },
   {
@@ -51,6 +58,8 @@ export async function startServer(name: ServerName): Promise<BenchServer> {
       return (await import('./ackwire-server.js')).start();
     case 'ws':
       return (await import('./ws-server.js')).start();
+    case 'wire-floor':
+      return (await import('./wire-floor-server.js')).start();
     case 'socket.io':
       return (await import('./socketio-server.js')).start();
     case 'trpc':
