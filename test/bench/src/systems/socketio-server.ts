@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { TOPIC, makeEvent } from '../payload.js';
+import { listenLocal } from './local-http.js';
 import { newCounters, type BenchServer } from './types.js';
 
 export async function start(): Promise<BenchServer> {
@@ -20,9 +21,7 @@ export async function start(): Promise<BenchServer> {
       ack();
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(http);
   return {
     url: `http://127.0.0.1:${port}`,
     counters: () => ({ ...counters, open: io.engine.clientsCount }),

@@ -6,6 +6,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { BenchEvent, Echo, makeEvent } from '../payload.js';
+import { closeWss, listenLocal } from './local-http.js';
 import { newCounters, type ServerCounters } from './types.js';
 
 const t = initTRPC.create();
@@ -34,9 +35,7 @@ export async function start() {
   const wss = new WebSocketServer({ server: http });
   wss.on('connection', () => counters.connections++);
   applyWSSHandler({ wss, router: makeRouter(counters, events) });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(http);
   return {
     url: `ws://127.0.0.1:${port}/`,
     counters: () => ({ ...counters, open: wss.clients.size }),
@@ -44,10 +43,6 @@ export async function start() {
       counters.published++;
       events.emit('bench', makeEvent(seq));
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => http.close(() => resolve()));
-      }),
+    close: () => closeWss(wss, http),
   };
 }

@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import { MessageType, PROTOCOL_VERSION } from '@ackwire/core';
 import { WebSocketServer } from 'ws';
+import { closeWss, listenLocal } from './local-http.js';
 import { newCounters, type BenchServer } from './types.js';
 
 const SUBPROTOCOL = 'ackwire.v1.json';
@@ -32,19 +33,13 @@ export async function start(): Promise<BenchServer> {
     });
     ws.on('error', () => ws.terminate());
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(http);
   return {
     url: `ws://127.0.0.1:${port}/`,
     counters: () => ({ ...counters, open: wss.clients.size }),
     publish: () => {
       throw new Error('wire-floor runs workload D only');
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => http.close(() => resolve()));
-      }),
+    close: () => closeWss(wss, http),
   };
 }

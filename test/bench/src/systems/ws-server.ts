@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { makeEvent } from '../payload.js';
+import { closeWss, listenLocal } from './local-http.js';
 import { newCounters, type BenchServer } from './types.js';
 
 export async function start(): Promise<BenchServer> {
@@ -29,9 +30,7 @@ export async function start(): Promise<BenchServer> {
     ws.on('close', () => subscribers.delete(ws));
     ws.on('error', () => ws.terminate());
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(http);
   return {
     url: `ws://127.0.0.1:${port}/`,
     counters: () => ({ ...counters, open: wss.clients.size }),
@@ -40,10 +39,6 @@ export async function start(): Promise<BenchServer> {
       const frame = Buffer.from(JSON.stringify({ event: makeEvent(seq) }));
       for (const ws of subscribers) ws.send(frame, { binary: false });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => http.close(() => resolve()));
-      }),
+    close: () => closeWss(wss, http),
   };
 }
