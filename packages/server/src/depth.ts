@@ -5,7 +5,7 @@
 
 /** True when `text` nests arrays/objects deeper than `max` (the outermost bracket is depth 1). */
 export function nestsDeeperThan(text: string, max: number): boolean {
-  if (text.length <= max) return false;
+  if (text.length <= max || opensAtMost(text, max)) return false;
   let depth = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
@@ -28,6 +28,17 @@ export function nestsDeeperThan(text: string, max: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * True when `text` holds at most `max` opening brackets, strings included: it cannot nest deeper than that.
+ * Most frames have a handful, and counting them with `indexOf` spares the character-by-character scan.
+ */
+function opensAtMost(text: string, max: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++count > max) return false;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++count > max) return false;
+  return true;
 }
 
 const ID_FRAME = /^\s*\[\s*(3|7)\s*,\s*([1-9]\d{0,15})\s*,/;
