@@ -104,14 +104,21 @@ describe('connection lifecycle', () => {
     }
   });
 
-  it('the server terminates a peer that does not answer its pings', async () => {
+  it('the server terminates a peer that does not answer its pings, and keeps one that does', async () => {
     h = await harness({ heartbeatMs: 100 });
     const ws = new WebSocket(`ws://127.0.0.1:${h.port}/`, ['ackwire.v1.json'], { autoPong: false });
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-    await new Promise((r) => ws.on('open', r));
+    // A peer that answers (ws does by default) stays through the same heartbeats.
+    const answering = new WebSocket(`ws://127.0.0.1:${h.port}/`, ['ackwire.v1.json']);
+    let answeringClosed = false;
+    answering.on('close', () => (answeringClosed = true));
+    await Promise.all([new Promise((r) => ws.on('open', r)), new Promise((r) => answering.on('open', r))]);
     const started = Date.now();
     expect(await closed).toBe(1006); // terminated, no closing handshake
     expect(Date.now() - started).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(answeringClosed).toBe(false);
+    answering.terminate();
   });
 
   it('a second connection resuming the same session takes it over; the first is closed with 4410 and not retried', async () => {
