@@ -55,6 +55,8 @@ export interface Options {
   out: string;
   /** Directory for V8 CPU profiles of every child process, or undefined. */
   cpuProf: string | undefined;
+  /** Extra Node/V8 flags for every server and load process. */
+  nodeArgs: string[];
   /** Before each run, wait up to this many ms for other processes to leave the CPU idle. */
   waitQuietMs: number;
   /** Repeat a run (twice at most) when other processes used more than this many cores during it. */
@@ -74,6 +76,7 @@ export const USAGE = `Usage: npm run bench -- [options]      (from the repositor
   --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
   --connections N      connections workload D opens (default ${FULL.D.connections})
   --cpu-prof [DIR]     write a .cpuprofile for every server and load process (default DIR: profiles/<time>)
+  --node-arg FLAG      pass a Node or V8 flag to every server and load process (repeatable), e.g. --no-opt
   --wait-quiet S       before each run, wait up to S seconds for other processes to go quiet (shared machines)
   --max-other-load X   repeat a run (at most twice) if other processes used more than X cores during it
   --out FILE           results file (default results/latest.json for a full run, results/partial.json otherwise)
@@ -96,6 +99,7 @@ export function parseArgs(argv: string[]): Options {
   let connections: number | undefined;
   let out: string | undefined;
   let cpuProf: string | undefined;
+  const nodeArgs: string[] = [];
   let waitQuiet = 0;
   let maxOtherLoad: number | undefined;
   let partial = false;
@@ -149,6 +153,14 @@ export function parseArgs(argv: string[]): Options {
         cpuProf = argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i]! : `profiles/${new Date().toISOString().replace(/[:.]/g, '-')}`;
         partial = true;
         break;
+      case '--node-arg': {
+        // Its value is itself a flag, so it may start with "--".
+        const flag = argv[++i];
+        if (flag === undefined) throw new Error(`${arg} needs a value`);
+        nodeArgs.push(flag);
+        partial = true;
+        break;
+      }
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -171,6 +183,7 @@ export function parseArgs(argv: string[]): Options {
     params,
     out: out ?? (complete ? 'results/latest.json' : 'results/partial.json'),
     cpuProf,
+    nodeArgs,
     waitQuietMs: waitQuiet * 1000,
     maxOtherLoad,
     complete,

@@ -70,7 +70,7 @@ async function runLogged(options: Options, workload: WorkloadId, name: string, r
   process.stdout.write(`${workload.padEnd(2)} round ${round}/${rounds}  ${name.padEnd(18)}${attempt > 1 ? `(attempt ${attempt}) ` : ''}`);
   let rec: RunRecord;
   try {
-    rec = await runOnce(workload, systemByName(name), round, options.params, options.cpuProf);
+    rec = await runOnce(workload, systemByName(name), round, options.params, options);
   } catch (err) {
     rec = { workload, system: name, round, metrics: {}, failures: [`run failed: ${err instanceof Error ? err.message : String(err)}`] };
   }

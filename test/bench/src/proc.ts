@@ -18,6 +18,8 @@ export interface ChildOptions {
   /** Write the main thread's V8 CPU profile to `cpuProfDir/cpuProfName` when the process exits. */
   cpuProfDir?: string;
   cpuProfName?: string;
+  /** Extra Node/V8 flags (`--node-arg`). */
+  nodeArgs?: readonly string[];
 }
 
 export interface Child {
@@ -49,6 +51,7 @@ function collectProfile(tmp: string, target: string): void {
 export function startChild(options: ChildOptions): Child {
   const nodeArgs = ['--import', 'tsx'];
   if (options.exposeGc) nodeArgs.push('--expose-gc');
+  if (options.nodeArgs) nodeArgs.push(...options.nodeArgs);
   // Every thread writes a profile (tsx's loader runs in a worker), so each process gets a directory of its
   // own; the main thread's profile (thread id 0 in the default name) is moved out of it on exit.
   const profTmp = options.cpuProfDir ? join(options.cpuProfDir, `.tmp-${process.pid}-${++seq}`) : undefined;

@@ -43,10 +43,10 @@ async function withProcesses<T>(
   spec: SystemSpec,
   tag: string,
   loadCount: number,
-  cpuProf: string | undefined,
+  proc: ProcessOptions,
   body: (p: Procs) => Promise<T>,
 ): Promise<T> {
-  const profDir = cpuProf ? resolve(BENCH_DIR, cpuProf) : undefined;
+  const profDir = proc.cpuProf ? resolve(BENCH_DIR, proc.cpuProf) : undefined;
   const meter = startLoadMeter();
   const server = startChild({
     script: 'server-main.ts',
@@ -54,6 +54,7 @@ async function withProcesses<T>(
     exposeGc: true,
     cpuProfDir: profDir,
     cpuProfName: `${tag}-server.cpuprofile`,
+    nodeArgs: proc.nodeArgs,
   });
   // Load processes start while the server does; they learn its URL with their first task.
   const loads: Child[] = Array.from({ length: loadCount }, (_, i) =>
@@ -63,6 +64,7 @@ async function withProcesses<T>(
       exposeGc: true,
       cpuProfDir: profDir,
       cpuProfName: `${tag}-load${loadCount > 1 ? i + 1 : ''}.cpuprofile`,
+      nodeArgs: proc.nodeArgs,
     }),
   );
   try {
@@ -85,7 +87,13 @@ async function withProcesses<T>(
 const tagOf = (workload: WorkloadId, system: string, round: number): string =>
   `${workload === "A'" ? 'Aseq' : workload}-${system}-r${round}`;
 
-export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: number, params: Params, cpuProf: string | undefined): Promise<RunRecord> {
+/** How the server and load processes are started: CPU profiles (`--cpu-prof`) and extra flags (`--node-arg`). */
+export interface ProcessOptions {
+  cpuProf: string | undefined;
+  nodeArgs: readonly string[];
+}
+
+export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: number, params: Params, proc: ProcessOptions): Promise<RunRecord> {
   const tag = tagOf(workload, spec.name, round);
   const record = (metrics: Record<string, number>, failures: string[], p: Procs): RunRecord => {
     const foreignCores = p.foreignCores();
@@ -103,7 +111,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
     case 'A':
     case "A'": {
       const p = params[workload];
-      return withProcesses(spec, tag, 1, cpuProf, async (procs) => {
+      return withProcesses(spec, tag, 1, proc, async (procs) => {
         const { url, loads } = procs;
         const r = await loads[0]!.channel.request<RpcResult>({ type: 'rpc', url, params: p }, p.warmupMs + p.durationMs + 120_000);
         const failures: string[] = [];
@@ -131,7 +139,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
     case 'B': {
       const p = params.B;
       const shares = Array.from({ length: p.procs }, (_, i) => Math.floor(p.subscribers / p.procs) + (i < p.subscribers % p.procs ? 1 : 0));
-      return withProcesses(spec, tag, p.procs, cpuProf, async (procs) => {
+      return withProcesses(spec, tag, p.procs, proc, async (procs) => {
         const { server, url, loads, snapshot } = procs;
         const failures: string[] = [];
         const subscribed = await Promise.all(
@@ -183,7 +191,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
     }
     case 'C': {
       const p = params.C;
-      return withProcesses(spec, tag, 1, cpuProf, async (procs) => {
+      return withProcesses(spec, tag, 1, proc, async (procs) => {
         const { server, url, loads, snapshot } = procs;
         const failures: string[] = [];
         const load = loads[0]!;
@@ -221,7 +229,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
     }
     case 'D': {
       const p = params.D;
-      return withProcesses(spec, tag, 1, cpuProf, async (procs) => {
+      return withProcesses(spec, tag, 1, proc, async (procs) => {
         const { url, loads, snapshot } = procs;
         const failures: string[] = [];
         const s0 = await snapshot();
