@@ -8,11 +8,11 @@
  *   npx tsx src/client-cost.ts [--runs 9] [--clients 2000]
  *   node --no-opt --import tsx src/client-cost.ts        # the same without the optimizing compiler
  */
-import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@ackwire/client';
 import { MessageType, PROTOCOL_VERSION } from '@ackwire/core';
+import { measureInFreshProcess, optionOf, spread } from './fresh-process.js';
 import { isEcho, makeInput } from './payload.js';
 import { api } from './systems/ackwire-contract.js';
 import { handWritten } from './systems/ackwire-wire-client.js';
@@ -89,28 +89,17 @@ async function measure(impl: Impl, clients: number): Promise<number> {
 }
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const clients = option('--clients', 2000);
+const clients = Number(optionOf(args, '--clients', '2000'));
 
 if (args[0] === '--child') {
   console.log((await measure(args[1] as Impl, clients)).toFixed(1));
 } else {
-  const runs = option('--runs', 9);
+  const runs = Number(optionOf(args, '--runs', '9'));
   const self = fileURLToPath(import.meta.url);
   const results: Record<Impl, number[]> = { ackwire: [], minimal: [] };
   for (let r = 0; r < runs; r++) {
-    for (const impl of ['ackwire', 'minimal'] as const) {
-      const out = execFileSync(process.execPath, [...process.execArgv, self, '--child', impl, '--clients', String(clients)], { encoding: 'utf8' });
-      results[impl].push(Number(out.trim()));
-    }
+    for (const impl of ['ackwire', 'minimal'] as const) results[impl].push(measureInFreshProcess(self, [impl, '--clients', String(clients)]));
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`client CPU per connection and first call, ${clients} clients, fresh process each (${runs} runs, median [min-max])`);
-  for (const impl of ['ackwire', 'minimal'] as const) {
-    const xs = results[impl];
-    console.log(`  ${impl.padEnd(8)} ${median(xs).toFixed(1).padStart(6)} µs  [${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}]`);
-  }
+  for (const impl of ['ackwire', 'minimal'] as const) console.log(`  ${impl.padEnd(8)} ${spread(results[impl])}`);
 }

@@ -7,21 +7,16 @@
  *
  *   npx tsx src/server-cost.ts [--runs 9] [--clients 2000] [--codec superjson|json]
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MessageType, PROTOCOL_VERSION, indexOf } from '@ackwire/core';
 import { createServer, type WireSocket } from '@ackwire/server';
+import { measureInFreshProcess, optionOf, spread } from './fresh-process.js';
 import { makeInput } from './payload.js';
-import { median } from './stats.js';
 import { api } from './systems/ackwire-contract.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i === -1 ? fallback : args[i + 1]!;
-};
-const clients = Number(option('--clients', '2000'));
-const codec = option('--codec', 'superjson');
+const clients = Number(optionOf(args, '--clients', '2000'));
+const codec = optionOf(args, '--codec', 'superjson');
 
 /** One measurement: `clients` connections, each with its hello, first call and ack. */
 function measure(): number {
@@ -63,13 +58,10 @@ if (args[0] === '--child') {
   console.log(measure().toFixed(1));
   process.exit(0); // the server's timers (hello deadlines, sessions) would keep the process alive
 } else {
-  const runs = Number(option('--runs', '9'));
+  const runs = Number(optionOf(args, '--runs', '9'));
   const self = fileURLToPath(import.meta.url);
   const results: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const out = execFileSync(process.execPath, [...process.execArgv, self, '--child', '--clients', String(clients), '--codec', codec], { encoding: 'utf8' });
-    results.push(Number(out.trim()));
-  }
-  console.log(`server core CPU per connection (hello, call, ack), ${clients} connections, ${codec}, fresh process each (${runs} runs)`);
-  console.log(`  median ${median(results).toFixed(1)} µs  [${Math.min(...results).toFixed(1)}-${Math.max(...results).toFixed(1)}]`);
+  for (let r = 0; r < runs; r++) results.push(measureInFreshProcess(self, ['--clients', String(clients), '--codec', codec]));
+  console.log(`server core CPU per connection (hello, call, ack), ${clients} connections, ${codec}, fresh process each (${runs} runs, median [min-max])`);
+  console.log(`  ${spread(results)}`);
 }
