@@ -108,14 +108,18 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
     this.subs.opened();
     if (this.unacked > 0) this.flushAck();
-    // A refresh cut off by the reconnect: the hello just accepted carried its params.
-    if (this.authenticating) {
-      for (const a of this.authenticating.values()) a.resolve();
-      this.authenticating.clear();
-    }
+    // A refresh cut off by the reconnect is done too: the hello just accepted carried its params.
+    this.settleWaiters(undefined);
+  }
+
+  /** Settle the `$authenticate` refreshes, then the `$ready` waiters: resolved, or rejected with `error`. */
+  private settleWaiters(error: AckwireError | undefined): void {
+    const refreshes = this.authenticating;
     const waiters = this.waiters;
+    this.authenticating = undefined;
     this.waiters = undefined;
-    if (waiters) for (const w of waiters) w.resolve();
+    if (refreshes) for (const w of refreshes.values()) error ? w.reject(error) : w.resolve();
+    if (waiters) for (const w of waiters) error ? w.reject(error) : w.resolve();
   }
 
   writable(): void {
@@ -142,13 +146,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     if (!error) return;
     this.calls.closed(error);
     this.subs.closed(error);
-    const waiters = this.waiters;
-    this.waiters = undefined;
-    if (waiters) for (const w of waiters) w.reject(error);
-    if (this.authenticating) {
-      for (const a of this.authenticating.values()) a.reject(error);
-      this.authenticating.clear();
-    }
+    this.settleWaiters(error);
     if (error.code !== 'CONNECTION_CLOSED' || (this.listeners?.error?.size ?? 0) > 0) this.emit('error', error);
   }
 
