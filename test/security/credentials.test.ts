@@ -81,6 +81,33 @@ describe('$authenticate: refreshed credentials without reconnecting', () => {
     gate!();
   });
 
+  it('a refresh still waiting when the client is closed rejects with CONNECTION_CLOSED', async () => {
+    issue('a', 'alice');
+    issue('b', 'bob');
+    let asked = false;
+    const { client } = await start({
+      context: async ({ params }) => {
+        if (params.token === 'b') {
+          asked = true;
+          await new Promise(() => undefined); // never answers
+        }
+        return { ...tokens.get(params.token)! };
+      },
+    });
+    const c = client('a');
+    await c.$ready();
+    const waiting = c.$authenticate({ token: 'b' });
+    await expect.poll(() => asked).toBe(true);
+    c.$close();
+    expect(await errorOf(waiting)).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    // Asked for in the same turn as the close: it cannot reach the server, and must not hang.
+    const d = client('a');
+    await d.$ready();
+    const late = d.$authenticate({ token: 'a' });
+    d.$close();
+    expect(await errorOf(late)).toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
   it('extends an expiring connection', async () => {
     issue('short', 'alice', 'member', 300);
     issue('long', 'alice', 'member', 60_000);

@@ -186,6 +186,8 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
       const value = typeof params === 'function' ? await (params as () => unknown)() : params;
       const id = this.nextId();
       await new Promise<void>((resolve, reject) => {
+        // Closed while the params were being read: no hello will ever carry them.
+        if (this.conn.state === 'closed') return reject(new AckwireError('CONNECTION_CLOSED', 'The client is closed'));
         (this.authenticating ??= new Map()).set(id, { resolve, reject });
         this.conn.send({ type: MessageType.AUTHENTICATE, id, params: value ?? null }); // if closed now, the next hello carries them
       });
