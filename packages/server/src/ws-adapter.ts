@@ -98,11 +98,6 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     held.delete(this);
     admission.release(key);
   };
-  const hold = (socket: Duplex, key: string): void => {
-    held.set(socket, key);
-    socket.on('close', releaseHeld);
-    socket.on('error', destroySocket);
-  };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = req.url ?? '/';
@@ -132,7 +127,9 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     const holdSlot = (): void => {
       if (isHeld || taken) return;
       isHeld = true;
-      hold(socket, slot);
+      held.set(socket, slot);
+      socket.on('close', releaseHeld);
+      socket.on('error', destroySocket);
     };
     // Nothing thrown here may reach the HTTP server's emitter (or become an unhandled rejection).
     const upgrade = (admitted: Handshake | Refusal): void => {
@@ -150,7 +147,8 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
           // The WebSocket takes over the slot, and `ws` has its own error listener on the socket now.
           taken = true;
           const ws = upgraded as AckwireWebSocket;
-          if (held.delete(socket)) {
+          if (isHeld) {
+            held.delete(socket);
             socket.off('close', releaseHeld);
             socket.off('error', destroySocket);
           }
