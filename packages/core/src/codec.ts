@@ -4,6 +4,7 @@
  */
 import superjson from 'superjson';
 import type { z } from 'zod';
+import { safeParseFast } from './fast-parse.js';
 
 export type CodecName = 'superjson' | 'json';
 
@@ -89,9 +90,9 @@ function withoutReferences(meta: PayloadMeta | undefined): PayloadMeta | undefin
  * `.optional()`), `undefined` is what was meant.
  */
 export function parseFromWire<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
-  const result = schema.safeParse(value);
+  const result = safeParseFast(schema, value);
   if (result.success || value !== null) return result;
-  const retry = schema.safeParse(undefined);
+  const retry = safeParseFast(schema, undefined);
   return retry.success ? retry : result;
 }
 

@@ -3,4 +3,5 @@ export * from './contract.js';
 export * from './codec.js';
 export * from './protocol.js';
 export { canonicalJson } from './canonical.js';
+export { safeParseFast } from './fast-parse.js';
 export { TickCorker, type Corkable } from './cork.js';

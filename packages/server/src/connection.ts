@@ -12,6 +12,7 @@ import {
   closeReason,
   decodeClientMessage,
   encodeServerMessage,
+  safeParseFast,
   type CallMessage,
   type ClientMessage,
   type Codec,
@@ -447,7 +448,7 @@ export class ServerConnection implements TopicMember, HelloWaiter {
   private output(session: Session<ServerConnection>, id: number, record: CallRecord, def: ProcedureDef, output: unknown): void {
     if (record.frame !== undefined) return;
     try {
-      const checked = def.output.safeParse(output);
+      const checked = safeParseFast(def.output, output);
       if (!checked.success) {
         this.server.logger.error(`${def.path}: handler returned an output that fails its schema`, { issues: checked.error.issues });
         return this.finish(session, id, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, this.codec));

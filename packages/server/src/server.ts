@@ -9,6 +9,7 @@ import {
   canonicalJson,
   codecForSubprotocol,
   indexOf,
+  safeParseFast,
   type Codec,
   type Contract,
   type ContractTree,
@@ -173,7 +174,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   async publish<D extends SubscriptionDef>(def: D, key: TopicKey, event: PublishedEventOf<D>): Promise<TopicHead> {
     const registered = this.subscriptions.get(def.path);
     if (!registered || registered.def !== def) throw new TypeError('Ackwire server: publish needs a subscription of this contract');
-    const parsed = registered.def.event.safeParse(event);
+    const parsed = safeParseFast(registered.def.event, event);
     if (!parsed.success) throw new AckwireError('BAD_REQUEST', `Invalid event for "${def.path}"`, { data: { issues: parsed.error.issues } });
     return this.broker.publish(this.topicName(def, key), parsed.data);
   }
