@@ -21,10 +21,11 @@ import {
 import { CallManager, type CallTransport } from './calls.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
+import { SharedDelay } from './shared-timers.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
 import type { CallOptions, Client, ClientEvents, ConnectionState, SubscribeHandlers } from './types.js';
 
-/** Acks go out after this many results/events, or this long after the first unacknowledged one. */
+/** Acks go out after this many results/events, or at most this long after the first unacknowledged one. */
 const ACK_EVERY = 64;
 const ACK_DELAY_MS = 100;
 
@@ -34,9 +35,8 @@ interface Waiter {
   reject(e: AckwireError): void;
 }
 
-function flushAck(core: ClientCore): void {
-  core.flushAck();
-}
+/** Every client's pending acks go out together, from one timer. */
+const dueAcks = new SharedDelay<ClientCore>(ACK_DELAY_MS, (core) => core.ackDue());
 
 class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport {
   private counter = 0;
@@ -46,7 +46,8 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   private authenticating: Map<number, Waiter> | undefined;
   // Acknowledgements: one frame for a batch of results and events.
   private unacked = 0;
-  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Waiting in `dueAcks`. */
+  private ackQueued = false;
   private started = false;
   readonly calls: CallManager;
   readonly subs: SubscriptionManager;
@@ -89,12 +90,18 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
 
   private noteAck(): void {
     if (++this.unacked >= ACK_EVERY) return this.flushAck();
-    this.ackTimer ??= setTimeout(flushAck, ACK_DELAY_MS, this);
+    if (this.ackQueued) return;
+    this.ackQueued = true;
+    dueAcks.add(this);
+  }
+
+  /** The shared ack timer fired. */
+  ackDue(): void {
+    this.ackQueued = false;
+    this.flushAck();
   }
 
   flushAck(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
     if (this.unacked === 0) return;
     const ack = { type: MessageType.ACK, callWatermark: this.calls.watermark(this.counter + 1), offsets: this.subs.offsets() } as const;
     if (this.conn.send(ack)) this.unacked = 0;
@@ -140,8 +147,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   down(error: AckwireError | undefined): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
+    // A queued ack finds the connection down and waits for the next welcome (see opened).
     this.calls.down();
     if (!error) return;
     this.calls.closed(error);

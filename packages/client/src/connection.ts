@@ -32,6 +32,7 @@ import {
   type ReconnectOptions,
   type WebSocketLike,
 } from './options.js';
+import { SharedInterval } from './shared-timers.js';
 import { listen, unlisten, type SocketSink } from './socket-events.js';
 import type { ConnectionState } from './types.js';
 
@@ -63,6 +64,12 @@ const EARLY_FRAMES = 8;
 /** The tokens offered by default, shared by every client that does not choose its own. */
 const DEFAULT_OFFER: readonly string[] = Object.freeze([...DEFAULT_SUBPROTOCOLS, NEGOTIATION_TOKEN]);
 
+/** One heartbeat timer per period for every connection in the process. */
+const heartbeats = new Map<number, SharedInterval<Connection>>();
+function checkHeartbeat(conn: Connection): void {
+  conn.checkHeartbeat();
+}
+
 const utf8 = new TextEncoder();
 const utf8Length = (text: string): number => utf8.encode(text).length;
 
@@ -74,7 +81,8 @@ export class Connection implements SocketSink {
   private codec: Codec | undefined;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** The shared timer checking this connection, while a socket is open. */
+  private heartbeatTimer: SharedInterval<Connection> | undefined;
   private lastSeen = 0;
   private pinged = false;
   private welcomed = false;
@@ -365,22 +373,28 @@ export class Connection implements SocketSink {
   private startHeartbeat(): void {
     const { idleMs, timeoutMs } = this.heartbeat;
     if (idleMs <= 0) return;
-    const tick = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
-    this.heartbeatTimer = setInterval(() => {
-      const ws = this.ws;
-      if (!ws) return;
-      const silence = Date.now() - this.lastSeen;
-      if (silence > idleMs + timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer');
-      if (silence > idleMs && !this.pinged && this.codec) {
-        this.pinged = true;
-        this.send0(ws, { type: MessageType.PING });
-      }
-    }, tick);
-    (this.heartbeatTimer as { unref?: () => void }).unref?.();
+    const period = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
+    let shared = heartbeats.get(period);
+    if (!shared) heartbeats.set(period, (shared = new SharedInterval(period, checkHeartbeat)));
+    this.heartbeatTimer = shared;
+    shared.add(this);
+  }
+
+  /** @internal Called by the shared heartbeat timer. */
+  checkHeartbeat(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    const { idleMs, timeoutMs } = this.heartbeat;
+    const silence = Date.now() - this.lastSeen;
+    if (silence > idleMs + timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer');
+    if (silence > idleMs && !this.pinged && this.codec) {
+      this.pinged = true;
+      this.send0(ws, { type: MessageType.PING });
+    }
   }
 
   private stopTimers(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer?.delete(this);
     this.heartbeatTimer = undefined;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
