@@ -7,7 +7,7 @@
  * which gives the real answer and its issues. Any schema with a part outside the subset below (refinements,
  * transforms, defaults, unions, records, coercion, formats such as email, strict or loose objects...) is not
  * compiled at all and always goes to zod. Property tests check the rule against zod itself
- * (test/unit/fast-parse.test.ts).
+ * (packages/core/test/fast-parse.test.ts).
  *
  * Why: a zod parse of a small object runs about a hundred JavaScript functions, a compiled check one per
  * node. That matters most while the code is still cold (the first thousands of connections of a new process).

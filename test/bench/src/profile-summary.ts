@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { areaOf, pathOf } from './areas.js';
 
 interface CallFrame {
   functionName: string;
@@ -39,29 +39,6 @@ function sourceMapOf(path: string): SourceMap | null {
     maps.set(path, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : null);
   }
   return maps.get(path)!;
-}
-
-function pathOf(url: string): string {
-  return url.startsWith('file://') ? fileURLToPath(url) : url;
-}
-
-/** Which part of the system a frame belongs to. */
-function areaOf(frame: CallFrame): string {
-  const { url, functionName } = frame;
-  if (!url) {
-    if (functionName === '(garbage collector)') return 'GC';
-    if (functionName === '(idle)') return 'idle';
-    if (functionName === '(program)') return 'native (program)';
-    return 'native/builtin';
-  }
-  const path = pathOf(url);
-  const pkg = /\/packages\/(core|server|client)\/(dist|src)\//.exec(path);
-  if (pkg) return `@ackwire/${pkg[1]}`;
-  const dep = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
-  if (dep) return dep[1]!;
-  if (url.startsWith('node:')) return 'node internals';
-  if (path.includes('/test/bench/')) return 'bench harness';
-  return 'other';
 }
 
 /** `name (file:line)`, with built Ackwire code mapped back to its source. */

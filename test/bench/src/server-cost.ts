@@ -6,10 +6,12 @@
  * fresh processes moves less than workload D's CPU figures, which also carry the network and the client.
  *
  *   npx tsx src/server-cost.ts [--runs 9] [--clients 2000] [--codec superjson|json]
+ *   npx tsx src/server-cost.ts --calls     # JavaScript calls per connection instead of CPU (call-counts.ts)
  */
 import { fileURLToPath } from 'node:url';
 import { MessageType, PROTOCOL_VERSION, indexOf } from '@ackwire/core';
 import { createServer, type WireSocket } from '@ackwire/server';
+import { countCalls, formatCalls } from './call-counts.js';
 import { measureInFreshProcess, optionOf, spread } from './fresh-process.js';
 import { makeInput } from './payload.js';
 import { api } from './systems/ackwire-contract.js';
@@ -54,7 +56,10 @@ function measure(): number {
   return (cpu.user + cpu.system) / clients;
 }
 
-if (args[0] === '--child') {
+if (args.includes('--calls')) {
+  console.log(`server core, ${clients} connections, ${codec}: ${formatCalls(await countCalls(measure), clients)}`);
+  process.exit(0);
+} else if (args[0] === '--child') {
   console.log(measure().toFixed(1));
   process.exit(0); // the server's timers (hello deadlines, sessions) would keep the process alive
 } else {
