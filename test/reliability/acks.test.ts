@@ -1,12 +1,56 @@
-/** Acknowledgements are cumulative and batched: far fewer ack frames than events and results. */
+/**
+ * Acknowledgements are cumulative and batched: far fewer ack frames than events and results. An ack for
+ * results only rides with the next frame the client writes, or goes on its own once the client is quiet.
+ *
+ * The first two tests must run before any other in this file: the quiet-ack timer is shared by every client
+ * in the process, and one started by an earlier test could fire in the middle of theirs.
+ */
 import { createClient, type WebSocketLike } from '@ackwire/client';
 import { afterEach, expect, it } from 'vitest';
 import { inMemoryWebSocket } from '../helpers/in-memory-socket.js';
-import { api, harness, type Harness } from '../helpers/reliability.js';
+import { api, harness, sleep, type Harness } from '../helpers/reliability.js';
 
 let h: Harness;
 afterEach(async () => {
   await h?.close();
+});
+
+const ids = (h: Harness, sessionId: string): number[] => [...h.server.sessions.get(sessionId)!.calls.keys()];
+
+it('over a real socket, a result is acknowledged by the next call, then, once the client is quiet, on its own', async () => {
+  h = await harness();
+  const client = h.client();
+  await client.jobs.retryable({ key: 'a' }); // call 1
+  const session = client.$sessionId!;
+  await sleep(300); // past the ack's 100 ms: due, but it waits for a frame to ride with
+  expect(ids(h, session)).toEqual([1]);
+
+  await client.jobs.retryable({ key: 'b' }); // call 2 carries the ack for 1
+  expect(ids(h, session)).toEqual([2]);
+  // Nothing else to write: the ack for 2 goes on its own within 5 s.
+  await expect.poll(() => ids(h, session), { timeout: 7_000, interval: 100 }).toEqual([]);
+  expect(h.runs.get('a')).toBe(1);
+  expect(h.runs.get('b')).toBe(1);
+});
+
+it('the riding ack is written in the same turn, right before the call, with a watermark that does not pass it', async () => {
+  h = await harness();
+  const Socket = inMemoryWebSocket(h.server);
+  const client = createClient(api, { url: 'memory://', WebSocket: Socket as unknown as WebSocketLike });
+  const frames = () => Socket.wire.sent.map((f) => JSON.parse(f) as unknown[]);
+  await client.jobs.retryable({ key: 'c' }); // call 1
+  await sleep(200);
+  expect(frames().filter((f) => f[0] === 12)).toEqual([]);
+
+  const second = client.jobs.retryable({ key: 'd' }); // call 2
+  // Synchronously: both frames were written by the call itself.
+  expect(frames().slice(-2)).toEqual([
+    [12, 2],
+    [3, 2, 'jobs.retryable', { key: 'd' }],
+  ]);
+  expect(await second).toEqual({ key: 'd', runs: 1 }); // the server did not take the call as acknowledged
+  client.$close(); // and the close acknowledges the rest
+  await expect.poll(() => frames().at(-1)).toEqual([12, 3]);
 });
 
 it('sends one ack frame per batch of events and results, carrying the call watermark and the last offset', async () => {
@@ -22,14 +66,16 @@ it('sends one ack frame per batch of events and results, carrying the call water
   await expect.poll(() => offsets.length).toBe(1000);
 
   const acks = () => Socket.wire.sent.map((f) => JSON.parse(f) as number[]).filter((f) => f[0] === 12);
+  // Events are acknowledged within 100 ms of their delivery.
   await expect.poll(() => acks().at(-1)?.slice(2)).toEqual([expect.any(Number), 1000]);
+  const session = h.server.sessions.get(client.$sessionId!)!;
+  // The results' ack goes when the client is quiet, within 5 s.
+  await expect.poll(() => session.calls.size, { timeout: 7_000, interval: 100 }).toBe(0); // outcomes below the watermark are forgotten
   const frames = acks();
-  expect(frames.length).toBeGreaterThan(0);
+  expect(frames.at(-1)![1]).toBe(302); // every call acknowledged: ids 2 to 301, 302 next
   expect(frames.length).toBeLessThanOrEqual(Math.ceil(1300 / 64) + 3);
-  // Cumulative: the offset never goes back, and the last watermark covers every call.
+  // Cumulative: the offset never goes back.
   const acked = frames.map((f) => f[3] ?? 0);
   expect(acked).toEqual([...acked].sort((a, b) => a - b));
-  const session = h.server.sessions.get(client.$sessionId!)!;
-  await expect.poll(() => session.calls.size).toBe(0); // outcomes below the watermark are forgotten
   client.$close();
 });

@@ -25,9 +25,17 @@ import { SharedDelay } from './shared-timers.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
 import type { CallOptions, Client, ClientEvents, ConnectionState, SubscribeHandlers } from './types.js';
 
-/** Acks go out after this many results/events, or at most this long after the first unacknowledged one. */
+/**
+ * When acks go (docs/protocol.md §10.6). At once after this many results and events. Otherwise an ack is due
+ * at most ACK_DELAY_MS after the first unacknowledged result or event: events are acknowledged then; an ack
+ * for results only rides with the next frame the client writes, or goes on its own once the client has
+ * been quiet for at most ACK_QUIET_MS more. Events' offsets are the subscription's progress, which the
+ * server records; a result's ack only lets the server forget the stored outcome, which costs no frame of
+ * its own when it travels with the next call.
+ */
 const ACK_EVERY = 64;
 const ACK_DELAY_MS = 100;
+const ACK_QUIET_MS = 5_000;
 
 type Listeners = { [E in keyof ClientEvents]?: Set<ClientEvents[E]> };
 interface Waiter {
@@ -35,8 +43,10 @@ interface Waiter {
   reject(e: AckwireError): void;
 }
 
-/** Every client's pending acks go out together, from one timer. */
+/** Every client's pending acks come due together, from one timer; and the quiet ones go from another. */
 const dueAcks = new SharedDelay<ClientCore>(ACK_DELAY_MS, (core) => core.ackDue());
+// Does not keep a process alive: a process that exits leaves the outcomes to the session's expiry.
+const quietAcks = new SharedDelay<ClientCore>(ACK_QUIET_MS, (core) => core.ackQuiet(), { unref: true });
 
 class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport {
   private counter = 0;
@@ -46,8 +56,14 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   private authenticating: Map<number, Waiter> | undefined;
   // Acknowledgements: one frame for a batch of results and events.
   private unacked = 0;
+  /** Some of the unacknowledged are events. */
+  private eventsUnacked = false;
   /** Waiting in `dueAcks`. */
   private ackQueued = false;
+  /** Due, for results only: goes with the next frame written, or from `quietAcks`. */
+  private ackRiding = false;
+  /** Waiting in `quietAcks`. */
+  private quietQueued = false;
   private started = false;
   readonly calls: CallManager;
   readonly subs: SubscriptionManager;
@@ -67,7 +83,11 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   send(msg: ClientMessage): boolean {
-    return this.conn.send(msg, msg.type === MessageType.CALL);
+    const isCall = msg.type === MessageType.CALL;
+    // In the same write as the frame: the frames of one turn are corked together. A call being written is
+    // not in the call table yet, so the watermark must stay at or below its id.
+    if (this.ackRiding) this.flushAck(isCall ? msg.id : undefined);
+    return this.conn.send(msg, isCall);
   }
 
   get open(): boolean {
@@ -85,6 +105,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   delivered(): void {
+    this.eventsUnacked = true;
     this.noteAck();
   }
 
@@ -95,16 +116,36 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     dueAcks.add(this);
   }
 
-  /** The shared ack timer fired. */
+  /** The shared ack timer fired: events are acknowledged now, results with the next frame or when quiet. */
   ackDue(): void {
     this.ackQueued = false;
-    this.flushAck();
+    if (this.unacked === 0) return;
+    if (this.eventsUnacked) return this.flushAck();
+    this.ackRiding = true;
+    if (this.quietQueued) return;
+    this.quietQueued = true;
+    quietAcks.add(this);
   }
 
-  flushAck(): void {
+  /** The client wrote nothing the ack could ride with. */
+  ackQuiet(): void {
+    this.quietQueued = false;
+    if (this.ackRiding) this.flushAck();
+  }
+
+  /** Send the ack now; `sending`: the id of a call about to be written, which the watermark must not pass. */
+  flushAck(sending?: number): void {
     if (this.unacked === 0) return;
-    const ack = { type: MessageType.ACK, callWatermark: this.calls.watermark(this.counter + 1), offsets: this.subs.offsets() } as const;
-    if (this.conn.send(ack)) this.unacked = 0;
+    const watermark = this.calls.watermark(this.counter + 1);
+    const ack = {
+      type: MessageType.ACK,
+      callWatermark: sending !== undefined && sending < watermark ? sending : watermark,
+      offsets: this.subs.offsets(),
+    } as const;
+    if (!this.conn.send(ack)) return;
+    this.unacked = 0;
+    this.eventsUnacked = false;
+    this.ackRiding = false;
   }
 
   // ---- the connection's owner --------------------------------------------------------------------------

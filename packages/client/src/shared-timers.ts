@@ -33,17 +33,23 @@ export class SharedInterval<T> {
   }
 }
 
-/** Calls `fn(member)` once for every member added, at most `delayMs` after the first of them was added. */
+/**
+ * Calls `fn(member)` once for every member added, at most `delayMs` after the first of them was added. With
+ * `unref`, the timer does not keep the process alive.
+ */
 export class SharedDelay<T> {
   private members: T[] = [];
 
   constructor(
     private readonly delayMs: number,
     private readonly fn: (member: T) => void,
+    private readonly options: { unref?: boolean } = {},
   ) {}
 
   add(member: T): void {
-    if (this.members.push(member) === 1) setTimeout(() => this.run(), this.delayMs);
+    if (this.members.push(member) !== 1) return;
+    const timer = setTimeout(() => this.run(), this.delayMs);
+    if (this.options.unref) (timer as { unref?: () => void }).unref?.();
   }
 
   private run(): void {

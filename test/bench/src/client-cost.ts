@@ -85,7 +85,8 @@ async function measure(impl: Impl, clients: number): Promise<number> {
       }),
     );
   }
-  await new Promise((resolve) => setTimeout(resolve, 150)); // the Ackwire client's acks go out
+  // The Ackwire client's ack comes due (it is written later: with the next frame, or once the client is quiet).
+  await new Promise((resolve) => setTimeout(resolve, 150));
   const cpu = process.cpuUsage(cpu0);
   return (cpu.user + cpu.system) / clients;
 }

@@ -1,7 +1,7 @@
 /**
  * What the server core costs per connection in a fresh process, without sockets: each connection is
- * accepted on an in-memory WireSocket, sends a hello and a call, and acknowledges the result, as in workload D
- * with the Ackwire client. The number leaves out HTTP, the upgrade and `ws` (the same for raw `ws`), and
+ * accepted on an in-memory WireSocket, sends a hello and a call, and acknowledges the result (the Ackwire
+ * client sends that ack within 5 s, so in workload D it mostly falls after the run). The number leaves out HTTP, the upgrade and `ws` (the same for raw `ws`), and
  * includes warming up (interpreting, then compiling the hot code), as workload D does. Its median over
  * fresh processes moves less than workload D's CPU figures, which also carry the network and the client.
  *
