@@ -30,8 +30,8 @@ import type { CallOptions, Client, ClientEvents, ConnectionState, SubscribeHandl
  * at most ACK_DELAY_MS after the first unacknowledged result or event: events are acknowledged then; an ack
  * for results only rides with the next frame the client writes, or goes on its own once the client has
  * been quiet for at most ACK_QUIET_MS more. Events' offsets are the subscription's progress, which the
- * server records; a result's ack only lets the server forget the stored outcome, which costs no frame of
- * its own when it travels with the next call.
+ * server records; a result's ack only lets the server forget the stored outcome, and costs no write of its
+ * own when it travels with the next call.
  */
 const ACK_EVERY = 64;
 const ACK_DELAY_MS = 100;

@@ -1,9 +1,10 @@
 /**
  * What the server core costs per connection in a fresh process, without sockets: each connection is
  * accepted on an in-memory WireSocket, sends a hello and a call, and acknowledges the result (the Ackwire
- * client sends that ack within 5 s, so in workload D it mostly falls after the run). The number leaves out HTTP, the upgrade and `ws` (the same for raw `ws`), and
- * includes warming up (interpreting, then compiling the hot code), as workload D does. Its median over
- * fresh processes moves less than workload D's CPU figures, which also carry the network and the client.
+ * client sends that ack within 5 s, so in workload D it mostly falls after the run). The number leaves out
+ * HTTP, the upgrade and `ws` (the same for raw `ws`), and includes warming up (interpreting, then compiling
+ * the hot code), as workload D does. Its median over fresh processes moves less than workload D's CPU
+ * figures, which also carry the network and the client.
  *
  *   npx tsx src/server-cost.ts [--runs 9] [--clients 2000] [--codec superjson|json]
  *   npx tsx src/server-cost.ts --calls     # JavaScript calls per connection instead of CPU (call-counts.ts)
