@@ -1,12 +1,13 @@
-/** Node entry: like the browser entry, with `ws` as the default WebSocket (Node 20 has no global one). */
+/** Node entry: like the browser entry, with `ws` as the default WebSocket (Node 20 has no global one; see
+ * node-socket.ts). */
 import type { Contract, ContractTree } from '@ackwire/core';
-import WebSocket from 'ws';
 import { makeClient } from './client.js';
+import { NodeWebSocket } from './node-socket.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
 import type { Client } from './types.js';
 
 export function createClient<T extends ContractTree>(contract: Contract<T>, options: ClientOptions): Client<T> {
-  return makeClient(contract, options, WebSocket as unknown as WebSocketLike);
+  return makeClient(contract, options, NodeWebSocket as unknown as WebSocketLike);
 }
 
 export type * from './types.js';

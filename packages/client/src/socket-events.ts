@@ -1,7 +1,8 @@
 /**
- * Wiring a WebSocket's events to the connection that owns it. With `ws` (Node), through its EventEmitter
- * API and four shared functions: no event object per frame and no closures per socket. With any other
- * implementation (browsers), through the standard `on*` properties.
+ * Wiring a WebSocket's events to the connection that owns it. With the Node entry's own `ws` subclass
+ * (node-socket.ts), from its `emit`: no listeners at all. With a `ws` WebSocket passed in the options,
+ * through its EventEmitter API and four shared functions: no event object per frame and no closures per
+ * socket. With any other implementation (browsers), through the standard `on*` properties.
  */
 
 /** What the connection is told about its socket. */
@@ -13,34 +14,72 @@ export interface SocketSink {
   socketClosed(ws: WebSocket, code: number, reason: string): void;
 }
 
-/** The part of `ws`'s WebSocket used here. */
-interface EmitterSocket {
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
+/** A socket with the sink it tells about its events. */
+interface Sinked {
   [SINK]?: SocketSink | undefined;
 }
 
+/** The part of `ws`'s WebSocket used here. */
+interface EmitterSocket extends Sinked {
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
+
 const SINK = Symbol('ackwire.sink');
+/** Set on sockets whose `emit` calls `emitToSink` itself. */
+export const EMITS_TO_SINK = Symbol('ackwire.emitsToSink');
+
+/** A socket that tells its sink from its own `emit`. */
+export interface SinkEmitter extends Sinked {
+  readonly [EMITS_TO_SINK]: true;
+}
 
 /** `ws` sockets start with binaryType "nodebuffer"; browsers' with "blob", and they have no `on`. */
 function isEmitter(ws: WebSocket): boolean {
   return (ws as { binaryType?: string }).binaryType === 'nodebuffer' && typeof (ws as unknown as EmitterSocket).on === 'function';
 }
 
-function onOpen(this: EmitterSocket): void {
+function onOpen(this: Sinked): void {
   this[SINK]?.socketOpened(this as unknown as WebSocket);
 }
 
-function onMessage(this: EmitterSocket, data: { toString(): string }, isBinary: boolean): void {
+function onMessage(this: Sinked, data: { toString(): string }, isBinary: boolean): void {
   this[SINK]?.socketMessage(this as unknown as WebSocket, isBinary ? data : data.toString());
 }
 
-function onError(this: EmitterSocket, err: { message?: string } | undefined): void {
+function onError(this: Sinked, err: { message?: string } | undefined): void {
   this[SINK]?.socketError(this as unknown as WebSocket, err?.message ?? '');
 }
 
-function onClose(this: EmitterSocket, code: number, reason: { toString(): string } | undefined): void {
+function onClose(this: Sinked, code: number, reason: { toString(): string } | undefined): void {
   this[SINK]?.socketClosed(this as unknown as WebSocket, code, reason ? reason.toString() : '');
+}
+
+/**
+ * For a socket's own `emit`: tells the sink about `open`, `message`, `error` and `close` (an error with no
+ * sink is dropped, never thrown) and returns true; false for any other event.
+ */
+export function emitToSink(ws: SinkEmitter, event: string | symbol, a?: any, b?: any): boolean {
+  switch (event) {
+    case 'open':
+      onOpen.call(ws);
+      return true;
+    case 'message':
+      onMessage.call(ws, a, b);
+      return true;
+    case 'error':
+      onError.call(ws, a);
+      return true;
+    case 'close':
+      onClose.call(ws, a, b);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function emitsToSink(ws: WebSocket): boolean {
+  return (ws as unknown as Partial<SinkEmitter>)[EMITS_TO_SINK] === true;
 }
 
 /** The listeners `unlisten` removes; the error listener is added with them and stays. */
@@ -51,6 +90,10 @@ const DETACHABLE: ReadonlyArray<readonly [string, (...args: any[]) => void]> = [
 ];
 
 export function listen(ws: WebSocket, sink: SocketSink): void {
+  if (emitsToSink(ws)) {
+    (ws as unknown as SinkEmitter)[SINK] = sink;
+    return;
+  }
   if (isEmitter(ws)) {
     const e = ws as unknown as EmitterSocket;
     e[SINK] = sink;
@@ -67,6 +110,10 @@ export function listen(ws: WebSocket, sink: SocketSink): void {
 /** Stop telling the sink about this socket. With `ws`, the error listener stays (and does nothing): an
  * error emitted with no listener would be thrown. */
 export function unlisten(ws: WebSocket): void {
+  if (emitsToSink(ws)) {
+    (ws as unknown as SinkEmitter)[SINK] = undefined;
+    return;
+  }
   if (isEmitter(ws)) {
     const e = ws as unknown as EmitterSocket;
     e[SINK] = undefined;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { NodeWebSocket } from '../src/node-socket.js';
 import { listen, unlisten, type SocketSink } from '../src/socket-events.js';
 
 /** A sink that records what it was told. */
@@ -32,9 +33,13 @@ async function server(): Promise<string> {
   return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
 }
 
-describe('socket events with ws', () => {
+// `ws` as an application may pass it, and the Node entry's default, which handles its events in `emit`.
+describe.each([
+  ['ws', WebSocket],
+  ['the Node entry', NodeWebSocket],
+])('socket events with %s', (_name, Socket) => {
   it('reports open, text as a string, binary as bytes, and the close code and reason', async () => {
-    const ws = new WebSocket(await server()) as unknown as globalThis.WebSocket;
+    const ws = new Socket(await server()) as unknown as globalThis.WebSocket;
     const sink = recorder();
     listen(ws, sink);
     await expect.poll(() => sink.log.at(-1)?.[0]).toBe('close');
@@ -44,7 +49,7 @@ describe('socket events with ws', () => {
   it('tells the sink about an upgrade the server refuses, with the HTTP status in the message', async () => {
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, cb) => cb(false, 403) });
     await new Promise<void>((resolve) => wss!.once('listening', () => resolve()));
-    const ws = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`) as unknown as globalThis.WebSocket;
+    const ws = new Socket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`) as unknown as globalThis.WebSocket;
     const sink = recorder();
     listen(ws, sink);
     await expect.poll(() => sink.log.at(-1)?.[0]).toBe('close');
@@ -52,13 +57,27 @@ describe('socket events with ws', () => {
   });
 
   it('after unlisten, nothing reaches the sink and a late error is not thrown', async () => {
-    const ws = new WebSocket(await server());
+    const ws = new Socket(await server());
     const sink = recorder();
     listen(ws as unknown as globalThis.WebSocket, sink);
     unlisten(ws as unknown as globalThis.WebSocket);
     // `ws` throws an error event that has no listener; the one left in place swallows it.
     expect(() => ws.emit('error', new Error('late'))).not.toThrow();
-    await new Promise((resolve) => ws.once('close', resolve));
+    await expect.poll(() => ws.readyState).toBe(WebSocket.CLOSED);
     expect(sink.log).toStrictEqual([]);
+  });
+});
+
+describe('the Node entry socket', () => {
+  it('registers no listeners, and leaves other events to ws', async () => {
+    const ws = new NodeWebSocket(await server());
+    const sink = recorder();
+    listen(ws as unknown as globalThis.WebSocket, sink);
+    expect(ws.eventNames()).toStrictEqual([]);
+    const upgrades: number[] = [];
+    ws.on('upgrade', (res) => upgrades.push(res.statusCode!));
+    await expect.poll(() => sink.log.at(-1)?.[0]).toBe('close');
+    expect(upgrades).toStrictEqual([101]);
+    expect(sink.log).toStrictEqual([['open'], ['message', 'hello'], ['message', 'buffer'], ['close', 4000, 'bye']]);
   });
 });

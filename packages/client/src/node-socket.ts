@@ -1,0 +1,18 @@
+/**
+ * The Node entry's default WebSocket: `ws`'s, telling the connection about its events from `emit` itself,
+ * as the server's socket does, so that opening a connection registers no listeners and an event is one
+ * call. Events other than open, message, error and close (`upgrade`, `ping`, `unexpected-response`...) go
+ * to `ws`'s own handling.
+ */
+import WebSocket from 'ws';
+import { EMITS_TO_SINK, emitToSink, type SinkEmitter } from './socket-events.js';
+
+export class NodeWebSocket extends WebSocket {
+  get [EMITS_TO_SINK](): true {
+    return true;
+  }
+
+  override emit(event: string | symbol, ...args: any[]): boolean {
+    return emitToSink(this as unknown as SinkEmitter, event, args[0], args[1]) || super.emit(event, ...args);
+  }
+}
