@@ -12,7 +12,8 @@ export class NodeWebSocket extends WebSocket {
     return true;
   }
 
-  override emit(event: string | symbol, ...args: any[]): boolean {
-    return emitToSink(this as unknown as SinkEmitter, event, args[0], args[1]) || super.emit(event, ...args);
+  // `ws` emits at most two arguments for the events of a client's socket; no rest array per frame.
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    return emitToSink(this as unknown as SinkEmitter, event, a, b) || super.emit(event, a, b);
   }
 }
