@@ -65,4 +65,13 @@ describe('SharedDelay', () => {
     vi.advanceTimersByTime(100);
     expect(seen.map(([m]) => m)).toEqual(['a', 'b', 'c']);
   });
+
+  it('with unref, its timer does not keep the process alive; without, it does', () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    new SharedDelay<string>(100, () => undefined, { unref: true }).add('a');
+    new SharedDelay<string>(100, () => undefined).add('b');
+    const [unrefd, kept] = setTimeoutSpy.mock.results.map((r) => r.value as { hasRef(): boolean });
+    expect(unrefd!.hasRef()).toBe(false);
+    expect(kept!.hasRef()).toBe(true);
+  });
 });
