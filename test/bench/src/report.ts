@@ -51,6 +51,8 @@ export const COLUMNS: Record<WorkloadId, Column[]> = {
     { key: 'firstCallP99Ms', label: 'first call p99 ms', digits: 1 },
     { key: 'serverCpuUsPerConn', label: 'server CPU µs/conn', digits: 0 },
     { key: 'clientCpuUsPerConn', label: 'client CPU µs/conn', digits: 0 },
+    { key: 'serverOtherThreadsUsPerConn', label: 'server off main thread', digits: 0 },
+    { key: 'clientOtherThreadsUsPerConn', label: 'client off main thread', digits: 0 },
   ],
 };
 

@@ -7,12 +7,15 @@ import { parentChannel } from './ipc.js';
 import { settledMemory } from './memory.js';
 import { sleep, wallNow } from './stats.js';
 import { startServer } from './systems/index.js';
+import { threadCpuUs } from './thread-cpu.js';
 import type { ServerName } from './systems/types.js';
 
 export interface ServerSnapshot {
   counters: import('./systems/types.js').ServerCounters;
   /** User + system CPU time of the process since it started, in microseconds. */
   cpuUs: number;
+  /** The part of cpuUs spent off the main thread (NaN where it cannot be read: see thread-cpu.ts). */
+  otherThreadsCpuUs: number;
   wall: number;
 }
 
@@ -41,7 +44,7 @@ const server = await startServer(name);
 
 function snapshot(): ServerSnapshot {
   const cpu = process.cpuUsage();
-  return { counters: server.counters(), cpuUs: cpu.user + cpu.system, wall: wallNow() };
+  return { counters: server.counters(), cpuUs: cpu.user + cpu.system, otherThreadsCpuUs: threadCpuUs()?.otherUs ?? NaN, wall: wallNow() };
 }
 
 

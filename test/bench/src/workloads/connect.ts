@@ -7,6 +7,7 @@
 import { isEcho, makeInput } from '../payload.js';
 import { Samples, cpuSince } from '../stats.js';
 import type { BenchClient, RpcConnection } from '../systems/types.js';
+import { otherThreadsSince, threadCpuUs } from '../thread-cpu.js';
 
 export interface ConnectParams {
   connections: number;
@@ -23,6 +24,8 @@ export interface ConnectResult {
   firstCallP50Ms: number;
   firstCallP99Ms: number;
   clientCpuUsPerConn: number;
+  /** The part of clientCpuUsPerConn spent off the main thread (V8's compiler and GC helpers); NaN if unknown. */
+  clientOtherThreadsUsPerConn: number;
   opened: number;
   failed: number;
   mismatched: number;
@@ -45,6 +48,7 @@ export class ConnectRun {
     let mismatched = 0;
     let seq = 0;
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpuUs();
     for (let i = 0; i < params.connections; i += params.batch) {
       const n = Math.min(params.batch, params.connections - i);
       const t0 = performance.now();
@@ -88,6 +92,7 @@ export class ConnectRun {
       totalMs += performance.now() - t0;
     }
     const cpu = cpuSince(cpu0);
+    const otherThreads = otherThreadsSince(threads0);
     const r = ready.percentiles();
     const c = firstCall.percentiles();
     return {
@@ -98,6 +103,7 @@ export class ConnectRun {
       firstCallP50Ms: c.p50,
       firstCallP99Ms: c.p99,
       clientCpuUsPerConn: cpu / params.connections,
+      clientOtherThreadsUsPerConn: otherThreads / params.connections,
       opened: this.conns.length,
       failed,
       mismatched,
