@@ -251,7 +251,8 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
             firstCallP99Ms: r.firstCallP99Ms,
             serverCpuUsPerConn: (s1.cpuUs - s0.cpuUs) / p.connections,
             clientCpuUsPerConn: r.clientCpuUsPerConn,
-            serverOtherThreadsUsPerConn: (s1.otherThreadsCpuUs - s0.otherThreadsCpuUs) / p.connections,
+            serverOtherThreadsUsPerConn:
+              s0.otherThreadsCpuUs === null || s1.otherThreadsCpuUs === null ? NaN : (s1.otherThreadsCpuUs - s0.otherThreadsCpuUs) / p.connections,
             clientOtherThreadsUsPerConn: r.clientOtherThreadsUsPerConn,
             opened: r.opened,
           },

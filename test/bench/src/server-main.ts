@@ -7,15 +7,15 @@ import { parentChannel } from './ipc.js';
 import { settledMemory } from './memory.js';
 import { sleep, wallNow } from './stats.js';
 import { startServer } from './systems/index.js';
-import { threadCpuUs } from './thread-cpu.js';
+import { otherThreadsCpuUs } from './thread-cpu.js';
 import type { ServerName } from './systems/types.js';
 
 export interface ServerSnapshot {
   counters: import('./systems/types.js').ServerCounters;
   /** User + system CPU time of the process since it started, in microseconds. */
   cpuUs: number;
-  /** The part of cpuUs spent off the main thread (NaN where it cannot be read: see thread-cpu.ts). */
-  otherThreadsCpuUs: number;
+  /** The part of cpuUs spent off the main thread; null where it cannot be read (see thread-cpu.ts). */
+  otherThreadsCpuUs: number | null;
   wall: number;
 }
 
@@ -42,9 +42,12 @@ const name = process.argv[2] as ServerName;
 const channel = parentChannel();
 const server = await startServer(name);
 
+/** NaN does not survive the IPC channel's JSON (it arrives as null): say null. */
+const nullIfNaN = (n: number): number | null => (Number.isNaN(n) ? null : n);
+
 function snapshot(): ServerSnapshot {
   const cpu = process.cpuUsage();
-  return { counters: server.counters(), cpuUs: cpu.user + cpu.system, otherThreadsCpuUs: threadCpuUs()?.otherUs ?? NaN, wall: wallNow() };
+  return { counters: server.counters(), cpuUs: cpu.user + cpu.system, otherThreadsCpuUs: nullIfNaN(otherThreadsCpuUs()), wall: wallNow() };
 }
 
 

@@ -7,7 +7,7 @@
 import { isEcho, makeInput } from '../payload.js';
 import { Samples, cpuSince } from '../stats.js';
 import type { BenchClient, RpcConnection } from '../systems/types.js';
-import { otherThreadsSince, threadCpuUs } from '../thread-cpu.js';
+import { otherThreadsCpuUs } from '../thread-cpu.js';
 
 export interface ConnectParams {
   connections: number;
@@ -24,7 +24,7 @@ export interface ConnectResult {
   firstCallP50Ms: number;
   firstCallP99Ms: number;
   clientCpuUsPerConn: number;
-  /** The part of clientCpuUsPerConn spent off the main thread (V8's compiler and GC helpers); NaN if unknown. */
+  /** The part of clientCpuUsPerConn spent off the main thread (see thread-cpu.ts); NaN if unknown. */
   clientOtherThreadsUsPerConn: number;
   opened: number;
   failed: number;
@@ -48,7 +48,7 @@ export class ConnectRun {
     let mismatched = 0;
     let seq = 0;
     const cpu0 = process.cpuUsage();
-    const threads0 = threadCpuUs();
+    const otherThreads0 = otherThreadsCpuUs();
     for (let i = 0; i < params.connections; i += params.batch) {
       const n = Math.min(params.batch, params.connections - i);
       const t0 = performance.now();
@@ -92,7 +92,7 @@ export class ConnectRun {
       totalMs += performance.now() - t0;
     }
     const cpu = cpuSince(cpu0);
-    const otherThreads = otherThreadsSince(threads0);
+    const otherThreads = otherThreadsCpuUs() - otherThreads0;
     const r = ready.percentiles();
     const c = firstCall.percentiles();
     return {
