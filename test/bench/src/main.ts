@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     console.log(`\n${textTable(workload, summaries[workload]!)}\n`);
   }
 
-  const goals = targets(summaries);
+  const goals = targets(summaries, runs);
   if (goals.length > 0) console.log(`${targetsText(goals)}\n`);
   const results = { meta: { ...meta, durationSec: Math.round((Date.now() - started) / 1000) }, summaries, targets: goals, runs };
   const out = resolve(BENCH_DIR, options.out);

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WORKLOADS, type WorkloadId } from './config.js';
 import { BENCH_DIR } from './proc.js';
-import { TITLES, markdownTable, targetsMarkdown, type SystemSummary, type Target } from './report.js';
+import { TITLES, markdownTable, targets, targetsMarkdown, type SystemSummary } from './report.js';
+import type { RunRecord } from './run.js';
 
 interface Results {
   meta: {
@@ -19,7 +20,7 @@ interface Results {
     versions: Record<string, string>;
   };
   summaries: Partial<Record<WorkloadId, SystemSummary[]>>;
-  targets: Target[];
+  runs: RunRecord[];
 }
 
 const file = resolve(BENCH_DIR, process.argv[2] ?? 'results/latest.json');
@@ -36,5 +37,7 @@ for (const w of WORKLOADS) {
   if (!summary) continue;
   out.push(`### ${TITLES[w]}`, '', markdownTable(w, summary), '');
 }
-if (results.targets.length > 0) out.push('### Targets', '', targetsMarkdown(results.targets), '');
+// Recomputed from the summaries and the runs, so files written before a change to the targets render alike.
+const goals = targets(results.summaries, results.runs);
+if (goals.length > 0) out.push('### Targets', '', targetsMarkdown(goals), '');
 console.log(out.join('\n'));
