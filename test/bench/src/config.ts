@@ -37,13 +37,16 @@ export const QUICK: Params = {
   D: { connections: 500, batch: 50 },
 };
 
-/** Which systems run each workload. socket.io's retrying mode only changes how calls are sent. */
+/**
+ * Which systems can run each workload. socket.io's retrying mode only changes how calls are sent. Opt-in
+ * systems (`ackwire-unchecked`) run only when `--systems` names them.
+ */
 export const SYSTEMS_OF: Record<WorkloadId, readonly string[]> = {
-  A: ['ackwire', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
-  "A'": ['ackwire', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
-  B: ['ackwire', 'ws', 'socket.io', 'trpc'],
-  C: ['ackwire', 'ws', 'socket.io', 'trpc'],
-  D: ['ackwire', 'ackwire-wire', 'wire-floor', 'ws', 'socket.io', 'trpc'],
+  A: ['ackwire', 'ackwire-unchecked', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
+  "A'": ['ackwire', 'ackwire-unchecked', 'ws', 'socket.io', 'socket.io-retries', 'trpc'],
+  B: ['ackwire', 'ackwire-unchecked', 'ws', 'socket.io', 'trpc'],
+  C: ['ackwire', 'ackwire-unchecked', 'ws', 'socket.io', 'trpc'],
+  D: ['ackwire', 'ackwire-unchecked', 'ackwire-wire', 'wire-floor', 'ws', 'socket.io', 'trpc'],
 };
 
 export interface Options {

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const runs: RunRecord[] = [];
   const summaries: Partial<Record<WorkloadId, SystemSummary[]>> = {};
   for (const workload of options.only) {
-    const systems = SYSTEMS_OF[workload].filter((s) => !options.systems || options.systems.includes(s));
+    const systems = SYSTEMS_OF[workload].filter((s) => (options.systems ? options.systems.includes(s) : !systemByName(s).optIn));
     if (systems.length === 0) continue;
     const rounds = options.params.rounds[workload];
     for (let round = 1; round <= rounds; round++) {

@@ -61,6 +61,27 @@ describe.each(SYSTEMS.map((s) => [s.name, s] as const))('%s', (_name, spec) => {
   }
 });
 
+describe('ackwire-unchecked', () => {
+  // The variant exists to show what validation costs: it must skip the checks the default system runs.
+  it.each([
+    ['ackwire', false],
+    ['ackwire-unchecked', true],
+  ] as const)('%s accepts an input its contract\'s Echo schema refuses: %s', async (name, accepted) => {
+    const spec = SYSTEMS.find((s) => s.name === name)!;
+    const server = await startServer(spec.server);
+    cleanups.push(() => server.close());
+    const conn = await (await loadClient(spec.client)).connect(server.url);
+    cleanups.push(() => conn.close());
+    const input = { ...makeInput(1), user: 'u'.repeat(65) }; // Echo allows 64
+    const outcome = await conn.call(input).then(
+      (reply) => isEcho(input, reply),
+      (err: unknown) => (err as { code?: string }).code,
+    );
+    expect(outcome).toBe(accepted ? true : 'BAD_REQUEST');
+    expect(server.counters().calls).toBe(accepted ? 1 : 0);
+  });
+});
+
 describe('stats', () => {
   it('takes nearest-rank percentiles', () => {
     const s = new Samples();

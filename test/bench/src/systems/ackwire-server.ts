@@ -5,16 +5,20 @@
  */
 import { createServer } from '@ackwire/server';
 import { TOPIC, makeEvent } from '../payload.js';
-import { api } from './ackwire-contract.js';
+import { api, apiUnchecked } from './ackwire-contract.js';
 import { newCounters, type BenchServer } from './types.js';
 
-export async function start(): Promise<BenchServer> {
+export const start = (): Promise<BenchServer> => startWith(api);
+/** The `ackwire-unchecked` system's server: the same, with schemas that accept anything. */
+export const startUnchecked = (): Promise<BenchServer> => startWith(apiUnchecked);
+
+async function startWith(contract: typeof api): Promise<BenchServer> {
   const counters = newCounters();
   let errors = 0;
   const report = (level: string) => (message: string, details?: Record<string, unknown>) => {
     if (++errors <= 5) console.error(`[ackwire server ${level}] ${message}`, details ?? '');
   };
-  const server = createServer(api, {
+  const server = createServer(contract, {
     logger: { error: report('error'), warn: report('warn') },
     limits: { maxConnectionsPerAddress: Infinity },
     // Runs once per hello: the count of connections that completed the handshake.
@@ -40,7 +44,7 @@ export async function start(): Promise<BenchServer> {
     counters: () => ({ ...counters, open: server.connections.size }),
     publish: (seq) => {
       counters.published++;
-      return server.publish(api.bench.events, TOPIC, makeEvent(seq));
+      return server.publish(contract.bench.events, TOPIC, makeEvent(seq));
     },
     close: () => server.close(),
   };

@@ -1,7 +1,7 @@
 /** The compared systems. Modules load lazily so a server process never imports client libraries and back. */
 import type { BenchClient, BenchServer, ServerName } from './types.js';
 
-export type ClientName = 'ackwire' | 'ackwire-wire' | 'ws' | 'socket.io' | 'socket.io-retries' | 'trpc';
+export type ClientName = 'ackwire' | 'ackwire-unchecked' | 'ackwire-wire' | 'ws' | 'socket.io' | 'socket.io-retries' | 'trpc';
 
 export interface SystemSpec {
   /** Row label in tables and the key in results. */
@@ -12,6 +12,8 @@ export interface SystemSpec {
   readonly what: string;
   /** Makes calls only (no subscriptions): runs workload D alone. */
   readonly callsOnly?: true;
+  /** Runs only when named in `--systems`: a variant for one question, not a row of every run. */
+  readonly optIn?: true;
 }
 
 export const SYSTEMS: readonly SystemSpec[] = [
@@ -20,6 +22,13 @@ export const SYSTEMS: readonly SystemSpec[] = [
     server: 'ackwire',
     client: 'ackwire',
     what: 'Ackwire defaults: superjson codec, receipts, zod validation of input (server) and output (server and client), event offsets and acks',
+  },
+  {
+    name: 'ackwire-unchecked',
+    server: 'ackwire-unchecked',
+    client: 'ackwire-unchecked',
+    optIn: true,
+    what: 'opt-in (`--systems`): Ackwire with every default but validation: the same contract with z.any() schemas, which both sides check as a no-op; the difference to `ackwire` is what validating inputs, outputs and events costs',
   },
   {
     name: 'ackwire-wire',
@@ -56,6 +65,8 @@ export async function startServer(name: ServerName): Promise<BenchServer> {
   switch (name) {
     case 'ackwire':
       return (await import('./ackwire-server.js')).start();
+    case 'ackwire-unchecked':
+      return (await import('./ackwire-server.js')).startUnchecked();
     case 'ws':
       return (await import('./ws-server.js')).start();
     case 'wire-floor':
@@ -71,6 +82,8 @@ export async function loadClient(name: ClientName): Promise<BenchClient> {
   switch (name) {
     case 'ackwire':
       return (await import('./ackwire-client.js')).client;
+    case 'ackwire-unchecked':
+      return (await import('./ackwire-client.js')).uncheckedClient;
     case 'ackwire-wire':
       return (await import('./ackwire-wire-client.js')).client;
     case 'ws':
