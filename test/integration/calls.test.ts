@@ -1,5 +1,8 @@
 import { AckwireError } from '@ackwire/client';
+import { contract, procedure } from '@ackwire/core';
+import { createServer } from '@ackwire/server';
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { api } from '../helpers/fixtures.js';
 import { spyLogger, useHarness, rejection } from '../helpers/harness.js';
 
@@ -183,5 +186,31 @@ describe('validation', () => {
     expect(logger.error).toHaveBeenCalledTimes(1);
     expect(logger.error.mock.calls[0]![0]).toContain('faulty.wrongOutput');
     expect(await client.math.add({ a: 1, b: 1 })).toBe(2);
+  });
+
+  // Regression: the compiled checks took zod's string formats (z.email(), z.uuid()...) for plain strings,
+  // so the server accepted any string for them.
+  it('string formats are checked on the server: z.email() and z.uuid() in the input and the output', async () => {
+    const accounts = contract({
+      signup: procedure({ input: z.object({ email: z.email(), id: z.uuid() }), output: z.object({ email: z.email() }) }),
+    });
+    const logger = spyLogger();
+    const server = createServer(accounts, {
+      logger,
+      handlers: { signup: ({ email }) => ({ email: email === 'x@example.com' ? email : 'not an address' }) },
+    });
+    const { url } = await h.listen(server);
+    const raw = await h.raw(url);
+    await raw.hello(server.fingerprint);
+    const id = '123e4567-e89b-42d3-a456-426614174000';
+    raw.send([3, 1, 'signup', { email: 'x@example.com', id }]);
+    expect(await raw.next()).toStrictEqual([5, 1, { email: 'x@example.com' }]);
+    raw.send([3, 2, 'signup', { email: 'not an address', id }]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 2, 'BAD_REQUEST']);
+    raw.send([3, 3, 'signup', { email: 'x@example.com', id: 'not a uuid' }]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 3, 'BAD_REQUEST']);
+    raw.send([3, 4, 'signup', { email: 'y@example.com', id }]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 4, 'INTERNAL_ERROR']);
+    expect(logger.error).toHaveBeenCalledTimes(1);
   });
 });

@@ -5,8 +5,8 @@
  * zod stays the authority. A compiled check only ever *accepts*: it returns what zod would return for a
  * value zod accepts, or FAIL when the value does not pass or it is not sure. On FAIL the caller runs zod,
  * which gives the real answer and its issues. Any schema with a part outside the subset below (refinements,
- * transforms, defaults, unions, records, coercion, formats such as email, strict or loose objects...) is not
- * compiled at all and always goes to zod. Property tests check the rule against zod itself
+ * transforms, defaults, unions, records, coercion, formats such as email, strict or loose objects, exact
+ * optionals...) is not compiled at all and always goes to zod. Property tests check the rule against zod itself
  * (packages/core/test/fast-parse.test.ts).
  *
  * Why: a zod parse of a small object runs about a hundred JavaScript functions, a compiled check one per
@@ -33,7 +33,33 @@ interface ZodInternals {
       innerType?: ZodInternals;
     };
     values?: ReadonlySet<unknown>;
+    traits: ReadonlySet<string>;
   };
+}
+
+/**
+ * The zod classes whose parsing the compiled checks reproduce, by `def.type`. zod builds variants as
+ * subclasses with the same `def.type` (`z.email()` is a string, `.exactOptional()` an optional, `z.int()` a
+ * number format) that parse differently, so a schema whose own class is not listed here goes to zod.
+ */
+const COMPILABLE: Readonly<Record<string, readonly string[]>> = {
+  string: ['$ZodString'],
+  number: ['$ZodNumber', '$ZodNumberFormat'],
+  boolean: ['$ZodBoolean'],
+  any: ['$ZodAny'],
+  unknown: ['$ZodUnknown'],
+  literal: ['$ZodLiteral'],
+  enum: ['$ZodEnum'],
+  optional: ['$ZodOptional'],
+  nullable: ['$ZodNullable'],
+  array: ['$ZodArray'],
+  object: ['$ZodObject', '$ZodObjectJIT'],
+};
+
+/** A schema's own zod class: its most derived core trait (zod adds a class's trait before its parents'). */
+function classOf(schema: ZodInternals): string | undefined {
+  for (const trait of schema._zod.traits) if (trait.startsWith('$')) return trait;
+  return undefined;
 }
 
 const compiled = new WeakMap<object, Check | null>();
@@ -84,6 +110,8 @@ function compile(schema: ZodInternals, depth: number): Check | null {
   const def = schema._zod.def;
   const checks = def.checks ?? [];
   if (def.coerce) return null;
+  const cls = classOf(schema);
+  if (cls === undefined || !COMPILABLE[def.type]?.includes(cls)) return null;
   switch (def.type) {
     case 'string': {
       const b = lengthBounds(checks);

@@ -55,6 +55,10 @@ const schemaArb: fc.Arbitrary<z.ZodType> = fc.letrec<{ schema: z.ZodType }>((tie
     // Outside the subset: these must make the schema go to zod.
     fc.constantFrom(
       z.string().email(),
+      z.email(),
+      z.uuid(),
+      z.string().exactOptional(),
+      z.object({ a: z.string().exactOptional() }),
       z.string().trim(),
       z.number().multipleOf(2),
       z.string().default('x'),
@@ -125,9 +129,29 @@ describe('compiled zod checks', () => {
     expect(fastCheckOf(message)!({ ...value, seq: 0 })).toBe(FAIL);
   });
 
+  it('reject what zod rejects in the variants of a compiled type', () => {
+    const user = z.object({ email: z.email(), id: z.uuid(), nick: z.string().exactOptional() });
+    const ok = { email: 'x@example.com', id: '123e4567-e89b-42d3-a456-426614174000' };
+    expect(safeParseFast(user, ok)).toEqual({ success: true, data: ok });
+    expect(safeParseFast(user, { ...ok, email: 'not an address' }).success).toBe(false);
+    expect(safeParseFast(user, { ...ok, id: 'not a uuid' }).success).toBe(false);
+    expect(safeParseFast(user, { ...ok, nick: undefined }).success).toBe(false);
+  });
+
   it('leave every schema with a part outside the subset to zod', () => {
     for (const schema of [
       z.string().email(),
+      // zod's variants of a compiled type (subclasses with the same def.type) parse differently.
+      z.email(),
+      z.uuid(),
+      z.url(),
+      z.ipv4(),
+      z.hex(),
+      z.iso.datetime(),
+      z.int32(),
+      z.float32(),
+      z.string().exactOptional(),
+      z.object({ a: z.string().exactOptional() }),
       z.string().trim(),
       z.string().transform((s) => s.length),
       z.object({ a: z.string().default('x') }),
