@@ -1,8 +1,8 @@
 /**
  * Timers shared by every client in the process: one interval per heartbeat period for all connections,
- * and two for all pending acks (when they come due, and when a client has been quiet). A process that holds many clients (a service fanning out to several
- * servers, a test suite, a load generator) then keeps a few timers instead of two per client, and a new
- * client schedules nothing of its own.
+ * and two for all pending acks (when they come due, and when a client has been quiet). A process that
+ * holds many clients (a service fanning out to several servers, a test suite, a load generator) then keeps
+ * a few timers instead of two per client, and a new client schedules nothing of its own.
  */
 
 /** Calls `fn(member)` for every member every `periodMs`; the timer runs only while there are members and
