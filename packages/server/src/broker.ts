@@ -8,6 +8,10 @@
  * - A topic's epoch changes whenever its history is lost (a restart of an in-memory broker, say); offsets of
  *   different epochs are unrelated.
  * - `listen` delivers every event published after it resolved, in offset order.
+ * - A topic whose history is lost while it is listened to is reported: `onLost` is called with the new head
+ *   (a broker that cannot call it delivers the new epoch's events, whose other epoch says the same).
+ *
+ * `brokerConformance` (broker-conformance.ts) encodes these rules as a test suite for every backend.
  */
 import type { GapReason } from '@ackwire/core';
 
@@ -35,8 +39,12 @@ export interface Listening {
 export interface Broker {
   /** Append an event (already validated) to a topic. */
   publish(topic: string, data: unknown): Promise<TopicHead> | TopicHead;
-  /** Receive the topic's live events. */
-  listen(topic: string, onEvent: (event: BrokerEvent) => void): Promise<Listening> | Listening;
+  /**
+   * Receive the topic's live events. `onLost` is called when the topic's history was lost while listening
+   * (a shared store flushed or restarted, say): the events since the last delivered one will never come.
+   * The in-memory broker never calls it; a broker shared by several processes must.
+   */
+  listen(topic: string, onEvent: (event: BrokerEvent) => void, onLost?: (head: TopicHead) => void): Promise<Listening> | Listening;
   /** Events after `from.offset` up to the head, or why they cannot be had. */
   read(topic: string, from: { epoch: string; offset: number }): Promise<ReadResult> | ReadResult;
   close?(): Promise<void> | void;

@@ -228,6 +228,14 @@ export class ServerConnection implements TopicMember, HelloWaiter {
     this.close(CloseCode.SLOW_CONSUMER, 'send buffer limit exceeded');
   }
 
+  /**
+   * A topic's history was lost in the broker: close with 4500 so the client reconnects, resumes its session
+   * and subscribes again from its last offsets; that subscribe answers `gap: 'epoch'` for this topic.
+   */
+  historyLost(topic: LocalTopic): void {
+    this.close(CloseCode.INTERNAL_ERROR, `event history of a topic was lost (topic ${topic.ref})`);
+  }
+
   // ---- messages ----------------------------------------------------------------------------------------
 
   private dispatch(msg: ClientMessage): void {

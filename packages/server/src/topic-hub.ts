@@ -19,6 +19,8 @@ export interface TopicMember {
   readonly alive: boolean;
   /** Too much is waiting for this member: close it as a slow consumer. */
   overflow(): void;
+  /** The topic's history was lost while the member listened: end its subscriptions with an epoch gap. */
+  historyLost(topic: LocalTopic): void;
 }
 
 interface Membership {
@@ -67,7 +69,8 @@ export class TopicHub {
   }
 
   private onEvent(topic: LocalTopic, event: BrokerEvent): void {
-    if (event.offset <= topic.head.offset && event.epoch === topic.head.epoch) return;
+    if (event.epoch !== topic.head.epoch && topic.head.epoch !== '') return this.lost(topic);
+    if (event.offset <= topic.head.offset) return;
     topic.head = { epoch: event.epoch, offset: event.offset };
     const frames: Partial<Record<CodecName, Uint8Array>> = {};
     for (const [member, m] of topic.members) {
@@ -96,7 +99,11 @@ export class TopicHub {
     if (!topic) {
       const t = (topic = new LocalTopic(name, this.nextRef++));
       this.byName.set(name, t);
-      const listening = this.broker.listen(name, (event) => this.onEvent(t, event));
+      const listening = this.broker.listen(
+        name,
+        (event) => this.onEvent(t, event),
+        () => this.lost(t),
+      );
       if (isPromise(listening)) {
         t.listening = listening.then((l) => {
           t.listened = l;
@@ -187,6 +194,20 @@ export class TopicHub {
     m.heldBytes = 0;
     if (!topic.members.has(member)) return;
     for (const { offset, frame } of held) if (offset > after) member.deliver(topic, offset, frame);
+  }
+
+  /**
+   * The broker lost the topic's history while we listened (its offsets start over in a new epoch). Offsets
+   * of the new epoch cannot follow the old ones on the wire, so the topic is retired: its listener stops and
+   * every member is told, which ends their subscriptions; a client that subscribes again gets `gap: 'epoch'`
+   * and a fresh topic.
+   */
+  private lost(topic: LocalTopic): void {
+    if (this.byName.get(topic.name) !== topic) return;
+    this.byName.delete(topic.name);
+    if (topic.listened) topic.listened.stop();
+    else void topic.listening?.then((l) => l.stop(), () => undefined);
+    for (const member of [...topic.members.keys()]) member.historyLost(topic);
   }
 
   /** Remove one subscription of `member`; the topic is dropped when nobody listens. */
