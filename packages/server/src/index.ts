@@ -11,3 +11,4 @@ export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/cor
 export type { Guard, GuardInfo, Guards } from './guards.js';
 export type { OriginPolicy } from './origin.js';
 export type { RevokeInfo } from './revocation.js';
+export { brokerConformance, type BrokerUnderTest, type BrokerRetention, type ConformanceTestApi } from './broker-conformance.js';
