@@ -1,0 +1,68 @@
+/**
+ * The broker rules on RedisBroker against a real redis-server, and against a local three-master cluster.
+ * Losing history is FLUSHALL (on every master of the cluster).
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createCluster } from 'redis';
+import { brokerConformance, type Broker } from '@ackwire/server';
+import { createRedisBroker, type RedisBroker } from '@ackwire/redis';
+import { skipWithoutRedis, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../../../test/helpers/redis-server.js';
+
+const skip = skipWithoutRedis('packages/redis/test/broker-conformance.test.ts');
+const quiet = { error: () => undefined, warn: () => undefined };
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let single: RedisServer | undefined;
+let cluster: RedisCluster | undefined;
+
+beforeAll(async () => {
+  if (skip) return;
+  [single, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([single?.stop(), cluster?.stop()]);
+});
+
+describe.skipIf(skip)('RedisBroker', () => {
+  brokerConformance(
+    'RedisBroker on one redis-server',
+    {
+      shared: true,
+      create: (r = {}) => createRedisBroker({ url: single!.url, ...r, logger: quiet }),
+      loseHistory: async (b) => {
+        await single!.cli('FLUSHALL');
+        return b;
+      },
+      advance: sleep,
+    },
+    { describe, it },
+  );
+
+  brokerConformance(
+    'RedisBroker on a three-master cluster',
+    {
+      shared: true,
+      create: async (r = {}): Promise<Broker> => {
+        const c = createCluster({ rootNodes: cluster!.urls.map((url) => ({ url })) });
+        const b: RedisBroker = await createRedisBroker({ cluster: c, ...r, logger: quiet });
+        return {
+          publish: (t, d) => b.publish(t, d),
+          listen: (t, e, l) => b.listen(t, e, l),
+          read: (t, f) => b.read(t, f),
+          close: async () => {
+            await b.close();
+            c.destroy();
+          },
+        };
+      },
+      loseHistory: async (b) => {
+        await Promise.all(cluster!.nodes.map((n) => n.cli('FLUSHALL')));
+        return b;
+      },
+      advance: sleep,
+    },
+    { describe, it },
+  );
+});
+
