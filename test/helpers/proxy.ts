@@ -22,6 +22,8 @@ export interface Proxy {
   stall(on: boolean): void;
   /** While true, new connections are closed at once. */
   refuse(on: boolean): void;
+  /** Send new connections to another port of 127.0.0.1 (open ones stay where they are). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
@@ -31,13 +33,14 @@ export async function startProxy(targetPort: number, path = '/'): Promise<Proxy>
   let stalled = false;
   let refusing = false;
   let accepted = 0;
+  let target = targetPort;
   const server = net.createServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
     accepted++;
-    const upstream = net.connect(targetPort, '127.0.0.1');
+    const upstream = net.connect(target, '127.0.0.1');
     const pair = { client, upstream };
     pairs.add(pair);
     client.setNoDelay(true);
@@ -75,6 +78,9 @@ export async function startProxy(targetPort: number, path = '/'): Promise<Proxy>
       return accepted;
     },
     cut,
+    retarget(port) {
+      target = port;
+    },
     drop(direction) {
       dropping = direction;
     },

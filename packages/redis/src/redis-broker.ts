@@ -70,20 +70,19 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Re
     setTimeout(() => (quiet = false), 10_000).unref?.();
     logger.warn('Redis connection error (repeats are not logged for 10 s)', { error: err });
   };
+  if (!options.client && !options.cluster && !options.url) throw new TypeError('createRedisBroker needs a client, a cluster or a url');
   let owned: AnyRedisClient | undefined;
-  let link: Link;
-  if (options.cluster) link = await clusterLink(options.cluster, { sharded: options.sharded, onError });
-  else {
-    const client = options.client ?? (owned = createClient({ url: options.url, disableOfflineQueue: true }) as unknown as AnyRedisClient);
-    if (!options.client && !options.url) throw new TypeError('createRedisBroker needs a client, a cluster or a url');
-    try {
-      link = await clientLink(client, { sharded: options.sharded, onError });
-    } catch (err) {
-      owned?.destroy();
-      throw err;
-    }
+  const linking = options.cluster
+    ? clusterLink(options.cluster, { sharded: options.sharded, onError })
+    : clientLink(options.client ?? (owned = createClient({ url: options.url, disableOfflineQueue: true }) as unknown as AnyRedisClient), { sharded: options.sharded, onError });
+  try {
+    // node-redis keeps retrying a first connection that fails; the broker gives up after the command timeout.
+    const link = await within(linking, options.commandTimeoutMs ?? 5000, 'connect');
+    return new RedisBroker(link, options, logger, owned);
+  } catch (err) {
+    owned?.destroy();
+    throw err;
   }
-  return new RedisBroker(link, options, logger, owned);
 }
 
 export class RedisBroker implements Broker {
