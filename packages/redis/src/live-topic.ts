@@ -41,6 +41,12 @@ export class LiveTopic {
   readonly listeners = new Set<LiveListener>();
   epoch = '';
   last = 0;
+  /**
+   * Highest offset a read (the head at start, a catch-up) covered. A live message at or below `last` is a
+   * duplicate only if a read delivered it first; above `covered` it means the head went back (a failover or
+   * a restart from a snapshot lost the tail) and offsets are being reused.
+   */
+  private covered = 0;
   /** False until the subscription and the head are known; messages wait in `pending` until then. */
   started = false;
   private catching = false;
@@ -64,6 +70,7 @@ export class LiveTopic {
   start(head: TopicHead): void {
     this.epoch = head.epoch;
     this.last = head.offset;
+    this.covered = head.offset;
     this.started = true;
     const waiting = this.pending;
     this.pending = [];
@@ -80,7 +87,8 @@ export class LiveTopic {
 
   private take(m: Message): void {
     if (m.epoch === this.epoch) {
-      if (m.offset <= this.last) return;
+      // The catch-up read passes `last` as seen, so the store starts a new epoch and the loss is reported.
+      if (m.offset <= this.last) return m.offset > this.covered ? this.catchUp() : undefined;
       if (m.offset === this.last + 1) return this.deliver(m.offset, decodePayload(m.payload));
     }
     this.pending.push(m);
@@ -126,11 +134,15 @@ export class LiveTopic {
       .then(
         (r) => {
           if (this.stopped) return;
+          this.covered = Math.max(this.covered, r.head.offset);
           if ('gap' in r) {
             const epochChanged = r.gap === 'epoch';
             this.epoch = r.head.epoch;
             this.last = Math.max(r.head.offset, epochChanged ? 0 : this.last);
-            if (epochChanged) this.lost(r.head);
+            if (epochChanged) {
+              this.covered = r.head.offset;
+              this.lost(r.head);
+            }
           } else {
             for (const e of r.events) if (e.offset === this.last + 1) this.deliver(e.offset, e.data);
           }

@@ -60,7 +60,13 @@ local retain_ms = tonumber(ARGV[4])
 local now = now_ms()
 local e, o = head(KEYS[1], KEYS[2], ARGV[1], retain_ms, now, ARGV[7], tonumber(ARGV[8]))
 o = o + 1
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], str(o) .. '-' .. str(now), 'd', ARGV[2])
+if type(redis.pcall('XADD', KEYS[2], 'MAXLEN', ARGV[3], str(o) .. '-' .. str(now), 'd', ARGV[2])) ~= 'string' then
+  -- The stream is ahead of the head: the two disagree, so neither is trusted; a new history starts.
+  redis.call('DEL', KEYS[2])
+  e, o = ARGV[1], 1
+  redis.call('HSET', KEYS[1], 'e', e)
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '1-' .. str(now), 'd', ARGV[2])
+end
 trim_age(KEYS[2], now - retain_ms)
 redis.call('HSET', KEYS[1], 'o', str(o), 't', str(now))
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
