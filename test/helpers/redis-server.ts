@@ -63,6 +63,8 @@ export interface RedisServer {
   readonly dir: string;
   /** Whether the process is running. */
   readonly up: boolean;
+  /** Its process id while it runs. */
+  readonly pid: number | undefined;
   /** Stop the process (SIGTERM, then SIGKILL after 5 s); the directory stays for `start()`. */
   halt(): Promise<void>;
   /** Start it again on the same port and directory (after `halt()`). */
@@ -142,6 +144,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     dir,
     get up() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    get pid() {
+      return server.up ? child?.pid : undefined;
     },
     async halt() {
       if (child) await stopChild(child);

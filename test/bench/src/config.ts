@@ -2,8 +2,9 @@
 import { SYSTEMS } from './systems/index.js';
 import type { ConnectParams } from './workloads/connect.js';
 import type { RpcParams } from './workloads/rpc.js';
+import type { CrossNodeParams } from './run-e.js';
 
-export const WORKLOADS = ['A', "A'", 'B', 'C', 'D'] as const;
+export const WORKLOADS = ['A', "A'", 'B', 'C', 'D', 'E'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 export interface Params {
@@ -14,27 +15,30 @@ export interface Params {
   B: { subscribers: number; events: number; batch: number; procs: number; quietMs: number };
   C: { connections: number; warmup: number; batch: number };
   D: ConnectParams;
+  E: CrossNodeParams;
 }
 
 export const FULL: Params = {
   // A' and D get more rounds: a one-call-at-a-time latency moves with every scheduling hiccup, and a D run
   // lasts about a second, over which this machine's speed drifts (three rounds of D gave 0.64 and 0.84 of
   // raw ws at nearly the same commit; ten rounds stay within about 0.70-0.78).
-  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 10 },
+  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 10, E: 3 },
   A: { connections: 50, inFlight: 16, warmupMs: 2000, durationMs: 5000 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 1000, durationMs: 3000 },
   B: { subscribers: 1000, events: 200, batch: 50, procs: 1, quietMs: 3000 },
   C: { connections: 5000, warmup: 50, batch: 100 },
   D: { connections: 2000, batch: 50 },
+  E: { nodes: 3, subscribers: 1000, events: 200, pacedEvents: 50, pacedIntervalMs: 50, batch: 50, quietMs: 3000 },
 };
 
 export const QUICK: Params = {
-  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1 },
+  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1, E: 1 },
   A: { connections: 50, inFlight: 16, warmupMs: 500, durationMs: 1500 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 300, durationMs: 1000 },
   B: { subscribers: 200, events: 200, batch: 50, procs: 1, quietMs: 2000 },
   C: { connections: 1000, warmup: 50, batch: 100 },
   D: { connections: 500, batch: 50 },
+  E: { nodes: 3, subscribers: 300, events: 100, pacedEvents: 20, pacedIntervalMs: 50, batch: 50, quietMs: 2000 },
 };
 
 /**
@@ -47,6 +51,8 @@ export const SYSTEMS_OF: Record<WorkloadId, readonly string[]> = {
   B: ['ackwire', 'ackwire-unchecked', 'ws', 'socket.io', 'trpc'],
   C: ['ackwire', 'ackwire-unchecked', 'ws', 'socket.io', 'trpc'],
   D: ['ackwire', 'ackwire-unchecked', 'ackwire-wire', 'wire-floor', 'ws', 'socket.io', 'trpc'],
+  // On Redis: Ackwire with @ackwire/redis, socket.io with its Redis Streams adapter (see run-e.ts).
+  E: ['ackwire', 'socket.io'],
 };
 
 export interface Options {
@@ -72,7 +78,7 @@ export interface Options {
 export const USAGE = `Usage: npm run bench -- [options]      (from the repository root)
 
   --quick              shorter windows, fewer connections, one round
-  --only A,A',B,C,D    run only these workloads (A' may be written Aseq)
+  --only A,A',B,C,D,E  run only these workloads (A' may be written Aseq; E needs redis-server)
   --systems a,b        run only these systems: ${SYSTEMS.map((s) => s.name).join(', ')}
   --rounds N           rounds of every workload (default: ${Object.entries(FULL.rounds).map(([w, n]) => `${w} ${n}`).join(', ')})
   --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})

@@ -26,8 +26,10 @@ channel.handle(async (req) => {
     case 'rpc':
       return runRpc(client, url, req.params as RpcParams, serverSnapshot);
     case 'subscribe':
-      fanout = new Fanout(client, url, req.params as FanoutParams);
+      fanout = new Fanout(client, (req.urls as string[] | undefined) ?? url, req.params as FanoutParams);
       return fanout.subscribe();
+    case 'settle':
+      return fanout!.settle(req.quietMs as number);
     case 'collect':
       return fanout!.collect(req.quietMs as number);
     case 'idle':

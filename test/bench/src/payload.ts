@@ -55,6 +55,20 @@ export function makeEvent(seq: number): BenchEvent {
   return { seq, text: `event ${seq}: the quick brown fox jumps over the lazy dog`, at: 1_700_000_000_000 + seq };
 }
 
+/** An event of the cross-node workload: `at` is the wall-clock time it was published (see `wallNow`). */
+export function makeTimedEvent(seq: number, at: number): BenchEvent {
+  return { seq, text: `event ${seq}: the quick brown fox jumps over the lazy dog`, at };
+}
+
+/** The sequence number and publish time of a received timed event, or undefined when it is not one. */
+export function timedEvent(event: unknown): { seq: number; at: number } | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const e = event as Record<string, unknown>;
+  const { seq, at } = e;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1 || typeof at !== 'number') return undefined;
+  return e.text === makeEvent(seq).text ? { seq, at } : undefined;
+}
+
 /** The sequence number of a received event, or 0 when the event is not one `makeEvent` made. */
 export function eventSeq(event: unknown): number {
   if (typeof event !== 'object' || event === null) return 0;

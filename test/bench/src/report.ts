@@ -43,6 +43,15 @@ export const COLUMNS: Record<WorkloadId, Column[]> = {
     { key: 'clientHeapPerConnKB', label: 'client heap KiB/conn', digits: 1 },
     { key: 'rssMB', label: 'RSS MiB total', digits: 0 },
   ],
+  E: [
+    { key: 'eventsPerSec', label: 'delivered events/s', digits: 0 },
+    { key: 'p50Ms', label: 'publish to delivery p50 ms', digits: 1 },
+    { key: 'p99Ms', label: 'publish to delivery p99 ms', digits: 1 },
+    { key: 'timeToLastMs', label: 'time to last delivery ms', digits: 0 },
+    { key: 'lost', label: 'lost', digits: 0, combine: 'sum' },
+    { key: 'duplicates', label: 'duplicates', digits: 0, combine: 'sum' },
+    { key: 'serverCpuUsPerEvent', label: 'servers CPU µs/event', digits: 2 },
+  ],
   D: [
     { key: 'firstCallPerSec', label: 'conns/s to first call', digits: 0 },
     { key: 'readyPerSec', label: 'conns/s to ready', digits: 0 },
@@ -62,6 +71,7 @@ export const TITLES: Record<WorkloadId, string> = {
   B: 'B. Fan-out',
   C: 'C. Idle memory (after forced GC, minus baseline; the server, except the client heap of the load process)',
   D: 'D. Connection rate',
+  E: 'E. Fan-out across nodes (3 servers on one Redis, subscribers spread over them, events published on one)',
 };
 
 export interface SystemSummary {
@@ -193,6 +203,8 @@ export function targets(summaries: Summaries, runs: readonly RunRecord[] = []): 
   add('C', 'RSS per idle connection ≤ 1.5 × raw ws', 'rssPerConnKB', 'ws', 1.5, false);
   add('C', 'heap per idle connection ≤ 1.5 × raw ws', 'heapPerConnKB', 'ws', 1.5, false);
   add('D', 'connections with first call per second ≥ 0.8 × raw ws', 'firstCallPerSec', 'ws', 0.8, true);
+  add('E', 'delivered events/s across nodes ≥ socket.io with its Redis Streams adapter', 'eventsPerSec', 'socket.io', 1, true);
+  add('E', 'publish-to-delivery p99 across nodes ≤ socket.io with its Redis Streams adapter', 'p99Ms', 'socket.io', 1, false);
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { SystemSpec } from './systems/index.js';
 import type { ConnectResult } from './workloads/connect.js';
 import type { FanoutCount } from './workloads/fanout.js';
 import type { RpcResult } from './workloads/rpc.js';
+import { runCrossNode } from './run-e.js';
 
 export interface RunRecord {
   workload: WorkloadId;
@@ -158,7 +159,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
         const pub = await server.channel.request<PublishReport>({ type: 'publish', count: p.events });
         const counts = await Promise.all(loads.map((l) => l.channel.request<FanoutCount>({ type: 'collect', quietMs: p.quietMs })));
         const s1 = await snapshot();
-        const sum = (k: keyof FanoutCount) => counts.reduce((s, c) => s + c[k], 0);
+        const sum = (k: Exclude<keyof FanoutCount, 'p50Ms' | 'p99Ms' | 'burstLastAt'>) => counts.reduce((s, c) => s + c[k], 0);
         const unique = sum('unique');
         const lost = sum('lost');
         const duplicates = sum('duplicates');
@@ -227,6 +228,15 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
         );
       });
     }
+    case 'E':
+      return runCrossNode(spec, tag, params.E, proc, (metrics, failures, foreignCores) => ({
+        workload,
+        system: spec.name,
+        round,
+        metrics,
+        failures,
+        ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
+      }));
     case 'D': {
       const p = params.D;
       return withProcesses(spec, tag, 1, proc, async (procs) => {

@@ -1,5 +1,5 @@
 /**
- * The server process: `node --import tsx --expose-gc src/server-main.ts <server>`. Starts one system's
+ * The server process: `node --import tsx --expose-gc src/server-main.ts <server> [redis-url]`. Starts one system's
  * server on 127.0.0.1 and answers the runner: counters, CPU and memory snapshots, publishing.
  */
 import { readFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ function openFileLimit(): number | undefined {
 
 const name = process.argv[2] as ServerName;
 const channel = parentChannel();
-const server = await startServer(name);
+const server = await startServer(name, process.argv[3]);
 
 /** NaN does not survive the IPC channel's JSON (it arrives as null): say null. */
 const nullIfNaN = (n: number): number | null => (Number.isNaN(n) ? null : n);
@@ -58,10 +58,14 @@ channel.handle(async (req) => {
     case 'memory':
       return settledMemory();
     case 'publish': {
+      // Events from..from+count-1, back to back, or one every `intervalMs` when it is set.
       const count = req.count as number;
+      const from = (req.from as number | undefined) ?? 1;
+      const interval = (req.intervalMs as number | undefined) ?? 0;
       const pending: Array<Promise<unknown>> = [];
       const t0 = wallNow();
-      for (let seq = 1; seq <= count; seq++) {
+      for (let seq = from; seq < from + count; seq++) {
+        if (interval > 0 && seq > from) await sleep(interval);
         const r = server.publish(seq);
         if (r) pending.push(r);
       }

@@ -61,8 +61,19 @@ export function systemByName(name: string): SystemSpec {
   return spec;
 }
 
-export async function startServer(name: ServerName): Promise<BenchServer> {
+/** The server of a system in workload E: the same system on Redis (several nodes share one Redis). */
+export const REDIS_SERVER_OF: Readonly<Record<string, ServerName>> = { ackwire: 'ackwire-redis', 'socket.io': 'socket.io-redis' };
+
+export async function startServer(name: ServerName, redisUrl?: string): Promise<BenchServer> {
+  const redis = (): string => {
+    if (!redisUrl) throw new Error(`${name} needs a Redis URL`);
+    return redisUrl;
+  };
   switch (name) {
+    case 'ackwire-redis':
+      return (await import('./ackwire-redis-server.js')).start(redis());
+    case 'socket.io-redis':
+      return (await import('./socketio-redis-server.js')).start(redis());
     case 'ackwire':
       return (await import('./ackwire-server.js')).start();
     case 'ackwire-unchecked':

@@ -1,9 +1,10 @@
 /**
- * Workload B, the load side: open subscribers (each its own connection) and count, per subscriber, every
- * event received: unique, duplicate, malformed, out of order, and the time of the last one.
+ * Workloads B and E, the load side: open subscribers (each its own connection, spread over the servers'
+ * URLs) and count, per subscriber, every event received: unique, duplicate, malformed, out of order, and the
+ * time of the last one. With timed events (E) also the time from publish to delivery of each.
  */
-import { eventSeq } from '../payload.js';
-import { cpuSince, sleep, wallNow } from '../stats.js';
+import { eventSeq, timedEvent } from '../payload.js';
+import { Samples, cpuSince, sleep, wallNow } from '../stats.js';
 import type { BenchClient, Subscriber } from '../systems/types.js';
 
 export interface FanoutParams {
@@ -11,6 +12,11 @@ export interface FanoutParams {
   events: number;
   /** Subscriptions opened concurrently. */
   batch: number;
+  /**
+   * Events carry their publish time (`makeTimedEvent`); those after this sequence number (a paced phase
+   * that follows a burst of the first ones) give the publish-to-delivery latency.
+   */
+  timedAfter?: number;
 }
 
 export interface FanoutCount {
@@ -25,6 +31,11 @@ export interface FanoutCount {
   lastAt: number;
   /** Client CPU from the end of subscribing to the end of collecting, in microseconds. */
   cpuUs: number;
+  /** With `timedAfter`: when the last new event up to it (the burst) reached any subscriber. */
+  burstLastAt: number;
+  /** Publish-to-delivery latency of the unique deliveries after `timedAfter` in ms (else null). */
+  p50Ms: number | null;
+  p99Ms: number | null;
 }
 
 interface Tally {
@@ -46,12 +57,19 @@ export class Fanout {
   private lastAny = 0;
   private cpu0: NodeJS.CpuUsage | undefined;
   private onComplete: (() => void) | undefined;
+  private readonly latency = new Samples();
+  private burstUnique = 0;
+  private burstLastAt = 0;
+  private onBurst: (() => void) | undefined;
+  private readonly urls: readonly string[];
 
   constructor(
     private readonly client: BenchClient,
-    private readonly url: string,
+    url: string | readonly string[],
     private readonly params: FanoutParams,
-  ) {}
+  ) {
+    this.urls = typeof url === 'string' ? [url] : url;
+  }
 
   /** Open every subscriber; resolves when each has its subscription confirmed. */
   async subscribe(): Promise<{ subscribed: number; ms: number }> {
@@ -69,11 +87,15 @@ export class Fanout {
   private open(): Promise<Subscriber> {
     const events = this.params.events;
     const tally: Tally = { seen: new Uint8Array(events + 1), unique: 0, last: 0 };
+    const url = this.urls[this.tallies.length % this.urls.length]!;
     this.tallies.push(tally);
-    return this.client.subscribe(this.url, (event) => {
+    const after = this.params.timedAfter;
+    const timed = after !== undefined;
+    return this.client.subscribe(url, (event) => {
       this.received++;
       this.lastAny = wallNow();
-      const seq = eventSeq(event);
+      const t = timed ? timedEvent(event) : undefined;
+      const seq = timed ? (t?.seq ?? 0) : eventSeq(event);
       if (seq === 0 || seq > events) {
         this.malformed++;
         return;
@@ -86,7 +108,28 @@ export class Fanout {
       tally.last = seq;
       tally.seen[seq] = 1;
       this.lastAt = this.lastAny;
+      if (t && seq > after!) this.latency.add(this.lastAny - t.at);
+      else if (timed) {
+        this.burstLastAt = this.lastAny;
+        if (++this.burstUnique === this.tallies.length * after!) this.onBurst?.();
+      }
       if (++tally.unique === events && ++this.complete === this.tallies.length) this.onComplete?.();
+    });
+  }
+
+  /** With `timedAfter`: wait until every subscriber has the burst's events, or nothing arrived for `quietMs`. */
+  async settle(quietMs: number): Promise<void> {
+    const after = this.params.timedAfter ?? 0;
+    if (this.burstUnique >= this.tallies.length * after) return;
+    await new Promise<void>((resolve) => {
+      this.onBurst = resolve;
+      const start = wallNow();
+      const check = (): void => {
+        if (this.burstUnique >= this.tallies.length * after) return;
+        if (wallNow() - Math.max(this.lastAny, start) > quietMs) return resolve();
+        setTimeout(check, 50);
+      };
+      check();
     });
   }
 
@@ -107,6 +150,7 @@ export class Fanout {
     // Anything arriving late is a duplicate or a stray; give it a moment to show.
     await sleep(100);
     const unique = this.tallies.reduce((sum, t) => sum + t.unique, 0);
+    const latency = this.latency.count > 0 ? this.latency.percentiles() : undefined;
     return {
       subscribers: this.tallies.length,
       received: this.received,
@@ -117,6 +161,9 @@ export class Fanout {
       outOfOrder: this.outOfOrder,
       lastAt: this.lastAt,
       cpuUs: this.cpu0 ? cpuSince(this.cpu0) : NaN,
+      burstLastAt: this.burstLastAt,
+      p50Ms: latency ? latency.p50 : null,
+      p99Ms: latency ? latency.p99 : null,
     };
   }
 }
