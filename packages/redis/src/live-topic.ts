@@ -42,9 +42,9 @@ export class LiveTopic {
   epoch = '';
   last = 0;
   /**
-   * Highest offset a read (the head at start, a catch-up) covered. A live message at or below `last` is a
-   * duplicate only if a read delivered it first; above `covered` it means the head went back (a failover or
-   * a restart from a snapshot lost the tail) and offsets are being reused.
+   * Highest offset a read (the head at start, a catch-up) or a local publish covered. A live message at or
+   * below `last` is a duplicate only if one of those delivered it first; above `covered` it means the head
+   * went back (a failover or a restart from a snapshot lost the tail) and offsets are being reused.
    */
   private covered = 0;
   /** False until the subscription and the head are known; messages wait in `pending` until then. */
@@ -78,6 +78,16 @@ export class LiveTopic {
       if (this.catching) this.pending.push(m);
       else this.take(m);
     }
+  }
+
+  /**
+   * This node published the event: deliver it at once if it is the next one, instead of waiting for its
+   * live message to come back from Redis (which then counts as a duplicate).
+   */
+  published(head: TopicHead, data: unknown): void {
+    if (!this.started || this.catching || this.stopped || head.epoch !== this.epoch || head.offset !== this.last + 1) return;
+    this.covered = Math.max(this.covered, head.offset);
+    this.deliver(head.offset, data);
   }
 
   stop(): void {

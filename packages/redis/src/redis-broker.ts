@@ -172,6 +172,7 @@ export class RedisBroker implements Broker {
     const [epoch, offset] = (await this.run(SCRIPTS.publish, keys, args, 'publish')) as [string, string];
     const head = { epoch, offset: Number(offset) };
     this.note(topic, head);
+    this.live.get(topic)?.published(head, data);
     return head;
   }
 

@@ -350,13 +350,19 @@ export function brokerConformance(name: string, backend: BrokerUnderTest, t: Con
       const b = await make();
       const topic = unique('data');
       const data = { n: 1, s: 'x', nested: { list: [1, 'two', null] }, at: new Date(1_700_000_000_000), map: new Map([['k', 1]]), gone: undefined, big: 12345678901234567890n };
+      // A listener on another broker of the store too: the event crosses the store to reach it.
+      const other = backend.shared ? await make() : b;
       const c = collector();
+      const d = collector();
       const l = await b.listen(topic, c.onEvent);
+      const m = await other.listen(topic, d.onEvent);
       const head = await b.publish(topic, data);
-      await c.until(1);
+      await Promise.all([c.until(1), d.until(1)]);
       deepStrictEqual(c.events[0]!.data, data);
-      deepStrictEqual(eventsOf(await b.read(topic, { epoch: head.epoch, offset: 0 }))[0]!.data, data);
+      deepStrictEqual(d.events[0]!.data, data);
+      deepStrictEqual(eventsOf(await other.read(topic, { epoch: head.epoch, offset: 0 }))[0]!.data, data);
       l.stop();
+      m.stop();
     });
 
     use('a long replay returns every retained event in order', async (make) => {
