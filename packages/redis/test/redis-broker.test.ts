@@ -248,6 +248,26 @@ describe.skipIf(skip)('RedisBroker', () => {
         expect(heads.every((h) => h.offset === 1)).toBe(true);
         const perNode = await Promise.all(cluster.nodes.map((node) => node.cli('DBSIZE')));
         expect(perNode.filter((s) => Number(s) > 0).length, 'topics spread over the masters').toBeGreaterThan(1);
+
+        // Sharded subscriptions killed on every master mid-stream: the node catches up from the stream.
+        const c2 = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
+        const listener = await createRedisBroker({ cluster: c2, logger: quiet, retryMs: 50 });
+        try {
+          const got = collect();
+          await listener.listen('cluster kill', got.onEvent, got.onLost);
+          const publishing = (async () => {
+            for (let i = 1; i <= 200; i++) await b.publish('cluster kill', i);
+          })();
+          await got.when(() => got.events.length >= 30, '30 events before the kill');
+          await Promise.all(cluster.nodes.map((node) => node.cli('CLIENT', 'KILL', 'TYPE', 'pubsub')));
+          await publishing;
+          await got.when(() => got.events.length >= 200, 'all 200 events');
+          expect(offsets(got.events)).toEqual(range(1, 200));
+          expect(got.lost).toEqual([]);
+        } finally {
+          await listener.close();
+          c2.destroy();
+        }
       } finally {
         await b.close();
         c.destroy();
