@@ -100,6 +100,8 @@ function spawnRedis(args: string[]): Promise<ChildProcess> {
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const onExit = (code: number | null): void => fail(new Error(`redis-server exited with ${code}`));
     child.once('exit', onExit);
+    // A missing binary (CI without redis-server) fails here, with the path, rather than as an unhandled error.
+    child.once('error', (err) => fail(new Error(`cannot start ${REDIS_SERVER}: ${err.message}`)));
   });
 }
 
