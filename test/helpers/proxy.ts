@@ -27,20 +27,22 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(targetPort: number, path = '/'): Promise<Proxy> {
+/** `targetPort` may list several ports: new connections then go to them in turn (a round-robin balancer). */
+export async function startProxy(targetPort: number | readonly number[], path = '/'): Promise<Proxy> {
   const pairs = new Set<Pair>();
   let dropping: 'up' | 'down' | 'both' | null = null;
   let stalled = false;
   let refusing = false;
   let accepted = 0;
-  let target = targetPort;
+  let targets: readonly number[] = typeof targetPort === 'number' ? [targetPort] : targetPort;
+  let turn = 0;
   const server = net.createServer((client) => {
     if (refusing) {
       client.destroy();
       return;
     }
     accepted++;
-    const upstream = net.connect(target, '127.0.0.1');
+    const upstream = net.connect(targets[turn++ % targets.length]!, '127.0.0.1');
     const pair = { client, upstream };
     pairs.add(pair);
     client.setNoDelay(true);
@@ -79,7 +81,7 @@ export async function startProxy(targetPort: number, path = '/'): Promise<Proxy>
     },
     cut,
     retarget(port) {
-      target = port;
+      targets = [port];
     },
     drop(direction) {
       dropping = direction;
