@@ -53,8 +53,8 @@ export function freePort(): Promise<number> {
 export interface RedisOptions {
   /** Append-only file with fsync on every write, so a restart keeps everything. Default false. */
   persistence?: boolean;
-  /** Extra `--name value` arguments. */
-  args?: string[];
+  /** Extra `--name value` arguments; a function is called again for every attempt (to pick other ports). */
+  args?: string[] | (() => Promise<string[]>);
 }
 
 export interface RedisServer {
@@ -125,12 +125,14 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     : ['--appendonly', 'no', '--save', ''];
   let port = 0;
   let child: ChildProcess | undefined;
+  let extra: string[] = [];
   const argsFor = (p: number): string[] => [
     '--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--logfile', '', '--daemonize', 'no',
-    ...persistence, ...(options.args ?? []),
+    ...persistence, ...extra,
   ];
   for (let attempt = 0; !child; attempt++) {
     port = await freePort();
+    extra = typeof options.args === 'function' ? await options.args() : (options.args ?? []);
     try {
       child = await spawnRedis(argsFor(port));
     } catch (err) {
@@ -184,10 +186,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   };
   try {
     for (let i = 0; i < 3; i++) {
-      const busPort = await freePort();
       nodes.push(
         await startRedis({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', '5000'],
+          args: async () => ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(await freePort()), '--cluster-node-timeout', '5000'],
         }),
       );
     }
