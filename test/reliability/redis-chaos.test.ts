@@ -1,24 +1,25 @@
 /**
  * Chaos across nodes: three Ackwire servers on one real redis-server behind a round-robin proxy that cuts
- * every connection at random intervals (20–200 ms), so most reconnects land on another node, while all
- * three nodes publish 10,000 events to one topic. Every subscriber must get every event once, in offset
- * order, without a gap, and all of them the same event at each offset. Seeded (CHAOS_SEED), bounded in time.
+ * every connection at random intervals (20–200 ms), so most reconnects land on another node, while the
+ * nodes publish 10,000 events to one topic. Every subscriber must get every event once, in offset order,
+ * without a gap, and all of them the same event at each offset; also when one node (a child process) is
+ * killed with -9 in the middle. Seeded (CHAOS_SEED), bounded in time.
  */
-import { contract, subscription } from '@ackwire/core';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@ackwire/client';
 import { createServer } from '@ackwire/server';
 import { createRedisBroker } from '@ackwire/redis';
 import { afterAll, expect, it } from 'vitest';
-import { z } from 'zod';
 import { seeded, startProxy } from '../helpers/proxy.js';
+import { api } from '../helpers/reliability.js';
 import { skipWithoutRedis, startRedis } from '../helpers/redis-server.js';
-
-const api = contract({ chaos: { feed: subscription({ input: z.object({}), event: z.object({ n: z.number().int() }) }) } });
 
 const EVENTS = 10_000;
 const NODES = 3;
 const SUBSCRIBERS = 3;
 const SEED = Number(process.env.CHAOS_SEED ?? 20261204);
+const NODE_MAIN = fileURLToPath(new URL('../helpers/redis-node.ts', import.meta.url));
 const skip = skipWithoutRedis('test/reliability/redis-chaos.test.ts');
 const quiet = { error: () => undefined, warn: () => undefined };
 const cleanups: Array<() => unknown> = [];
@@ -26,15 +27,25 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-it.skipIf(skip)(`events across three nodes lose, double and reorder nothing across random cuts (seed ${SEED})`, { timeout: 120_000 }, async () => {
+async function chaos(killOne: boolean): Promise<void> {
   const random = seeded(SEED);
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
   const servers = [];
   const ports: number[] = [];
-  for (let i = 0; i < NODES; i++) {
+  // With killOne, the third node is a child process (the reliability contract's server), killed halfway.
+  const child = killOne ? spawn(process.execPath, ['--import', 'tsx', NODE_MAIN], { env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] }) : undefined;
+  if (child) {
+    cleanups.push(() => (child.exitCode === null && child.signalCode === null ? child.kill('SIGKILL') : undefined));
+    ports.push(await listeningPort(child));
+  }
+  for (let i = ports.length; i < NODES; i++) {
     const broker = await createRedisBroker({ url: redis.url, logger: quiet, retryMs: 50 });
-    const server = createServer(api, { logger: quiet, broker, handlers: { chaos: { feed: () => 'feed' } } });
+    const server = createServer(api, {
+      logger: quiet,
+      broker,
+      handlers: { jobs: { run: ({ key }) => ({ key, runs: 1 }), retryable: ({ key }) => ({ key, runs: 1 }), feed: ({ topic }) => topic } },
+    });
     const listener = await server.listen({ port: 0 });
     cleanups.push(() => broker.close(), () => server.close());
     servers.push(server);
@@ -49,8 +60,8 @@ it.skipIf(skip)(`events across three nodes lose, double and reorder nothing acro
       cleanups.push(() => client.$close());
       const sub = { offsets: [] as number[], values: [] as number[], gaps: 0, starts: 0 };
       await new Promise<void>((resolve) => {
-        client.chaos.feed.subscribe(
-          {},
+        client.jobs.feed.subscribe(
+          { topic: 'feed' },
           {
             onData: (event, info) => {
               sub.offsets.push(info.offset);
@@ -88,9 +99,10 @@ it.skipIf(skip)(`events across three nodes lose, double and reorder nothing acro
       const batch: Array<Promise<unknown>> = [];
       for (let i = 0; i < 25 && published < EVENTS; i++) {
         const n = ++published;
-        batch.push(servers[n % NODES]!.publish(api.chaos.feed, 'feed', { n }).catch((err: unknown) => publishFailures.push(err)));
+        batch.push(servers[n % servers.length]!.publish(api.jobs.feed, 'feed', { n }).catch((err: unknown) => publishFailures.push(err)));
       }
       await Promise.all(batch);
+      if (child && published >= EVENTS / 2 && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
@@ -108,7 +120,7 @@ it.skipIf(skip)(`events across three nodes lose, double and reorder nothing acro
     const distinct = new Set(s.offsets).size;
     return { delivered: s.offsets.length, lost: EVENTS - distinct, duplicates: s.offsets.length - distinct, inOrder: s.offsets.every((o, i) => o === i + 1), gaps: s.gaps, starts: s.starts };
   });
-  console.log(`redis chaos seed=${SEED} nodes=${NODES} cuts=${cuts} connections=${proxy.accepted} time=${Date.now() - started}ms | events=${EVENTS} ${JSON.stringify(report)}`);
+  console.log(`redis chaos seed=${SEED} nodes=${NODES} killed=${killOne ? 1 : 0} cuts=${cuts} connections=${proxy.accepted} time=${Date.now() - started}ms | events=${EVENTS} ${JSON.stringify(report)}`);
   expect(publishFailures).toEqual([]);
   for (const r of report) expect(r).toMatchObject({ delivered: EVENTS, lost: 0, duplicates: 0, inOrder: true, gaps: 0 });
   // One history: every subscriber saw the same event at every offset, and every published event once.
@@ -117,4 +129,26 @@ it.skipIf(skip)(`events across three nodes lose, double and reorder nothing acro
   expect([...subs[0]!.values].sort((a, b) => a - b)).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
   expect(cuts).toBeGreaterThan(5);
   expect(Math.min(...report.map((r) => r.starts))).toBeGreaterThan(1);
-});
+  if (child) expect(child.signalCode).toBe('SIGKILL');
+}
+
+it.skipIf(skip)(`events across three nodes lose, double and reorder nothing across random cuts (seed ${SEED})`, { timeout: 120_000 }, () => chaos(false));
+
+it.skipIf(skip)(`events across three nodes, one killed with -9 halfway, lose, double and reorder nothing across random cuts (seed ${SEED})`, { timeout: 120_000 }, () => chaos(true));
+
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the node printed no port within 20 s:\n${out}`)), 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`the node exited with ${code}:\n${out}`)));
+  });
+}
