@@ -7,7 +7,7 @@
  *   <prefix>{<topic>}:live    (sharded) pub/sub channel of live events
  *
  * Braces and `%` in the topic name are percent-escaped inside the tag: a `}` in the name would otherwise end
- * the tag early (or leave it empty) and scatter the topic's keys over slots.
+ * the tag early (or leave it empty) and scatter the topic's keys over slots. The empty name's tag is `%`.
  */
 
 export interface TopicKeys {
@@ -19,6 +19,7 @@ export interface TopicKeys {
 const escape = (topic: string): string => topic.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export function topicKeys(prefix: string, topic: string): TopicKeys {
-  const base = `${prefix}{${escape(topic)}}`;
+  // An empty tag would make Redis hash whole keys; a lone `%` (never produced by escaping) stands for ''.
+  const base = `${prefix}{${escape(topic) || '%'}}`;
   return { meta: `${base}:meta`, events: `${base}:events`, channel: `${base}:live` };
 }
