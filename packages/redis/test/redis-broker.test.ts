@@ -118,6 +118,21 @@ describe.skipIf(skip)('RedisBroker', () => {
     expect('events' in r && r.events.map((e) => e.data)).toEqual(range(4, 50));
   });
 
+  it('keeps an idle topic\'s epoch for topicTtlMs (retention gap), then forgets it (epoch gap)', async () => {
+    const b = await broker({ retainMs: 200, topicTtlMs: 3000 });
+    const t = topic('ttl');
+    const head = await b.publish(t, 1);
+    await new Promise((r) => setTimeout(r, 400));
+    // The events aged out and their stream expired; the epoch and head are still there.
+    expect(await redis!.cli('EXISTS', topicKeys('ackwire:', t).events)).toBe('0\n');
+    expect(await b.read(t, { epoch: head.epoch, offset: 0 })).toEqual({ gap: 'retention', head });
+    // Reads refresh the topic's expiry, so wait for it to pass without touching the topic.
+    await new Promise((r) => setTimeout(r, 3300));
+    const r = await b.read(t, { epoch: head.epoch, offset: 1 });
+    expect(r).toMatchObject({ gap: 'epoch', head: { offset: 0 } });
+    expect(r.head.epoch).not.toBe(head.epoch);
+  });
+
   it('starts a new epoch when the stream vanished before its events could age out', async () => {
     const b = await broker();
     const t = topic('stream-gone');
