@@ -1,5 +1,6 @@
 /**
- * The broker rules on RedisBroker against a real redis-server, and against a local three-master cluster.
+ * The broker rules on RedisBroker against a real redis-server (with sharded and with plain pub/sub), and
+ * against a local three-master cluster.
  * Losing history is FLUSHALL (on every master of the cluster).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -30,6 +31,21 @@ describe.skipIf(skip)('RedisBroker', () => {
     {
       shared: true,
       create: (r = {}) => createRedisBroker({ url: single!.url, ...r, logger: quiet }),
+      loseHistory: async (b) => {
+        await single!.cli('FLUSHALL');
+        return b;
+      },
+      advance: sleep,
+    },
+    { describe, it },
+  );
+
+  // What a Redis older than 7 gets: SUBSCRIBE/PUBLISH instead of the sharded commands.
+  brokerConformance(
+    'RedisBroker on one redis-server with plain pub/sub (sharded: false)',
+    {
+      shared: true,
+      create: (r = {}) => createRedisBroker({ url: single!.url, ...r, sharded: false, logger: quiet }),
       loseHistory: async (b) => {
         await single!.cli('FLUSHALL');
         return b;
