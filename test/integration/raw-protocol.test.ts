@@ -345,8 +345,10 @@ describe('docs/protocol.md §15, the worked session', () => {
     first.ws.terminate(); // the connection drops without a close frame
     await first.closed;
 
-    // Meanwhile call 5 finishes with no connection, and offset 2 is published to the topic.
-    await new Promise((r) => setTimeout(r, 250));
+    // Meanwhile call 5 finishes with no connection (its outcome is stored), and offset 2 is published.
+    await expect
+      .poll(() => server.sessions.get(sessionId)?.calls.get(5)?.frame, { timeout: 5_000, message: 'call 5 never finished' })
+      .toBeDefined();
     await server.publish(server.contract.chat.messages, { room: 'general' }, { id: 2, room: 'general', text: 'while you were away', at: new Date('2025-01-02T03:04:05.000Z') });
 
     const second = await h.raw(url, ['ackwire.v1.superjson', 'ackwire.v1.json', 'ackwire']);

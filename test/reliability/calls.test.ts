@@ -53,8 +53,7 @@ describe('calls across a lost connection', () => {
     await client.$ready();
     h.proxy.drop('down');
     const call = client.jobs.run({ key: 'c', ms: 300 });
-    await sleep(50);
-    expect(h.runs.get('c')).toBe(1); // it is running, but the receipt was lost
+    await expect.poll(() => h.runs.get('c'), { timeout: 5_000 }).toBe(1); // it is running, but the receipt was lost
     h.proxy.cut();
     h.proxy.drop(null);
     await call.received; // the retry of a running call is answered with a receipt
@@ -87,7 +86,8 @@ describe('calls across a lost connection', () => {
     h.proxy.drop(null);
     await expect.poll(() => client.$state).toBe('reconnecting');
     const queued = client.jobs.run({ key: 'e3' }); // made while disconnected: waits in the outbox
-    await sleep(300); // the server forgets the session
+    // The server forgets the session once its retention window has passed.
+    await expect.poll(() => h.server.sessions.get(session!), { timeout: 5_000, message: 'the session was never dropped' }).toBeUndefined();
     h.proxy.refuse(false);
     await expect(plain).rejects.toMatchObject({ code: 'RESULT_UNKNOWN' });
     expect(await retryable).toEqual({ key: 'e2', runs: 1 });

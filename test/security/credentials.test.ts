@@ -109,13 +109,15 @@ describe('$authenticate: refreshed credentials without reconnecting', () => {
   });
 
   it('extends an expiring connection', async () => {
-    issue('short', 'alice', 'member', 300);
+    // Long enough for the refresh on a busy machine; the wait below is for that deadline, not a guess.
+    issue('short', 'alice', 'member', 1_000);
     issue('long', 'alice', 'member', 60_000);
     const { client } = await start();
     const c = client('short');
     await c.$ready();
     await c.$authenticate({ token: 'long' });
-    await new Promise((r) => setTimeout(r, 450));
+    const shortExpiry = tokens.get('short')!.exp;
+    await new Promise((r) => setTimeout(r, Math.max(0, shortExpiry - Date.now()) + 150));
     expect(await c.whoami()).toEqual({ user: 'alice', role: 'member' });
     expect(c.closes).toEqual([]);
   });

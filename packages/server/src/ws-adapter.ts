@@ -179,17 +179,20 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   options.server.on('upgrade', onUpgrade);
 
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-  if (core.heartbeatMs > 0) {
-    heartbeat = setInterval(() => {
-      for (const ws of home.clients) {
-        if (ws.ackwireAlive === false) {
-          ws.terminate();
-          continue;
-        }
-        ws.ackwireAlive = false;
-        ws.ping();
+  const sweep = (): void => {
+    for (const ws of home.clients) {
+      if (ws.ackwireAlive === false) {
+        ws.terminate();
+        continue;
       }
-    }, core.heartbeatMs);
+      ws.ackwireAlive = false;
+      ws.ping();
+    }
+  };
+  if (core.heartbeatMs > 0) {
+    // From setImmediate: after a stall (a long handler, a busy machine) timers run before pending input is
+    // read, and a pong already waiting in the socket must count before its peer is judged dead.
+    heartbeat = setInterval(() => setImmediate(sweep), core.heartbeatMs);
     heartbeat.unref?.();
   }
 

@@ -1,7 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HelloDeadlines } from '../src/hello-deadlines.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The queue reads performance.now() and arms setTimeout: both are faked, so the deadlines are exact and a
+// busy machine cannot reorder a deadline and a sleep.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** A stand-in connection: records when its deadline was reported. */
 function waiter(log: Array<{ name: string; at: number }>, name: string) {
@@ -16,11 +23,13 @@ describe('HelloDeadlines', () => {
     for (const name of ['a', 'b', 'c']) {
       opened[name] = performance.now();
       d.add(waiter(log, name));
-      await sleep(15);
+      await vi.advanceTimersByTimeAsync(15);
     }
-    await sleep(80);
+    // 'a' opened at 0, 'b' at 15, 'c' at 30: by now (45) only 'a' is due.
+    expect(log.map((e) => e.name)).toEqual(['a']);
+    await vi.advanceTimersByTimeAsync(80);
     expect(log.map((e) => e.name)).toEqual(['a', 'b', 'c']);
-    for (const e of log) expect(e.at - opened[e.name]!).toBeGreaterThanOrEqual(39);
+    for (const e of log) expect(e.at - opened[e.name]!).toBeGreaterThanOrEqual(40);
     expect(d.size).toBe(0);
   });
 
@@ -28,26 +37,37 @@ describe('HelloDeadlines', () => {
     const d = new HelloDeadlines(20);
     const log: Array<{ name: string; at: number }> = [];
     d.add(waiter(log, 'first'));
-    await sleep(50);
+    await vi.advanceTimersByTimeAsync(50);
     expect(log).toHaveLength(1);
+    expect(d.size).toBe(0);
     // More than the compaction threshold, in two waves with a gap between them.
     for (let i = 0; i < 1500; i++) d.add(waiter(log, `w1-${i}`));
-    await sleep(10);
+    await vi.advanceTimersByTimeAsync(10);
     for (let i = 0; i < 1500; i++) d.add(waiter(log, `w2-${i}`));
     expect(d.size).toBe(3000);
-    await sleep(80);
+    expect(log).toHaveLength(1);
+    // The first wave is due 20 ms after it was added, the second 10 ms later.
+    await vi.advanceTimersByTimeAsync(10);
+    expect(log).toHaveLength(1501);
+    expect(d.size).toBe(1500);
+    await vi.advanceTimersByTimeAsync(10);
     expect(log).toHaveLength(3001);
     expect(new Set(log.map((e) => e.name)).size).toBe(3001);
     expect(log[1]!.name).toBe('w1-0');
     expect(log[3000]!.name).toBe('w2-1499');
+    expect(d.size).toBe(0);
   });
 
   it('a waiter that throws does not stop the others', async () => {
     const d = new HelloDeadlines(10);
     const log: Array<{ name: string; at: number }> = [];
-    d.add({ helloOverdue: () => { throw new Error('boom'); } });
+    d.add({
+      helloOverdue: () => {
+        throw new Error('boom');
+      },
+    });
     d.add(waiter(log, 'next'));
-    await sleep(40);
+    await vi.advanceTimersByTimeAsync(10);
     expect(log.map((e) => e.name)).toEqual(['next']);
   });
 
@@ -56,8 +76,9 @@ describe('HelloDeadlines', () => {
     const log: Array<{ name: string; at: number }> = [];
     d.add(waiter(log, 'x'));
     d.stop();
-    await sleep(40);
+    await vi.advanceTimersByTimeAsync(40);
     expect(log).toEqual([]);
     expect(d.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
