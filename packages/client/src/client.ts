@@ -23,7 +23,7 @@ import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
 import { SharedDelay } from './shared-timers.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
-import type { CallOptions, Client, ClientEvents, ConnectionState, SubscribeHandlers } from './types.js';
+import type { CallOptions, Client, ClientEvents, CloseInfo, ConnectionState, SubscribeHandlers } from './types.js';
 
 /**
  * When acks go (docs/protocol.md §10.6). At once after this many results and events. Otherwise an ack is due
@@ -95,6 +95,8 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   wake(): void {
+    // A call or subscription is waiting: the connection may not let the process exit while it reconnects.
+    this.conn.hold();
     if (this.started) return;
     this.started = true;
     this.conn.start();
@@ -201,8 +203,12 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.emit('state', state);
   }
 
-  closed(info: { code: number; reason: string; willRetry: boolean }): void {
+  closed(info: CloseInfo): void {
     this.emit('close', info);
+  }
+
+  busy(): boolean {
+    return this.calls.size > 0 || this.subs.size > 0;
   }
 
   // ---- the controls ($on, $ready, $authenticate, $close) -------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * The client's connection: opens the socket, says hello, resumes the session, watches for a dead server and
- * reconnects with backoff. Fatal close codes stop it for good. It knows nothing of calls or subscriptions:
- * it hands decoded frames to its owner.
+ * reconnects with backoff. Why an attempt ended, and whether that is fatal, is refusal.ts's to say. It
+ * knows nothing of calls or subscriptions: it hands decoded frames to its owner, and asks it whether
+ * anything is waiting, so that an idle client waiting to reconnect does not keep a Node process alive.
  */
 import {
   AckwireError,
@@ -14,27 +15,25 @@ import {
   codecForSubprotocol,
   decodeServerMessage,
   encodeClientMessage,
-  isFatalCloseCode,
   TickCorker,
   type Corkable,
   type ClientMessage,
   type Codec,
-  type ErrorCode,
   type ServerMessage,
   type WelcomeMessage,
 } from '@ackwire/core';
 import {
   DEFAULT_HEARTBEAT,
   DEFAULT_RECONNECT,
-  backoffDelay,
   type ClientOptions,
   type HeartbeatOptions,
   type ReconnectOptions,
   type WebSocketLike,
 } from './options.js';
+import { classify, retryDelay, type HandshakeRefusal, type SocketFailure } from './refusal.js';
 import { SharedInterval } from './shared-timers.js';
 import { listen, unlisten, type SocketSink } from './socket-events.js';
-import type { ConnectionState } from './types.js';
+import type { CloseInfo, ConnectionState } from './types.js';
 
 export interface ConnectionOwner {
   /** The hello was answered: the connection is open. */
@@ -46,16 +45,10 @@ export interface ConnectionOwner {
   /** The connection is gone; `error` is set when the client stops for good. */
   down(error: AckwireError | undefined): void;
   state(state: ConnectionState): void;
-  closed(info: { code: number; reason: string; willRetry: boolean }): void;
+  closed(info: CloseInfo): void;
+  /** Whether calls or subscriptions are waiting for the connection. */
+  busy(): boolean;
 }
-
-const FATAL_ERRORS: Record<number, ErrorCode> = {
-  [CloseCode.BAD_MESSAGE]: 'PROTOCOL_ERROR',
-  [CloseCode.UNAUTHORIZED]: 'UNAUTHORIZED',
-  [CloseCode.FORBIDDEN]: 'FORBIDDEN',
-  [CloseCode.SUBPROTOCOL_MISMATCH]: 'SUBPROTOCOL_MISMATCH',
-  [CloseCode.CONTRACT_MISMATCH]: 'CONTRACT_MISMATCH',
-};
 
 /** Calls a client writes before the welcome: few enough for any sensible in-flight limit (the server tells it
  * only in the welcome) and the reference server's 64 early frames. */
@@ -86,7 +79,9 @@ export class Connection implements SocketSink {
   private lastSeen = 0;
   private pinged = false;
   private welcomed = false;
-  private handshakeStatus: number | undefined;
+  /** What the current attempt's socket reported before closing: a refused upgrade, a socket error. */
+  private refusal: HandshakeRefusal | undefined;
+  private socketFailure: SocketFailure | undefined;
   private corker = new TickCorker(undefined);
   /** Calls may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
   private pipelining = false;
@@ -226,7 +221,8 @@ export class Connection implements SocketSink {
   private connect(params: unknown): void {
     if (this.state === 'closed') return;
     this.welcomed = false;
-    this.handshakeStatus = undefined;
+    this.refusal = undefined;
+    this.socketFailure = undefined;
     this.helloParams = params;
     let ws: WebSocket;
     try {
@@ -283,9 +279,13 @@ export class Connection implements SocketSink {
   }
 
   /** @internal */
-  socketError(_ws: WebSocket, message: string): void {
-    const status = /server response: (\d{3})/i.exec(message);
-    if (status) this.handshakeStatus = Number(status[1]);
+  socketError(ws: WebSocket, failure: SocketFailure): void {
+    if (ws === this.ws && !this.socketFailure) this.socketFailure = failure;
+  }
+
+  /** @internal */
+  socketRefused(ws: WebSocket, refusal: HandshakeRefusal): void {
+    if (ws === this.ws) this.refusal = refusal;
   }
 
   /** @internal */
@@ -340,34 +340,38 @@ export class Connection implements SocketSink {
   private lost(code: number, reason: string): void {
     this.pipelining = false;
     if (this.state === 'closed') return;
-    const fatal = this.fatalError(code, reason);
-    const willRetry = !fatal && this.attempt < this.reconnect.maxAttempts;
-    this.owner.closed({ code, reason, willRetry });
+    const { refusal, socketFailure: socket } = this;
+    this.refusal = this.socketFailure = undefined;
+    const failure = classify({ code, reason, refusal, socket, url: this.options.url, offered: this.offered });
+    const willRetry = !failure.fatal && this.attempt < this.reconnect.maxAttempts;
+    const retryInMs = willRetry ? retryDelay(failure, this.attempt, this.reconnect) : undefined;
+    this.owner.closed({ code, reason: failure.reason, willRetry, retryInMs, status: failure.status, socketError: failure.socketError });
+    if ((this.state as ConnectionState) === 'closed') return; // a listener closed the client
     if (!willRetry) {
       this.setState('closed');
-      this.owner.down(fatal ?? new AckwireError('CONNECTION_CLOSED', `Gave up after ${this.attempt} attempts (last close ${code})`));
+      const last = failure.reason || `close ${code}`;
+      this.owner.down(failure.fatal ?? new AckwireError('CONNECTION_CLOSED', `Gave up after ${this.attempt} attempts (last: ${last})`, { data: { closeCode: code, status: failure.status, socketError: failure.socketError } }));
       return;
     }
+    this.attempt++;
     this.setState('reconnecting');
     this.owner.down(undefined);
-    const delay = backoffDelay(this.attempt++, this.reconnect);
+    if (this.state !== 'reconnecting') return; // a listener closed the client
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.open();
-    }, delay);
+    }, retryInMs);
+    this.idle();
   }
 
-  private fatalError(code: number, reason: string): AckwireError | undefined {
-    if (code === CloseCode.SUBPROTOCOL_MISMATCH) {
-      return new AckwireError('SUBPROTOCOL_MISMATCH', `No common subprotocol: ${reason}; client offered ${this.offered.join(' ')}`);
-    }
-    if (this.handshakeStatus === 400) {
-      return new AckwireError('SUBPROTOCOL_MISMATCH', `Handshake refused (HTTP 400); client offered ${this.offered.join(' ')}`);
-    }
-    if (this.handshakeStatus === 401) return new AckwireError('UNAUTHORIZED', 'Handshake refused (HTTP 401)');
-    if (this.handshakeStatus === 403) return new AckwireError('FORBIDDEN', 'Handshake refused (HTTP 403)');
-    if (!isFatalCloseCode(code)) return undefined;
-    return new AckwireError(FATAL_ERRORS[code] ?? 'CONNECTION_CLOSED', reason || `Closed with code ${code}`, { data: { closeCode: code } });
+  /** Nothing waits for the connection: the wait to reconnect does not keep a Node process alive. */
+  idle(): void {
+    if (this.retryTimer && !this.owner.busy()) (this.retryTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** A call or subscription waits for the connection: the wait to reconnect keeps the process alive. */
+  hold(): void {
+    if (this.retryTimer) (this.retryTimer as { ref?: () => void }).ref?.();
   }
 
   private startHeartbeat(): void {

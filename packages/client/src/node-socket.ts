@@ -1,8 +1,8 @@
 /**
  * The Node entry's default WebSocket: `ws`'s, telling the connection about its events from `emit` itself,
  * as the server's socket does, so that opening a connection registers no listeners and an event is one
- * call. Events other than open, message, error and close (`upgrade`, `ping`, `unexpected-response`...) go
- * to `ws`'s own handling.
+ * call. A refused upgrade (`unexpected-response`) is read there too, for its status and reason. Other
+ * events (`upgrade`, `ping`...) go to `ws`'s own handling.
  */
 import WebSocket from 'ws';
 import { EMITS_TO_SINK, emitToSink, type SinkEmitter } from './socket-events.js';

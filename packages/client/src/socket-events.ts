@@ -1,16 +1,22 @@
 /**
  * Wiring a WebSocket's events to the connection that owns it. With the Node entry's own `ws` subclass
  * (node-socket.ts), from its `emit`: no listeners at all. With a `ws` WebSocket passed in the options,
- * through its EventEmitter API and four shared functions: no event object per frame and no closures per
+ * through its EventEmitter API and five shared functions: no event object per frame and no closures per
  * socket. With any other implementation (browsers), through the standard `on*` properties.
+ *
+ * `ws` also tells why an attempt failed, which a browser cannot: the HTTP response of a refused upgrade
+ * (`unexpected-response`) and the system error code of a failed connect (`ECONNREFUSED`).
  */
+import { parseRetryAfter, REASON_LENGTH, type HandshakeRefusal, type SocketFailure } from './refusal.js';
 
 /** What the connection is told about its socket. */
 export interface SocketSink {
   socketOpened(ws: WebSocket): void;
   /** A text frame as a string; a binary frame as whatever the implementation gives. */
   socketMessage(ws: WebSocket, data: unknown): void;
-  socketError(ws: WebSocket, message: string): void;
+  socketError(ws: WebSocket, failure: SocketFailure): void;
+  /** The server answered the upgrade with an HTTP response instead of 101 (`ws` only); the close follows. */
+  socketRefused(ws: WebSocket, refusal: HandshakeRefusal): void;
   socketClosed(ws: WebSocket, code: number, reason: string): void;
 }
 
@@ -47,8 +53,75 @@ function onMessage(this: Sinked, data: { toString(): string }, isBinary: boolean
   this[SINK]?.socketMessage(this as unknown as WebSocket, isBinary ? data : data.toString());
 }
 
-function onError(this: Sinked, err: { message?: string } | undefined): void {
-  this[SINK]?.socketError(this as unknown as WebSocket, err?.message ?? '');
+function onError(this: Sinked, err: ErrorLike | undefined): void {
+  this[SINK]?.socketError(this as unknown as WebSocket, socketFailure(err));
+}
+
+interface ErrorLike {
+  message?: string;
+  code?: string;
+  /** Node's AggregateError when every address of a host refused (`localhost`: ::1 and 127.0.0.1). */
+  errors?: ErrorLike[];
+}
+
+function socketFailure(err: ErrorLike | undefined): SocketFailure {
+  const first = err?.errors?.[0];
+  const code = typeof err?.code === 'string' ? err.code : typeof first?.code === 'string' ? first.code : undefined;
+  const message = err?.message || err?.errors?.map((e) => e.message).join('; ') || '';
+  return { code, message };
+}
+
+/** The parts of Node's ClientRequest and IncomingMessage that `ws` hands to `unexpected-response`. */
+interface RefusedRequest {
+  destroy(): void;
+}
+interface RefusalResponse {
+  readonly statusCode?: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  setEncoding(encoding: 'utf8'): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  destroy(): void;
+}
+
+/** How long the body of a refusal may take to arrive before the attempt is ended without it. */
+const REFUSAL_BODY_MS = 1_000;
+
+/**
+ * `ws`'s `unexpected-response`: read the status, headers and (the start of) the body, tell the sink, then
+ * end the attempt, which `ws` reports as an error and a close (1006). With a listener for this event `ws`
+ * leaves the request to it.
+ */
+function onUnexpectedResponse(this: Sinked & { terminate(): void }, _req: RefusedRequest, res: RefusalResponse): void {
+  const ws = this;
+  let body = '';
+  let done = false;
+  const header = (name: string): string | undefined => {
+    const value = res.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    res.destroy();
+    ws[SINK]?.socketRefused(ws as unknown as WebSocket, {
+      status: res.statusCode ?? 0,
+      body: body.trim().slice(0, REASON_LENGTH),
+      retryAfterMs: parseRetryAfter(header('retry-after')),
+      serverSubprotocols: header('x-ackwire-subprotocols'),
+    });
+    ws.terminate();
+  };
+  const timer = setTimeout(finish, REFUSAL_BODY_MS);
+  (timer as { unref?: () => void }).unref?.();
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    body += chunk;
+    if (body.length >= REASON_LENGTH) finish();
+  });
+  res.on('end', finish);
+  res.on('error', finish);
+  res.on('close', finish);
 }
 
 function onClose(this: Sinked, code: number, reason: { toString(): string } | undefined): void {
@@ -70,6 +143,9 @@ export function emitToSink(ws: SinkEmitter, event: string | symbol, a?: any, b?:
     case 'error':
       onError.call(ws, a);
       return true;
+    case 'unexpected-response':
+      onUnexpectedResponse.call(ws as SinkEmitter & { terminate(): void }, a, b);
+      return true;
     case 'close':
       onClose.call(ws, a, b);
       return true;
@@ -82,7 +158,8 @@ function emitsToSink(ws: WebSocket): boolean {
   return (ws as unknown as Partial<SinkEmitter>)[EMITS_TO_SINK] === true;
 }
 
-/** The listeners `unlisten` removes; the error listener is added with them and stays. */
+/** The listeners `unlisten` removes; the error and unexpected-response listeners are added with them and
+ * stay (an error emitted with no listener would be thrown; a refusal must still end the attempt). */
 const DETACHABLE: ReadonlyArray<readonly [string, (...args: any[]) => void]> = [
   ['open', onOpen],
   ['message', onMessage],
@@ -99,11 +176,12 @@ export function listen(ws: WebSocket, sink: SocketSink): void {
     e[SINK] = sink;
     for (const [event, listener] of DETACHABLE) e.on(event, listener);
     e.on('error', onError);
+    e.on('unexpected-response', onUnexpectedResponse);
     return;
   }
   ws.onopen = () => sink.socketOpened(ws);
   ws.onmessage = (event: MessageEvent) => sink.socketMessage(ws, event.data);
-  ws.onerror = (event: Event) => sink.socketError(ws, (event as { message?: string }).message ?? '');
+  ws.onerror = (event: Event) => sink.socketError(ws, { code: undefined, message: (event as { message?: string }).message ?? '' });
   ws.onclose = (event: CloseEvent) => sink.socketClosed(ws, event.code, event.reason);
 }
 

@@ -42,6 +42,11 @@ export class SubscriptionManager {
     private readonly validate: boolean,
   ) {}
 
+  /** Active subscriptions. */
+  get size(): number {
+    return this.byId.size;
+  }
+
   private own(): void {
     if (this.byId !== NO_SUBS) return;
     this.byId = new Map();

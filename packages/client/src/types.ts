@@ -81,10 +81,27 @@ export type ClientTree<T extends ContractTree> = {
         : never;
 };
 
+/** A connection, or an attempt at one, ended. */
+export interface CloseInfo {
+  /** The close code; 1006 when there was no close frame (the attempt failed or was refused). */
+  readonly code: number;
+  /** The close frame's reason, or what went wrong: `connect ECONNREFUSED 127.0.0.1:3000`,
+   * `Handshake refused with HTTP 429 (Too Many Requests): Too many connections from this address`. */
+  readonly reason: string;
+  /** Whether the client reconnects. */
+  readonly willRetry: boolean;
+  /** When it does: the wait before the next attempt, in ms. */
+  readonly retryInMs: number | undefined;
+  /** The HTTP status of a refused upgrade (Node only: browsers do not expose it). */
+  readonly status: number | undefined;
+  /** The socket's error code, such as `ECONNREFUSED` or `ENOTFOUND` (Node only). */
+  readonly socketError: string | undefined;
+}
+
 export interface ClientEvents {
   state: (state: ConnectionState) => void;
-  /** A connection was closed (by either side); `willRetry` tells whether the client reconnects. */
-  close: (info: { code: number; reason: string; willRetry: boolean }) => void;
+  /** A connection, or an attempt at one, ended; `willRetry` tells whether the client reconnects. */
+  close: (info: CloseInfo) => void;
   /** The session was resumed (true) or a new one started (false). */
   session: (info: { sessionId: string; resumed: boolean }) => void;
   /** The client stopped for good because of this error. */

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { classify, parseRetryAfter, retryDelay, type HandshakeRefusal } from '../src/refusal.js';
+
+const base = { code: 1006, reason: '', refusal: undefined, socket: undefined, url: 'ws://h/ws', offered: ['ackwire.v1.json'] };
+const refusal = (status: number, extra: Partial<HandshakeRefusal> = {}): HandshakeRefusal => ({
+  status,
+  body: '',
+  retryAfterMs: undefined,
+  serverSubprotocols: undefined,
+  ...extra,
+});
+const options = { initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: Infinity };
+
+describe('classify', () => {
+  it.each([
+    [404, 'NOT_FOUND'],
+    [401, 'UNAUTHORIZED'],
+    [403, 'FORBIDDEN'],
+    [400, 'BAD_REQUEST'],
+    [301, 'CONNECTION_CLOSED'],
+    [426, 'CONNECTION_CLOSED'],
+  ])('HTTP %i is fatal with %s', (status, code) => {
+    const f = classify({ ...base, refusal: refusal(status) });
+    expect(f.retry).toBe('never');
+    expect(f.fatal?.code).toBe(code);
+    expect(f.fatal?.data).toMatchObject({ status });
+    expect(f.status).toBe(status);
+  });
+
+  it('HTTP 400 naming the server tokens is a subprotocol mismatch naming both sides', () => {
+    const f = classify({ ...base, refusal: refusal(400, { serverSubprotocols: 'ackwire.v1.superjson' }) });
+    expect(f.fatal?.code).toBe('SUBPROTOCOL_MISMATCH');
+    expect(f.fatal?.message).toContain('server speaks ackwire.v1.superjson, client offered ackwire.v1.json');
+  });
+
+  it.each([[429], [503]])('HTTP %i is retried slowly, with its Retry-After', (status) => {
+    const f = classify({ ...base, refusal: refusal(status, { body: 'busy', retryAfterMs: 3000 }) });
+    expect(f).toMatchObject({ retry: 'slow', fatal: undefined, status, retryAfterMs: 3000 });
+    expect(f.reason).toContain(': busy');
+  });
+
+  it.each([[500], [502], [408]])('HTTP %i is retried with the usual backoff', (status) => {
+    expect(classify({ ...base, refusal: refusal(status) })).toMatchObject({ retry: 'backoff', fatal: undefined, status });
+  });
+
+  it('a socket error explains a close without a reason; a close frame with a reason keeps it', () => {
+    const socket = { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' };
+    expect(classify({ ...base, socket })).toMatchObject({ retry: 'backoff', socketError: 'ECONNREFUSED', reason: socket.message });
+    expect(classify({ ...base, code: 1001, reason: 'server shutting down', socket })).toMatchObject({ reason: 'server shutting down', socketError: undefined });
+  });
+
+  it('fatal close codes stop with their error; others are retried', () => {
+    expect(classify({ ...base, code: 4412, reason: 'contract mismatch' }).fatal?.code).toBe('CONTRACT_MISMATCH');
+    expect(classify({ ...base, code: 4401, reason: 'credentials expired' }).fatal?.code).toBe('UNAUTHORIZED');
+    expect(classify({ ...base, code: 4410, reason: 'replaced' }).fatal).toMatchObject({ code: 'CONNECTION_CLOSED', data: { closeCode: 4410 } });
+    expect(classify({ ...base, code: 4420, reason: 'rate' }).retry).toBe('backoff');
+  });
+});
+
+describe('retryDelay', () => {
+  const slow = classify({ ...base, refusal: refusal(429) });
+  it('waits Retry-After when given, at most five minutes, and never less than the usual backoff', () => {
+    const withHeader = classify({ ...base, refusal: refusal(429, { retryAfterMs: 4000 }) });
+    expect(retryDelay(withHeader, 0, options, () => 0.5)).toBe(4000);
+    const huge = classify({ ...base, refusal: refusal(429, { retryAfterMs: 3_600_000 }) });
+    expect(retryDelay(huge, 0, options, () => 0.5)).toBe(300_000);
+    const tiny = classify({ ...base, refusal: refusal(429, { retryAfterMs: 0 }) });
+    expect(retryDelay(tiny, 10, options, () => 0.999)).toBe(999);
+  });
+
+  it('without Retry-After, waits from the upper half of maxDelayMs', () => {
+    expect(retryDelay(slow, 0, options, () => 0)).toBe(500);
+    expect(retryDelay(slow, 0, options, () => 0.999)).toBe(999);
+  });
+
+  it('everything else uses the usual backoff', () => {
+    const usual = classify({ ...base });
+    expect(retryDelay(usual, 0, options, () => 0.999)).toBe(99);
+  });
+});
+
+it('parses Retry-After as delta-seconds or an HTTP date', () => {
+  expect(parseRetryAfter('7')).toBe(7000);
+  expect(parseRetryAfter(undefined)).toBeUndefined();
+  expect(parseRetryAfter('soon')).toBeUndefined();
+  expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+});
