@@ -29,7 +29,7 @@ describe('defaults', () => {
       maxEarlyFrames: 64,
       maxSubscriptions: 256,
       maxConnections: 10_000,
-      maxConnectionsPerAddress: 256,
+      maxConnectionsPerAddress: 1_000,
       messagesPerSecond: 20_000,
       messageBurst: 20_000,
       maxDepth: 64,

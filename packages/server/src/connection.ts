@@ -192,6 +192,7 @@ export class ServerConnection implements TopicMember, HelloWaiter {
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.server.refusals.closed(code, reason, this.handshake);
     this.socket.close(code, closeReason(reason));
     this.teardown();
   }

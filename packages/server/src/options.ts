@@ -30,7 +30,9 @@ export interface ServerLimits {
   maxSubscriptions: number;
   /** Open connections per server (all listeners). Beyond it an upgrade gets HTTP 503. Default 10,000. */
   maxConnections: number;
-  /** Open connections per client address (IPv6: per /64). Beyond it an upgrade gets HTTP 429. Default 256. */
+  /** Open connections per client address (IPv6: per /64). Beyond it an upgrade gets HTTP 429. Default 1,000: a
+   * tenth of `maxConnections`, so one address cannot take the server, while an office behind one NAT or a load
+   * test from one machine is not refused (docs/security.md §7 says why). */
   maxConnectionsPerAddress: number;
   /** Sustained frames per second per connection (ping and pong frames included). Over it the server stops
    * reading from the connection until the rate allows (backpressure). Default 20,000. */
@@ -94,7 +96,8 @@ export interface ServerOptions<Ctx, Params, Auth = undefined> {
    * Default 30,000; 0 turns them off. */
   heartbeatMs?: number;
   limits?: Partial<ServerLimits>;
-  /** Where handler failures and protocol faults are reported. Default: console. */
+  /** Where handler failures and protocol faults (`error`) and refusals (`warn`, rate-limited) are reported.
+   * Default: console. */
   logger?: Logger;
 }
 
@@ -105,7 +108,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxEarlyFrames: 64,
   maxSubscriptions: 256,
   maxConnections: 10_000,
-  maxConnectionsPerAddress: 256,
+  maxConnectionsPerAddress: 1_000,
   messagesPerSecond: 20_000,
   messageBurst: 20_000,
   maxDepth: 64,

@@ -28,6 +28,7 @@ import type { Handshake } from './handshake.js';
 import { MemoryBroker } from './memory-broker.js';
 import { DEFAULT_LIMITS, consoleLogger, type Logger, type ServerLimits, type ServerOptions } from './options.js';
 import { guardedCodec } from './payload-meta.js';
+import { RefusalLog } from './refusal-log.js';
 import { SessionOwners, type RevokeInfo } from './revocation.js';
 import { SessionStore } from './session.js';
 import type { WireSocket } from './socket.js';
@@ -62,6 +63,8 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
   readonly admission: Admission;
   /** @internal Every connection's hello deadline, on one timer. */
   readonly helloDeadlines: HelloDeadlines;
+  /** @internal One rate-limited warning per refused upgrade or connection closed for its peer's fault. */
+  readonly refusals: RefusalLog;
   private readonly owners: SessionOwners;
   private readonly expiresAtFn: ServerOptions<Ctx, Params, Auth>['expiresAt'];
   readonly paramsSchema: z.ZodType<Params> | undefined;
@@ -89,6 +92,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     this.ownsBroker = config.broker === undefined;
     this.hub = new TopicHub(this.broker);
     this.logger = config.logger ?? consoleLogger;
+    this.refusals = new RefusalLog(this.logger);
     this.limits = { ...DEFAULT_LIMITS, ...config.limits };
     this.helloTimeoutMs = config.helloTimeoutMs ?? 10_000;
     this.heartbeatMs = config.heartbeatMs ?? 30_000;

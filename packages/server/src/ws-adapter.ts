@@ -102,25 +102,32 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    if ((q === -1 ? url : url.slice(0, q)) !== path) {
+    const requested = q === -1 ? url : url.slice(0, q);
+    // Every HTTP refusal goes through here, and into the server's (rate-limited) log.
+    const deny = (status: number, message: string, headers?: Record<string, string>): void => {
+      const origin = req.headers.origin;
+      core.refusals.upgrade(status, message, { remoteAddress: req.socket.remoteAddress, origin }, requested);
+      refuse(socket, status, message, headers);
+    };
+    if (requested !== path) {
       // Another endpoint on the same server (a second WebSocket server, say) may own this path.
       if (options.server.listenerCount('upgrade') > 1) return;
-      return refuse(socket, 404, 'Not Found');
+      return deny(404, 'Not Found');
     }
     const handshake = handshakeFrom(req);
     const badOrigin = admission.checkOrigin(handshake);
-    if (badOrigin) return refuse(socket, badOrigin.status, badOrigin.message);
+    if (badOrigin) return deny(badOrigin.status, badOrigin.message);
     const offered = offeredTokens(req);
     const chosen = selectSubprotocol(offered, core.subprotocols);
     const negotiating = !chosen && offered.includes(NEGOTIATION_TOKEN);
     if (!chosen && !negotiating) {
-      return refuse(socket, 400, `No acceptable subprotocol. Server speaks: ${core.subprotocols.join(', ')}`, {
+      return deny(400, `No acceptable subprotocol. Server speaks: ${core.subprotocols.join(', ')}`, {
         [HEADER_SUBPROTOCOLS]: core.subprotocols.join(', '),
       });
     }
     (req as IncomingMessage & { ackwireToken?: string }).ackwireToken = chosen ?? NEGOTIATION_TOKEN;
     const slot = admission.reserve(handshake);
-    if (isRefusal(slot)) return refuse(socket, slot.status, slot.message);
+    if (isRefusal(slot)) return deny(slot.status, slot.message);
     // Who gives the slot back: this request (until it is held or taken), the held table, or the WebSocket.
     let isHeld = false;
     let taken = false;
@@ -136,7 +143,7 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
       try {
         if (isRefusal(admitted)) {
           holdSlot();
-          return refuse(socket, admitted.status, admitted.message);
+          return deny(admitted.status, admitted.message);
         }
         if (socket.destroyed) {
           // A held slot comes back with the socket's close event.
