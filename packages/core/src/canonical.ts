@@ -17,14 +17,19 @@ export function canonicalJson(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-/** 64-bit FNV-1a over UTF-16 code units, as 16 hex digits. Synchronous, so it works the same in browsers. */
-export function hash64(text: string): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0xcbf29ce4;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c ^ (h1 >>> 13), 0x01000193) >>> 0;
-  }
-  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+const utf8 = new TextEncoder();
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK_64 = 0xffffffffffffffffn;
+
+/**
+ * FNV-1a, 64 bits, over the UTF-8 bytes of `text`, as 16 lowercase hex digits: for every byte,
+ * `h = (h XOR byte) * 0x100000001b3 mod 2^64`, from `h = 0xcbf29ce484222325`. Synchronous (unlike WebCrypto's
+ * digests), so a browser computes the fingerprint as a server does. Not a cryptographic hash: the
+ * fingerprint tells versions of a contract apart, it does not authenticate anything.
+ */
+export function fnv1a64(text: string): string {
+  let h = FNV_OFFSET;
+  for (const byte of utf8.encode(text)) h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK_64;
+  return h.toString(16).padStart(16, '0');
 }
