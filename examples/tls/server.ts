@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { AckwireError, contract, procedure } from '@ackwire/core';
 import { createServer } from '@ackwire/server';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const api = contract({
   greet: procedure({ input: z.object({ name: z.string().max(100) }), output: z.string() }),

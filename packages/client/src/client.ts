@@ -22,6 +22,7 @@ import { CallManager, type CallTransport } from './calls.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
 import { SharedDelay } from './shared-timers.js';
+import type { SocketBinding } from './socket-events.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
 import type { CallOptions, Client, ClientEvents, CloseInfo, ConnectionState, SubscribeHandlers } from './types.js';
 
@@ -69,11 +70,11 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   readonly subs: SubscriptionManager;
   readonly conn: Connection;
 
-  constructor(fingerprint: string, options: ClientOptions, defaultWebSocket: WebSocketLike | undefined) {
+  constructor(fingerprint: string, options: ClientOptions, defaultWebSocket: WebSocketLike | undefined, sockets: SocketBinding) {
     const validate = options.validate ?? true;
     this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate);
     this.subs = new SubscriptionManager(this, validate);
-    this.conn = new Connection(options, fingerprint, this, defaultWebSocket);
+    this.conn = new Connection(options, fingerprint, this, defaultWebSocket, sockets);
   }
 
   // ---- transport for the managers ----------------------------------------------------------------------
@@ -305,8 +306,9 @@ export function makeClient<T extends ContractTree>(
   contract: Contract<T>,
   options: ClientOptions,
   defaultWebSocket: WebSocketLike | undefined,
+  sockets: SocketBinding,
 ): Client<T> {
-  const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket);
+  const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket, sockets);
   const client = build(contract, core, new ClientHandle(core) as unknown as Record<string, unknown>);
   if (!options.lazy) core.wake();
   return client as unknown as Client<T>;

@@ -30,9 +30,10 @@ import {
   type ReconnectOptions,
   type WebSocketLike,
 } from './options.js';
-import { classify, retryDelay, type HandshakeRefusal, type SocketFailure } from './refusal.js';
+import type { HandshakeRefusal } from './http-refusal.js';
+import { classify, retryDelay, type Failure, type SocketFailure } from './refusal.js';
 import { SharedInterval } from './shared-timers.js';
-import { listen, unlisten, type SocketSink } from './socket-events.js';
+import type { SocketBinding, SocketSink } from './socket-events.js';
 import type { CloseInfo, ConnectionState } from './types.js';
 
 export interface ConnectionOwner {
@@ -80,7 +81,7 @@ export class Connection implements SocketSink {
   private pinged = false;
   private welcomed = false;
   /** What the current attempt's socket reported before closing: a refused upgrade, a socket error. */
-  private refusal: HandshakeRefusal | undefined;
+  private refusal: Failure | undefined;
   private socketFailure: SocketFailure | undefined;
   private corker = new TickCorker(undefined);
   /** Calls may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
@@ -102,6 +103,7 @@ export class Connection implements SocketSink {
     private readonly fingerprint: string,
     private readonly owner: ConnectionOwner,
     defaultWebSocket: WebSocketLike | undefined,
+    private readonly sockets: SocketBinding,
   ) {
     this.reconnect = options.reconnect ? { ...DEFAULT_RECONNECT, ...options.reconnect } : DEFAULT_RECONNECT;
     this.sessionId = options.session?.id;
@@ -235,7 +237,7 @@ export class Connection implements SocketSink {
     this.ws = ws;
     this.codec = undefined;
     this.pinged = false;
-    listen(ws, this);
+    this.sockets.listen(ws, this);
     // The dead-peer clock runs from here: an opening handshake that never completes (a black-holed route,
     // a proxy that accepts and forwards nothing) is dropped after idleMs + timeoutMs and retried.
     this.lastSeen = Date.now();
@@ -285,7 +287,7 @@ export class Connection implements SocketSink {
 
   /** @internal */
   socketRefused(ws: WebSocket, refusal: HandshakeRefusal): void {
-    if (ws === this.ws) this.refusal = refusal;
+    if (ws === this.ws) this.refusal = this.sockets.refused?.(refusal, this.options.url, this.offered);
   }
 
   /** @internal */
@@ -331,7 +333,7 @@ export class Connection implements SocketSink {
   }
 
   private detach(ws: WebSocket): void {
-    unlisten(ws);
+    this.sockets.unlisten(ws);
     if (this.ws === ws) this.ws = undefined;
     this.stopTimers();
   }

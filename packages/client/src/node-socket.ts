@@ -5,7 +5,7 @@
  * events (`upgrade`, `ping`...) go to `ws`'s own handling.
  */
 import WebSocket from 'ws';
-import { EMITS_TO_SINK, emitToSink, type SinkEmitter } from './socket-events.js';
+import { EMITS_TO_SINK, emitToSink, type SinkEmitter } from './node-socket-events.js';
 
 export class NodeWebSocket extends WebSocket {
   get [EMITS_TO_SINK](): true {

@@ -1,13 +1,10 @@
 /**
- * Wiring a WebSocket's events to the connection that owns it. With the Node entry's own `ws` subclass
- * (node-socket.ts), from its `emit`: no listeners at all. With a `ws` WebSocket passed in the options,
- * through its EventEmitter API and five shared functions: no event object per frame and no closures per
- * socket. With any other implementation (browsers), through the standard `on*` properties.
- *
- * `ws` also tells why an attempt failed, which a browser cannot: the HTTP response of a refused upgrade
- * (`unexpected-response`) and the system error code of a failed connect (`ECONNREFUSED`).
+ * Wiring a WebSocket's events to the connection that owns it: the sink the connection implements, and the
+ * binding each entry point gives it. The browser entry's, here, uses the standard `on*` properties; the Node
+ * entry's (node-socket-events.ts) also reads what only `ws` can tell, and stays out of browser bundles.
  */
-import { parseRetryAfter, REASON_LENGTH, type HandshakeRefusal, type SocketFailure } from './refusal.js';
+import type { HandshakeRefusal } from './http-refusal.js';
+import type { Failure, SocketFailure } from './refusal.js';
 
 /** What the connection is told about its socket. */
 export interface SocketSink {
@@ -20,183 +17,24 @@ export interface SocketSink {
   socketClosed(ws: WebSocket, code: number, reason: string): void;
 }
 
-/** A socket with the sink it tells about its events. */
-interface Sinked {
-  [SINK]?: SocketSink | undefined;
+/** How a connection listens to its sockets, and what it can learn from them. */
+export interface SocketBinding {
+  listen(ws: WebSocket, sink: SocketSink): void;
+  /** Stop telling the sink about this socket. */
+  unlisten(ws: WebSocket): void;
+  /** What a refused upgrade means (see refusal.ts); only a binding that can see one (`ws`) has it. */
+  readonly refused?: (refusal: HandshakeRefusal, url: string, offered: readonly string[]) => Failure;
 }
 
-/** The part of `ws`'s WebSocket used here. */
-interface EmitterSocket extends Sinked {
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
-}
-
-const SINK = Symbol('ackwire.sink');
-/** Set on sockets whose `emit` calls `emitToSink` itself. */
-export const EMITS_TO_SINK = Symbol('ackwire.emitsToSink');
-
-/** A socket that tells its sink from its own `emit`. */
-export interface SinkEmitter extends Sinked {
-  readonly [EMITS_TO_SINK]: true;
-}
-
-/** `ws` sockets start with binaryType "nodebuffer"; browsers' with "blob", and they have no `on`. */
-function isEmitter(ws: WebSocket): boolean {
-  return (ws as { binaryType?: string }).binaryType === 'nodebuffer' && typeof (ws as unknown as EmitterSocket).on === 'function';
-}
-
-function onOpen(this: Sinked): void {
-  this[SINK]?.socketOpened(this as unknown as WebSocket);
-}
-
-function onMessage(this: Sinked, data: { toString(): string }, isBinary: boolean): void {
-  this[SINK]?.socketMessage(this as unknown as WebSocket, isBinary ? data : data.toString());
-}
-
-function onError(this: Sinked, err: ErrorLike | undefined): void {
-  this[SINK]?.socketError(this as unknown as WebSocket, socketFailure(err));
-}
-
-interface ErrorLike {
-  message?: string;
-  code?: string;
-  /** Node's AggregateError when every address of a host refused (`localhost`: ::1 and 127.0.0.1). */
-  errors?: ErrorLike[];
-}
-
-function socketFailure(err: ErrorLike | undefined): SocketFailure {
-  const first = err?.errors?.[0];
-  const code = typeof err?.code === 'string' ? err.code : typeof first?.code === 'string' ? first.code : undefined;
-  const message = err?.message || err?.errors?.map((e) => e.message).join('; ') || '';
-  return { code, message };
-}
-
-/** The parts of Node's ClientRequest and IncomingMessage that `ws` hands to `unexpected-response`. */
-interface RefusedRequest {
-  destroy(): void;
-}
-interface RefusalResponse {
-  readonly statusCode?: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  setEncoding(encoding: 'utf8'): void;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  destroy(): void;
-}
-
-/** How long the body of a refusal may take to arrive before the attempt is ended without it. */
-const REFUSAL_BODY_MS = 1_000;
-
-/**
- * `ws`'s `unexpected-response`: read the status, headers and (the start of) the body, tell the sink, then
- * end the attempt, which `ws` reports as an error and a close (1006). With a listener for this event `ws`
- * leaves the request to it.
- */
-function onUnexpectedResponse(this: Sinked & { terminate(): void }, _req: RefusedRequest, res: RefusalResponse): void {
-  const ws = this;
-  let body = '';
-  let done = false;
-  const header = (name: string): string | undefined => {
-    const value = res.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
-  };
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    res.destroy();
-    ws[SINK]?.socketRefused(ws as unknown as WebSocket, {
-      status: res.statusCode ?? 0,
-      body: body.trim().slice(0, REASON_LENGTH),
-      retryAfterMs: parseRetryAfter(header('retry-after')),
-      serverSubprotocols: header('x-ackwire-subprotocols'),
-    });
-    ws.terminate();
-  };
-  const timer = setTimeout(finish, REFUSAL_BODY_MS);
-  (timer as { unref?: () => void }).unref?.();
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    body += chunk;
-    if (body.length >= REASON_LENGTH) finish();
-  });
-  res.on('end', finish);
-  res.on('error', finish);
-  res.on('close', finish);
-}
-
-function onClose(this: Sinked, code: number, reason: { toString(): string } | undefined): void {
-  this[SINK]?.socketClosed(this as unknown as WebSocket, code, reason ? reason.toString() : '');
-}
-
-/**
- * For a socket's own `emit`: tells the sink about `open`, `message`, `error` and `close` (an error with no
- * sink is dropped, never thrown) and returns true; false for any other event.
- */
-export function emitToSink(ws: SinkEmitter, event: string | symbol, a?: any, b?: any): boolean {
-  switch (event) {
-    case 'open':
-      onOpen.call(ws);
-      return true;
-    case 'message':
-      onMessage.call(ws, a, b);
-      return true;
-    case 'error':
-      onError.call(ws, a);
-      return true;
-    case 'unexpected-response':
-      onUnexpectedResponse.call(ws as SinkEmitter & { terminate(): void }, a, b);
-      return true;
-    case 'close':
-      onClose.call(ws, a, b);
-      return true;
-    default:
-      return false;
-  }
-}
-
-function emitsToSink(ws: WebSocket): boolean {
-  return (ws as unknown as Partial<SinkEmitter>)[EMITS_TO_SINK] === true;
-}
-
-/** The listeners `unlisten` removes; the error and unexpected-response listeners are added with them and
- * stay (an error emitted with no listener would be thrown; a refusal must still end the attempt). */
-const DETACHABLE: ReadonlyArray<readonly [string, (...args: any[]) => void]> = [
-  ['open', onOpen],
-  ['message', onMessage],
-  ['close', onClose],
-];
-
-export function listen(ws: WebSocket, sink: SocketSink): void {
-  if (emitsToSink(ws)) {
-    (ws as unknown as SinkEmitter)[SINK] = sink;
-    return;
-  }
-  if (isEmitter(ws)) {
-    const e = ws as unknown as EmitterSocket;
-    e[SINK] = sink;
-    for (const [event, listener] of DETACHABLE) e.on(event, listener);
-    e.on('error', onError);
-    e.on('unexpected-response', onUnexpectedResponse);
-    return;
-  }
-  ws.onopen = () => sink.socketOpened(ws);
-  ws.onmessage = (event: MessageEvent) => sink.socketMessage(ws, event.data);
-  ws.onerror = (event: Event) => sink.socketError(ws, { code: undefined, message: (event as { message?: string }).message ?? '' });
-  ws.onclose = (event: CloseEvent) => sink.socketClosed(ws, event.code, event.reason);
-}
-
-/** Stop telling the sink about this socket. With `ws`, the error listener stays (and does nothing): an
- * error emitted with no listener would be thrown. */
-export function unlisten(ws: WebSocket): void {
-  if (emitsToSink(ws)) {
-    (ws as unknown as SinkEmitter)[SINK] = undefined;
-    return;
-  }
-  if (isEmitter(ws)) {
-    const e = ws as unknown as EmitterSocket;
-    e[SINK] = undefined;
-    for (const [event, listener] of DETACHABLE) e.off(event, listener);
-    return;
-  }
-  ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
-}
+/** The standard WebSocket API: browsers, and any implementation with `on*` properties. */
+export const browserSockets: SocketBinding = {
+  listen(ws, sink) {
+    ws.onopen = () => sink.socketOpened(ws);
+    ws.onmessage = (event: MessageEvent) => sink.socketMessage(ws, event.data);
+    ws.onerror = (event: Event) => sink.socketError(ws, { code: undefined, message: (event as { message?: string }).message ?? '' });
+    ws.onclose = (event: CloseEvent) => sink.socketClosed(ws, event.code, event.reason);
+  },
+  unlisten(ws) {
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+  },
+};

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classify, parseRetryAfter, retryDelay, type HandshakeRefusal } from '../src/refusal.js';
+import { parseRetryAfter, refused, type HandshakeRefusal } from '../src/http-refusal.js';
+import { classify, retryDelay, type Attempt } from '../src/refusal.js';
 
-const base = { code: 1006, reason: '', refusal: undefined, socket: undefined, url: 'ws://h/ws', offered: ['ackwire.v1.json'] };
-const refusal = (status: number, extra: Partial<HandshakeRefusal> = {}): HandshakeRefusal => ({
-  status,
-  body: '',
-  retryAfterMs: undefined,
-  serverSubprotocols: undefined,
-  ...extra,
-});
+const base: Attempt = { code: 1006, reason: '', refusal: undefined, socket: undefined, url: 'ws://h/ws', offered: ['ackwire.v1.json'] };
+/** An upgrade refused with `status`, as the Node binding reads it and http-refusal.ts judges it. */
+const refusal = (status: number, extra: Partial<HandshakeRefusal> = {}) =>
+  refused({ status, body: '', retryAfterMs: undefined, serverSubprotocols: undefined, ...extra }, base.url, base.offered);
 const options = { initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: Infinity };
 
 describe('classify', () => {

@@ -2,7 +2,10 @@ import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { NodeWebSocket } from '../src/node-socket.js';
-import { listen, unlisten, type SocketSink } from '../src/socket-events.js';
+import { nodeSockets } from '../src/node-socket-events.js';
+import type { SocketSink } from '../src/socket-events.js';
+
+const { listen, unlisten } = nodeSockets;
 
 /** A sink that records what it was told. */
 function recorder(): SocketSink & { log: unknown[][] } {

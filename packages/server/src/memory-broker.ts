@@ -1,6 +1,6 @@
 /** The default broker: one process, history kept in memory, bounded by count and age per topic. */
-import { nanoid } from 'nanoid';
 import type { Broker, BrokerEvent, Listening, ReadResult, TopicHead } from './broker.js';
+import { randomId } from './random-id.js';
 
 export interface MemoryBrokerOptions {
   /** Most events kept per topic for replay. Default 10,000. */
@@ -54,7 +54,7 @@ export class MemoryBroker implements Broker {
   private topic(name: string): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { epoch: nanoid(12), offset: 0, ring: [], start: 0, size: 0, listeners: new Set(), touched: this.now() };
+      t = { epoch: randomId(9), offset: 0, ring: [], start: 0, size: 0, listeners: new Set(), touched: this.now() };
       this.topics.set(name, t);
     }
     return t;

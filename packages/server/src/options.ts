@@ -53,7 +53,7 @@ export interface ServerLimits {
 export interface ServerOptions<Ctx, Params, Auth = undefined> {
   /**
    * Runs on the HTTP upgrade request, before any WebSocket exists, with its headers, cookies and remote
-   * address. Throw an AckwireError to refuse: UNAUTHORIZED → 401, FORBIDDEN → 403, TOO_MANY_REQUESTS → 429,
+   * address. Throw an AckwireError to refuse: BAD_REQUEST → 400, UNAUTHORIZED → 401, FORBIDDEN → 403, TOO_MANY_REQUESTS → 429,
    * UNAVAILABLE → 503 (anything else → 500, logged). What it returns reaches `context` as `auth`. It must
    * settle within `helloTimeoutMs` or the upgrade gets 503.
    */

@@ -1,0 +1,102 @@
+/**
+ * The browser client's size: what an application's bundle gets from `@ackwire/client` and `@ackwire/core`
+ * (with superjson, their dependency; zod is the application's own, a peer, and left out), bundled by
+ * esbuild from the built packages through their `browser` export condition, minified. The budget is tRPC's
+ * WebSocket client measured the same way (createWSClient + wsLink + superjson: 45.2 KB minified).
+ *
+ * esbuild directly rather than size-limit: size-limit's esbuild preset runs the same bundler, and this check
+ * also needs the export conditions and the externals spelled out, which is a dozen lines here.
+ */
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { beforeAll, expect, it } from 'vitest';
+import { buildPackages, ROOT } from './helpers.js';
+
+/** Bytes. tRPC's createWSClient + wsLink + superjson: 45.2 KB minified, 14.3 KB gzip. */
+const BUDGET_MIN = 45_200;
+/** Bytes, gzip. Above tRPC's 14.3 KB: the compiled zod fast path in core (fast-parse.ts) takes about 1 KB
+ * of it; see docs/benchmarks.md, "Bundle size". */
+const BUDGET_GZIP = 15_600;
+
+beforeAll(() => buildPackages(), 180_000);
+
+async function bundle(entry: string): Promise<{ min: number; gzip: number }> {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    external: ['zod', 'zod/*'],
+    // The packages as published: no tsconfig paths to their sources.
+    tsconfigRaw: '{}',
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]!.contents;
+  return { min: code.length, gzip: gzipSync(code).length };
+}
+
+it('the browser client and core, with superjson, stay within the budget', async () => {
+  const size = await bundle("export { createClient } from '@ackwire/client'; export { contract, procedure, subscription } from '@ackwire/core';");
+  console.log(`browser client: ${(size.min / 1000).toFixed(1)} KB minified, ${(size.gzip / 1000).toFixed(1)} KB gzip`);
+  expect(size.min).toBeLessThanOrEqual(BUDGET_MIN);
+  expect(size.gzip).toBeLessThanOrEqual(BUDGET_GZIP);
+});
+
+it('the browser bundle holds no Node-only code: no ws, no reading of HTTP refusals', async () => {
+  const result = await build({
+    stdin: { contents: "export { createClient } from '@ackwire/client';", resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    external: ['zod', 'zod/*'],
+    tsconfigRaw: '{}',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile!.inputs);
+  expect(inputs.filter((i) => /node_modules\/ws\//.test(i))).toStrictEqual([]);
+  const code = result.outputFiles[0]!.text;
+  expect(code).not.toContain('unexpected-response');
+  expect(code).not.toContain('Retry-After'.toLowerCase());
+});
+
+/** The chat example's browser bundle as its build makes it (tsup: esbuild, minified, everything in). */
+async function chatBundle(namedZodImport: boolean): Promise<number> {
+  const result = await build({
+    entryPoints: [`${ROOT}examples/chat/web/src/main.ts`],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    tsconfigRaw: '{}',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'named-zod-import',
+        setup(b) {
+          if (!namedZodImport) return;
+          b.onLoad({ filter: /(chat\/contract\/dist\/index\.js|chat\/web\/src\/.*\.ts)$/ }, async (args) => {
+            const { readFile } = await import('node:fs/promises');
+            const text = (await readFile(args.path, 'utf8')).replace(/import \* as z from ["']zod["'];/, "import { z } from 'zod';");
+            return { contents: text, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+          });
+        },
+      },
+    ],
+  });
+  return result.outputFiles[0]!.contents.length;
+}
+
+// The figures docs/client.md quotes come from here.
+it("the chat bundle: `import * as z from 'zod'` lets the bundler drop what the contract does not use", async () => {
+  const namespace = await chatBundle(false);
+  const named = await chatBundle(true);
+  console.log(`chat bundle: ${(namespace / 1000).toFixed(0)} KB minified with import * as z, ${(named / 1000).toFixed(0)} KB with import { z }`);
+  expect(named).toBeGreaterThan(namespace * 2);
+});
