@@ -120,9 +120,14 @@ describe('calls across a lost connection', () => {
     h = await harness();
     const client = h.client();
     await client.$ready();
-    const started = Date.now();
-    await Promise.all(Array.from({ length: 50 }, (_, i) => client.jobs.run({ key: `p${i}`, ms: 100 })));
-    expect(Date.now() - started).toBeLessThan(1000); // 50 x 100 ms one at a time would take 5 s
+    // Every handler waits at a gate: all 50 can be running at once only if nothing queues them one by one.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    for (let i = 0; i < 50; i++) h.during.set(`p${i}`, () => gate);
+    const calls = Promise.all(Array.from({ length: 50 }, (_, i) => client.jobs.run({ key: `p${i}` })));
+    await expect.poll(() => h.runs.size, { timeout: 5_000, message: 'the 50 calls never ran at the same time' }).toBe(50);
+    open();
+    expect((await calls).map((r) => r.runs)).toEqual(Array(50).fill(1));
   });
 
   it('a timeout carries its deadline to the server, which aborts the handler', async () => {

@@ -246,7 +246,9 @@ describe('frame size and nesting', () => {
     expect(nestsDeeperThan(mib, 64)).toBe(true);
     const flat = JSON.stringify(Array.from({ length: 100_000 }, (_, i) => ({ k: `v${i}` })));
     expect(nestsDeeperThan(flat, 64)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(500);
+    // Linear: a few ms. The bound only has to catch a quadratic scan (hours on 1 MiB), not measure speed,
+    // so it is far from what a busy machine can add.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('the scan agrees with the parsed depth for any JSON, escaped quotes and backslashes included', () => {

@@ -95,7 +95,8 @@ describe('checked superjson metadata (unit)', () => {
   it('a forged tree that made superjson recurse without end is refused quickly', () => {
     const started = performance.now();
     for (let i = 0; i < 200; i++) rejection({ a: 1 }, { values: ['Date', { x: 'y' }] });
-    expect(performance.now() - started).toBeLessThan(200);
+    // A few ms; the recursion it guards against never ends. The bound leaves room for a busy machine.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
 
