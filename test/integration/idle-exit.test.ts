@@ -27,8 +27,20 @@ it('an idle client whose server is gone lets the process exit while it waits to 
   expect(child.output()).toContain('close retrying');
 });
 
-it('a client with a pending call keeps the process alive and keeps trying', async () => {
-  child = await runChild('idle-client', ['pending']);
+it('an idle client connecting to a server that never answers lets the process exit', async () => {
+  // Its heartbeat would give up on the attempt only after two minutes.
+  child = await runChild('idle-client', ['silent']);
+  const outcome = await exitWithin(child, 15_000);
+  expect(outcome, child.output()).toBe(0);
+  expect(child.output()).toContain('connecting to a silent server');
+  expect(child.output()).not.toContain('state open');
+});
+
+it.each([
+  ['a pending call', 'pending'],
+  ['a pending $ready()', 'ready'],
+])('a client with %s keeps the process alive and keeps trying', async (_what, mode) => {
+  child = await runChild('idle-client', [mode]);
   // Retries go on after the call was made: several failed attempts, and the process is still there.
   await expect
     .poll(() => child!.output().split('close retrying').length - 1, { timeout: 15_000, message: 'the client stopped retrying' })

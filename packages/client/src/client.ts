@@ -208,8 +208,9 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.emit('close', info);
   }
 
+  /** Calls, subscriptions, `$ready()` or `$authenticate` are waiting for the connection. */
   busy(): boolean {
-    return this.calls.size > 0 || this.subs.size > 0;
+    return this.calls.size > 0 || this.subs.size > 0 || (this.waiters?.length ?? 0) > 0 || (this.authenticating?.size ?? 0) > 0;
   }
 
   // ---- the controls ($on, $ready, $authenticate, $close) -------------------------------------------------

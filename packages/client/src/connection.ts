@@ -238,6 +238,8 @@ export class Connection implements SocketSink {
     this.codec = undefined;
     this.pinged = false;
     this.sockets.listen(ws, this);
+    // Nothing waits for this connection yet: opening it does not keep a Node process alive either.
+    if (!this.owner.busy()) this.sockets.hold?.(ws, false);
     // The dead-peer clock runs from here: an opening handshake that never completes (a black-holed route,
     // a proxy that accepts and forwards nothing) is dropped after idleMs + timeoutMs and retried.
     this.lastSeen = Date.now();
@@ -320,6 +322,7 @@ export class Connection implements SocketSink {
         this.sessionId = msg.sessionId;
         this.resumeToken = msg.resumeToken;
         this.attempt = 0;
+        this.sockets.hold?.(ws, true); // an open connection holds the process, as any socket does
         this.setState('open');
         this.owner.opened(msg);
         return;
@@ -371,9 +374,10 @@ export class Connection implements SocketSink {
     if (this.retryTimer && !this.owner.busy()) (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
-  /** A call or subscription waits for the connection: the wait to reconnect keeps the process alive. */
+  /** Something waits for the connection: the wait to reconnect, and the attempt, keep the process alive. */
   hold(): void {
     if (this.retryTimer) (this.retryTimer as { ref?: () => void }).ref?.();
+    if (this.ws) this.sockets.hold?.(this.ws, true);
   }
 
   private startHeartbeat(): void {

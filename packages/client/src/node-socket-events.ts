@@ -7,6 +7,8 @@
  * `ws` also tells why an attempt failed, which a browser cannot: the HTTP response of a refused upgrade
  * (`unexpected-response`) and the system error code of a failed connect (`ECONNREFUSED`).
  */
+import type { ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { parseRetryAfter, REASON_LENGTH, refused, type HandshakeRefusal } from './http-refusal.js';
 import type { SocketFailure } from './refusal.js';
 import { browserSockets, type SocketBinding, type SocketSink } from './socket-events.js';
@@ -189,5 +191,35 @@ export function unlisten(ws: WebSocket): void {
   browserSockets.unlisten(ws);
 }
 
+const HELD = Symbol('ackwire.held');
+const TCP = Symbol('ackwire.tcp');
+
+/** Sockets of the Node entry's own WebSocket (node-socket.ts), whose TCP socket is known. */
+interface Holdable {
+  /** Whether it keeps the process alive; set before the TCP socket exists, applied once it does. */
+  [HELD]?: boolean;
+  [TCP]?: Socket;
+}
+
+/** `ws`'s `finishRequest` for the Node entry's sockets: note the handshake's TCP socket, then send it. */
+export function finishRequest(req: ClientRequest, ws: unknown): void {
+  const own = ws as Holdable;
+  own[HELD] = own[HELD] ?? true;
+  req.once('socket', (socket: Socket) => {
+    own[TCP] = socket;
+    if (own[HELD] === false) socket.unref();
+  });
+  req.end();
+}
+
+/** Whether this socket keeps the Node process alive. Only the Node entry's own sockets can say. */
+function holdProcess(ws: WebSocket, held: boolean): void {
+  const own = ws as unknown as Holdable;
+  if (!(HELD in own)) return;
+  own[HELD] = held;
+  const socket = own[TCP];
+  if (socket) held ? socket.ref() : socket.unref();
+}
+
 /** The Node entry's binding: `ws`'s events, refusals included. */
-export const nodeSockets: SocketBinding = { listen, unlisten, refused };
+export const nodeSockets: SocketBinding = { listen, unlisten, refused, hold: holdProcess };

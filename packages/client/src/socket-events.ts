@@ -22,6 +22,8 @@ export interface SocketBinding {
   listen(ws: WebSocket, sink: SocketSink): void;
   /** Stop telling the sink about this socket. */
   unlisten(ws: WebSocket): void;
+  /** Whether the socket keeps a Node process alive; only the Node binding can tell its sockets. */
+  readonly hold?: (ws: WebSocket, held: boolean) => void;
   /** What a refused upgrade means (see refusal.ts); only a binding that can see one (`ws`) has it. */
   readonly refused?: (refusal: HandshakeRefusal, url: string, offered: readonly string[]) => Failure;
 }
