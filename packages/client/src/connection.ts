@@ -15,8 +15,6 @@ import {
   codecForSubprotocol,
   decodeServerMessage,
   encodeClientMessage,
-  TickCorker,
-  type Corkable,
   type ClientMessage,
   type Codec,
   type ServerMessage,
@@ -33,7 +31,7 @@ import {
 import type { HandshakeRefusal } from './http-refusal.js';
 import { classify, retryDelay, type Failure, type SocketFailure } from './refusal.js';
 import { SharedInterval } from './shared-timers.js';
-import type { SocketBinding, SocketSink } from './socket-events.js';
+import type { Corker, SocketBinding, SocketSink } from './socket-events.js';
 import type { CloseInfo, ConnectionState } from './types.js';
 
 export interface ConnectionOwner {
@@ -50,6 +48,8 @@ export interface ConnectionOwner {
   /** Whether calls or subscriptions are waiting for the connection. */
   busy(): boolean;
 }
+
+const NO_CORK: Corker = { cork() {} };
 
 /** Calls a client writes before the welcome: few enough for any sensible in-flight limit (the server tells it
  * only in the welcome) and the reference server's 64 early frames. */
@@ -83,7 +83,7 @@ export class Connection implements SocketSink {
   /** What the current attempt's socket reported before closing: a refused upgrade, a socket error. */
   private refusal: Failure | undefined;
   private socketFailure: SocketFailure | undefined;
-  private corker = new TickCorker(undefined);
+  private corker: Corker = NO_CORK;
   /** Calls may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
   private pipelining = false;
   private earlyFrames = 0;
@@ -252,7 +252,7 @@ export class Connection implements SocketSink {
   socketOpened(ws: WebSocket): void {
     if (ws !== this.ws) return;
     // In Node (`ws`), frames written in one tick share one system call; browsers have no such hook.
-    this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
+    this.corker = this.sockets.corker?.(ws) ?? NO_CORK;
     this.codec = codecForSubprotocol(ws.protocol);
     if (!this.codec) return; // negotiation token: the server closes with 4406 and says why
     this.lastSeen = Date.now();

@@ -7,6 +7,7 @@
  * `ws` also tells why an attempt failed, which a browser cannot: the HTTP response of a refused upgrade
  * (`unexpected-response`) and the system error code of a failed connect (`ECONNREFUSED`).
  */
+import { TickCorker, type Corkable } from '@ackwire/core';
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseRetryAfter, REASON_LENGTH, refused, type HandshakeRefusal } from './http-refusal.js';
@@ -222,4 +223,10 @@ function holdProcess(ws: WebSocket, held: boolean): void {
 }
 
 /** The Node entry's binding: `ws`'s events, refusals included. */
-export const nodeSockets: SocketBinding = { listen, unlisten, refused, hold: holdProcess };
+export const nodeSockets: SocketBinding = {
+  listen,
+  unlisten,
+  refused,
+  hold: holdProcess,
+  corker: (ws) => new TickCorker((ws as unknown as { _socket?: Corkable })._socket),
+};

@@ -17,11 +17,18 @@ export interface SocketSink {
   socketClosed(ws: WebSocket, code: number, reason: string): void;
 }
 
+/** Coalesces the frames written in one tick into one write. */
+export interface Corker {
+  cork(): void;
+}
+
 /** How a connection listens to its sockets, and what it can learn from them. */
 export interface SocketBinding {
   listen(ws: WebSocket, sink: SocketSink): void;
   /** Stop telling the sink about this socket. */
   unlisten(ws: WebSocket): void;
+  /** Frames written in one tick share one system call: `ws` can cork its TCP socket, browsers cannot. */
+  readonly corker?: (ws: WebSocket) => Corker;
   /** Whether the socket keeps a Node process alive; only the Node binding can tell its sockets. */
   readonly hold?: (ws: WebSocket, held: boolean) => void;
   /** What a refused upgrade means (see refusal.ts); only a binding that can see one (`ws`) has it. */
