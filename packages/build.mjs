@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: builds the workspaces in dependency order, those of one step in parallel, and skips a
+ * `npm run build`: builds the workspaces (those of packages/ and examples/chat/ with a build script) in the
+ * order of their dependencies on each other, those of one step in parallel, and skips a
  * workspace whose inputs have not changed since its last build. A workspace's inputs are its src/ and
  * public/ files, its package.json, tsup and tsconfig files, the root tsconfig.json and package-lock.json,
  * and the inputs of the workspaces it depends on; their SHA-256 is kept in node_modules/.cache. Each
  * build's output is kept back and printed only if it fails: one line per workspace otherwise.
  *
  *   node packages/build.mjs             the packages and the chat example
- *   node packages/build.mjs --packages  the three packages only
+ *   node packages/build.mjs --packages  the packages only
  *   node packages/build.mjs --force     rebuild everything
  */
 import { spawn } from 'node:child_process';
@@ -19,13 +20,40 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'ackwire-build');
 
-/** Steps in order; the workspaces of a step only depend on earlier steps. */
-const PACKAGES = [['packages/core'], ['packages/server', 'packages/client']];
-const EXAMPLE = [['examples/chat/contract'], ['examples/chat/web', 'examples/chat/server']];
-
 const args = new Set(process.argv.slice(2));
-const steps = args.has('--packages') ? PACKAGES : [...PACKAGES, ...EXAMPLE];
 const force = args.has('--force');
+
+/** Workspaces with a build script: every package, and (without --packages) the chat example's. */
+function workspaces() {
+  const dirs = [];
+  for (const parent of args.has('--packages') ? ['packages'] : ['packages', 'examples/chat']) {
+    for (const entry of readdirSync(join(ROOT, parent), { withFileTypes: true })) {
+      const dir = `${parent}/${entry.name}`;
+      if (!entry.isDirectory() || !existsSync(join(ROOT, dir, 'package.json'))) continue;
+      const pkg = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'));
+      if (pkg.scripts?.build) dirs.push({ dir, pkg });
+    }
+  }
+  return dirs;
+}
+
+/** Steps in order: each holds the workspaces whose workspace dependencies are all in earlier steps. */
+function stepsOf(list) {
+  const local = new Set(list.map((w) => w.pkg.name));
+  const done = new Set();
+  const steps = [];
+  let left = list;
+  while (left.length > 0) {
+    const ready = left.filter((w) => Object.keys({ ...w.pkg.dependencies, ...w.pkg.devDependencies }).every((d) => !local.has(d) || done.has(d)));
+    if (ready.length === 0) throw new Error(`workspace dependency cycle among ${left.map((w) => w.pkg.name).join(', ')}`);
+    steps.push(ready.map((w) => w.dir));
+    for (const w of ready) done.add(w.pkg.name);
+    left = left.filter((w) => !ready.includes(w));
+  }
+  return steps;
+}
+
+const steps = stepsOf(workspaces());
 
 function filesUnder(dir) {
   if (!existsSync(dir)) return [];

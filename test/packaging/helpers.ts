@@ -13,7 +13,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PACKAGES = ['core', 'server', 'client'] as const;
 const run = promisify(execFile);
 
-/** Build the three packages if their sources changed. */
+/** Build the packages if their sources changed. */
 export async function buildPackages(): Promise<void> {
   await run(process.execPath, [join(ROOT, 'packages/build.mjs'), '--packages'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
 }
