@@ -45,7 +45,7 @@ export interface ConnectionOwner {
   down(error: AckwireError | undefined): void;
   state(state: ConnectionState): void;
   closed(info: CloseInfo): void;
-  /** Whether calls or subscriptions are waiting for the connection. */
+  /** Whether calls, subscriptions, `$ready()` or `$authenticate` are waiting for the connection. */
   busy(): boolean;
 }
 
