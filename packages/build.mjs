@@ -44,7 +44,7 @@ function stepsOf(list) {
   const steps = [];
   let left = list;
   while (left.length > 0) {
-    const ready = left.filter((w) => Object.keys({ ...w.pkg.dependencies, ...w.pkg.devDependencies }).every((d) => !local.has(d) || done.has(d)));
+    const ready = left.filter((w) => Object.keys({ ...w.pkg.dependencies, ...w.pkg.devDependencies, ...w.pkg.peerDependencies }).every((d) => !local.has(d) || done.has(d)));
     if (ready.length === 0) throw new Error(`workspace dependency cycle among ${left.map((w) => w.pkg.name).join(', ')}`);
     steps.push(ready.map((w) => w.dir));
     for (const w of ready) done.add(w.pkg.name);
@@ -77,7 +77,7 @@ function inputHash(dir) {
   for (const f of ['package.json', 'tsup.config.ts', 'tsconfig.json']) if (existsSync(join(ROOT, dir, f))) own.push(join(ROOT, dir, f));
   own.push(join(ROOT, 'tsconfig.json'), join(ROOT, 'package-lock.json'));
   for (const file of own.sort()) hash.update(`${relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
-  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).sort()) {
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies }).sort()) {
     if (hashes.has(dep)) hash.update(`${dep}\0${hashes.get(dep)}\0`);
   }
   return hash.digest('hex');

@@ -1,5 +1,5 @@
 /**
- * What `npm pack` ships is what a user needs, and it works from both module systems: exactly the builds,
+ * What `npm pack` ships (for each package) is what a user needs, and it works from both module systems: exactly the builds,
  * their types (`.d.ts` for import, `.d.cts` for require), README, LICENSE and package.json; attw finds no
  * problem in any package; an outside CommonJS project and an outside ES module project, installed from the
  * tarballs, type-check (TypeScript `node16`) and run a call against a server.
@@ -26,9 +26,10 @@ afterAll(() => cleanup?.());
 const common = ['LICENSE', 'README.md', 'package.json', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js'];
 
 describe('npm pack', () => {
-  it('core and server ship their builds, types for both module systems, README and LICENSE, nothing else', () => {
+  it('core, server and redis ship their builds, types for both module systems, README and LICENSE, nothing else', () => {
     expect(packed.core.files).toStrictEqual([...common].sort());
     expect(packed.server.files).toStrictEqual([...common].sort());
+    expect(packed.redis.files).toStrictEqual([...common].sort());
   });
 
   it('client ships the browser and Node entries, their shared chunks, and the same', () => {

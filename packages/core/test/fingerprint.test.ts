@@ -70,6 +70,10 @@ describe('the fingerprint across zod versions', () => {
     [`${z.core.version.major}.${z.core.version.minor}.${z.core.version.patch} (the installed zod)`, z],
   ];
 
+  it('compares the versions it says it does', () => {
+    expect(versions.map(([, zz]) => `${zz.core.version.major}.${zz.core.version.minor}.${zz.core.version.patch}`).slice(0, 3)).toEqual(['4.1.0', '4.3.6', '4.5.0']);
+  });
+
   // Regression: the fingerprint hashed zod's JSON Schema output, whose email pattern changed in 4.6.
   it('z.email() gives one fingerprint on zod 4.5.0 and the installed zod', () => {
     const of = (zz: Zod) => print({ signUp: procedure({ input: zz.object({ email: zz.email() }), output: zz.void() }) });

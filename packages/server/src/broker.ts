@@ -1,7 +1,7 @@
 /**
  * The broker: where published events get their offsets, live fan-out between server processes, and the
  * recent history that resumed subscriptions replay. The in-memory broker is the default; other backends
- * implement this interface and keep the rules below.
+ * implement this interface and pass the shared broker test suite.
  *
  * Rules every broker keeps:
  * - Offsets of a topic start at 1 and increase by exactly 1 per published event, within one epoch.
