@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { AckwireError, contract, procedure } from '@ackwire/core';
 import { createServer } from '@ackwire/server';
+import { attach } from '@ackwire/server/ws';
 import * as z from 'zod';
 
 export const api = contract({
@@ -50,7 +51,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<{ url: 
     https.once('error', reject);
     https.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
-  const listener = server.attach({ server: https, path: '/ws' });
+  const listener = attach(server, { server: https, path: '/ws' });
   return {
     url: listener.url,
     close: async () => {

@@ -13,6 +13,7 @@ import { type Ctx, api, makeServer } from './fixtures.js';
 import { RawClient } from './raw-client.js';
 import { startRawServer, type RawPeer, type RawServer } from './raw-server.js';
 import type { Frame } from './raw-client.js';
+import { attach, listen as listenWs } from '@ackwire/server/ws';
 
 export interface Started<S> {
   server: S;
@@ -59,7 +60,7 @@ export function useHarness(): Harness {
 
   const listen = async <S extends AckwireServer<any, any, any>>(server: S): Promise<Started<S>> => {
     defer(() => server.close());
-    const listener = await server.listen({ port: 0 });
+    const listener = await listenWs(server, { port: 0 });
     return { server, url: listener.url };
   };
 
@@ -80,7 +81,7 @@ export function useHarness(): Harness {
           }),
       );
       defer(() => server.close());
-      server.attach({ server: http });
+      attach(server, { server: http });
       return { server, url: `ws://127.0.0.1:${port}/`, upgrades: () => upgrades };
     },
     client(contract, options) {

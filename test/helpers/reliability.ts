@@ -4,6 +4,7 @@ import { createClient, type ClientOptions } from '@ackwire/client';
 import { createServer, MemoryBroker, type AckwireServer, type ServerConfig } from '@ackwire/server';
 import { z } from 'zod';
 import { startProxy, type Proxy } from './proxy.js';
+import { listen } from '@ackwire/server/ws';
 
 export const api = contract({
   jobs: {
@@ -60,7 +61,7 @@ export async function harness(
     },
     ...overrides,
   });
-  const listener = await server.listen({ port });
+  const listener = await listen(server, { port });
   const proxy = await startProxy(listener.port);
   const clients: Array<{ $close(): void }> = [];
   return {

@@ -6,6 +6,7 @@ import { createServer, MemoryBroker } from '@ackwire/server';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { z } from 'zod';
+import { attach } from '@ackwire/server/ws';
 
 const api = contract({ ping: procedure({ input: z.void(), output: z.literal('pong') }) });
 const cleanups: Array<() => unknown> = [];
@@ -16,7 +17,7 @@ afterEach(async () => {
 it('shares an HTTP server with another WebSocket endpoint, and reads its port after listen', async () => {
   const http = createHttpServer();
   const server = createServer(api, { handlers: { ping: () => 'pong' as const } });
-  const listener = server.attach({ server: http, path: '/ackwire' }); // before listen
+  const listener = attach(server, { server: http, path: '/ackwire' }); // before listen
   const other = new WebSocketServer({ noServer: true });
   http.on('upgrade', (req, socket, head) => {
     if (req.url === '/other') other.handleUpgrade(req, socket, head, (ws) => ws.send('hello from other'));

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { api } from '../helpers/fixtures.js';
 import { spyLogger, useHarness, rejection } from '../helpers/harness.js';
+import { internals } from '../helpers/internals.js';
 
 const h = useHarness();
 
@@ -38,14 +39,14 @@ describe('calls', () => {
     expect(typeof out.big).toBe('bigint');
     expect(out.tags).toBeInstanceOf(Set);
     expect(out.map).toBeInstanceOf(Map);
-    expect([...server.connections].map((c) => c.codec.name)).toStrictEqual(['superjson']);
+    expect([...internals(server).connections].map((c) => c.codec.name)).toStrictEqual(['superjson']);
   });
 
   it('the json codec is negotiated when the client offers only ackwire.v1.json', async () => {
     const { url, server } = await h.fixtureServer();
     const client = h.client(api, { url, subprotocols: ['ackwire.v1.json'] });
     expect(await client.math.add({ a: 1, b: 2 })).toBe(3);
-    expect([...server.connections].map((c) => c.codec.name)).toStrictEqual(['json']);
+    expect([...internals(server).connections].map((c) => c.codec.name)).toStrictEqual(['json']);
     const sent = client.chat.send({ room: 'r', text: 'plain' });
     // Under plain JSON a Date arrives as a string, which the contract's z.date() refuses.
     const err = await rejection(sent);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, makeServer } from '../helpers/fixtures.js';
 import { rejection, useHarness } from '../helpers/harness.js';
+import { listen } from '@ackwire/server/ws';
 
 const h = useHarness();
 const fastRetry = { initialDelayMs: 1, maxDelayMs: 5 };
@@ -38,7 +39,7 @@ describe('a refused upgrade', () => {
   it('a wrong path (HTTP 404) is fatal: $ready, pending calls and the error event say NOT_FOUND and name the URL', async () => {
     const server = makeServer();
     h.defer(() => server.close());
-    const { port } = await server.listen({ port: 0, path: '/ws' });
+    const { port } = await listen(server, { port: 0, path: '/ws' });
     const url = `ws://127.0.0.1:${port}/wrong`;
     const client = recorded(url);
     const pending = client.math.add({ a: 1, b: 2 });

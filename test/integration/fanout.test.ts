@@ -8,6 +8,7 @@ import { createServer } from '@ackwire/server';
 import { expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { once, useHarness } from '../helpers/harness.js';
+import { internals } from '../helpers/internals.js';
 
 const h = useHarness();
 
@@ -48,14 +49,14 @@ it(`${CLIENTS} clients x ${ROOMS.length} subscriptions, ${EVENTS} events per top
     }
   }
   await Promise.all(starts);
-  const codecsInUse = [...server.connections].map((c) => c.codec.name);
+  const codecsInUse = [...internals(server).connections].map((c) => c.codec.name);
   expect(codecsInUse.filter((n) => n === 'json')).toHaveLength(Math.ceil(CLIENTS / 3));
   expect(codecsInUse).toHaveLength(CLIENTS);
 
   superjsonEncode.mockClear();
   jsonEncode.mockClear();
   // Every frame handed to a connection, to check that subscribers of one codec share the same bytes.
-  const connectionProto = Object.getPrototypeOf([...server.connections][0]) as { deliver: (...args: unknown[]) => void };
+  const connectionProto = Object.getPrototypeOf([...internals(server).connections][0]) as { deliver: (...args: unknown[]) => void };
   const deliver = vi.spyOn(connectionProto, 'deliver');
   h.defer(() => deliver.mockRestore());
 

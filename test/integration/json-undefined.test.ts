@@ -4,6 +4,7 @@ import { contract, procedure } from '@ackwire/core';
 import { createServer } from '@ackwire/server';
 import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
+import { listen } from '@ackwire/server/ws';
 
 const api = contract({
   ping: procedure({ input: z.void(), output: z.void() }),
@@ -17,7 +18,7 @@ afterEach(async () => {
 it('void and optional inputs and outputs work with the json codec', async () => {
   let pinged = 0;
   const server = createServer(api, { handlers: { ping: () => void pinged++, maybe: (input) => input?.n } });
-  const { url } = await server.listen({ port: 0 });
+  const { url } = await listen(server, { port: 0 });
   cleanups.push(() => server.close());
   const client = createClient(api, { url, subprotocols: ['ackwire.v1.json'] });
   cleanups.push(() => client.$close());

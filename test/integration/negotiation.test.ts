@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { api, apiTree, makeServer } from '../helpers/fixtures.js';
 import { refusedUpgrade, type Closed } from '../helpers/raw-client.js';
 import { once, useHarness, rejection } from '../helpers/harness.js';
+import { internals } from '../helpers/internals.js';
 
 const h = useHarness();
 
@@ -74,7 +75,7 @@ describe('subprotocol negotiation', () => {
     const { url, server } = await h.fixtureServer({ subprotocols: ['ackwire.v1.json'] });
     const client = h.client(api, { url });
     expect(await client.math.add({ a: 1, b: 2 })).toBe(3);
-    expect([...server.connections].map((c) => c.codec.name)).toStrictEqual(['json']);
+    expect([...internals(server).connections].map((c) => c.codec.name)).toStrictEqual(['json']);
   });
 });
 

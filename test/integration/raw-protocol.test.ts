@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeServer } from '../helpers/fixtures.js';
 import { useHarness } from '../helpers/harness.js';
+import { listen } from '@ackwire/server/ws';
+import { internals } from '../helpers/internals.js';
 
 const h = useHarness();
 
@@ -25,7 +27,7 @@ describe('hello and welcome', () => {
     expect(welcome[3]).toEqual(expect.any(String));
     expect(welcome[2]).not.toBe(welcome[3]);
     expect(welcome[4]).toBe(0);
-    expect(welcome[5]).toBe(server.heartbeatMs);
+    expect(welcome[5]).toBe(internals(server).heartbeatMs);
   });
 
   it('ping is answered with pong, before and after other traffic', async () => {
@@ -301,7 +303,7 @@ describe('limits', () => {
   it('a frame over maxPayload closes with 1009', async () => {
     const server = makeServer();
     h.defer(() => server.close());
-    const listener = await server.listen({ port: 0, maxPayload: 1024 });
+    const listener = await listen(server, { port: 0, maxPayload: 1024 });
     const raw = await h.raw(listener.url, ['ackwire.v1.json']);
     await raw.hello(server.fingerprint);
     raw.send([3, 1, 'chat.send', { room: 'r', text: 'x'.repeat(2000) }]);
@@ -347,7 +349,7 @@ describe('docs/protocol.md §15, the worked session', () => {
 
     // Meanwhile call 5 finishes with no connection (its outcome is stored), and offset 2 is published.
     await expect
-      .poll(() => server.sessions.get(sessionId)?.calls.get(5)?.frame, { timeout: 5_000, message: 'call 5 never finished' })
+      .poll(() => internals(server).sessions.get(sessionId)?.calls.get(5)?.frame, { timeout: 5_000, message: 'call 5 never finished' })
       .toBeDefined();
     await server.publish(server.contract.chat.messages, { room: 'general' }, { id: 2, room: 'general', text: 'while you were away', at: new Date('2025-01-02T03:04:05.000Z') });
 

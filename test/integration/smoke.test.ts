@@ -1,6 +1,7 @@
 import { createClient } from '@ackwire/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, makeServer } from '../helpers/fixtures.js';
+import { listen } from '@ackwire/server/ws';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -10,7 +11,7 @@ afterEach(async () => {
 describe('smoke', () => {
   it('calls and subscribes over a real socket', async () => {
     const server = makeServer();
-    const listener = await server.listen({ port: 0 });
+    const listener = await listen(server, { port: 0 });
     cleanups.push(() => server.close());
     const client = createClient(api, { url: listener.url });
     cleanups.push(() => client.$close());

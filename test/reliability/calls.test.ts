@@ -2,6 +2,7 @@
 import { AckwireError } from '@ackwire/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, sleep, type Harness } from '../helpers/reliability.js';
+import { internals } from '../helpers/internals.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -87,7 +88,7 @@ describe('calls across a lost connection', () => {
     await expect.poll(() => client.$state).toBe('reconnecting');
     const queued = client.jobs.run({ key: 'e3' }); // made while disconnected: waits in the outbox
     // The server forgets the session once its retention window has passed.
-    await expect.poll(() => h.server.sessions.get(session!), { timeout: 5_000, message: 'the session was never dropped' }).toBeUndefined();
+    await expect.poll(() => internals(h.server).sessions.get(session!), { timeout: 5_000, message: 'the session was never dropped' }).toBeUndefined();
     h.proxy.refuse(false);
     await expect(plain).rejects.toMatchObject({ code: 'RESULT_UNKNOWN' });
     expect(await retryable).toEqual({ key: 'e2', runs: 1 });

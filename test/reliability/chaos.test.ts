@@ -9,6 +9,7 @@ import { createServer } from '@ackwire/server';
 import { afterAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { seeded, startProxy } from '../helpers/proxy.js';
+import { listen } from '@ackwire/server/ws';
 
 const api = contract({
   chaos: {
@@ -42,7 +43,7 @@ it(`loses, doubles and reorders nothing across random cuts (seed ${SEED})`, { ti
       },
     },
   });
-  const listener = await server.listen({ port: 0 });
+  const listener = await listen(server, { port: 0 });
   cleanups.push(() => server.close());
   const proxy = await startProxy(listener.port);
   cleanups.push(() => proxy.close());

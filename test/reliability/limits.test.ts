@@ -6,6 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
 import { api as jobsApi, harness, type Harness } from '../helpers/reliability.js';
 import { createServer } from '@ackwire/server';
+import { listen } from '@ackwire/server/ws';
 
 let h: Harness | undefined;
 const cleanups: Array<() => unknown> = [];
@@ -26,7 +27,7 @@ it('more calls at once than the server allows in flight all succeed: the client 
 it('a call larger than the server accepts fails with PAYLOAD_TOO_LARGE and the connection stays up', async () => {
   const api = contract({ put: procedure({ input: z.string(), output: z.number() }) });
   const server = createServer(api, { handlers: { put: (s) => s.length }, logger: { error: () => undefined, warn: () => undefined } });
-  const listener = await server.listen({ port: 0, maxPayload: 1000 });
+  const listener = await listen(server, { port: 0, maxPayload: 1000 });
   cleanups.push(() => server.close());
   const client = createClient(api, { url: listener.url });
   cleanups.push(() => client.$close());

@@ -3,6 +3,7 @@ import { MemoryBroker } from '@ackwire/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, harness, sleep, type Harness } from '../helpers/reliability.js';
 import type { StartInfo } from '@ackwire/client';
+import { internals } from '../helpers/internals.js';
 
 let hs: Harness[] = [];
 afterEach(async () => {
@@ -114,7 +115,7 @@ describe('subscriptions across a lost connection', () => {
     await otherSub.started;
     await publish(h, 1, 300, 't', pad); // ~10 MB: more than the kernel buffers and the limit together
     await publish(h, 1, 1, 'u');
-    await expect.poll(() => h.server.connections.size, { timeout: 5000 }).toBe(1); // the slow one was dropped
+    await expect.poll(() => internals(h.server).connections.size, { timeout: 5000 }).toBe(1); // the slow one was dropped
     await expect.poll(() => otherSub.values).toEqual([1]); // the other connection did not notice
     h.proxy.stall(false);
     await expect.poll(() => closes.includes(4509), { timeout: 5000 }).toBe(true);
@@ -131,7 +132,7 @@ describe('subscriptions across a lost connection', () => {
     await sub.started;
     await publish(h, 1, 130);
     await expect.poll(() => sub.offsets.length).toBe(130);
-    const session = h.server.sessions.get(client.$sessionId!)!;
+    const session = internals(h.server).sessions.get(client.$sessionId!)!;
     await expect.poll(() => [...session.acked.values()].map((a) => a.offset)).toEqual([130]);
   });
 });

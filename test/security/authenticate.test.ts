@@ -8,12 +8,14 @@ import type { Handshake } from '@ackwire/server';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closeOf, inbox, issue, later, makeSecureServer, secureApi, upgrade, wsWith } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
+import { internals } from '../helpers/internals.js';
 
 describe('authenticate hook (before the upgrade)', () => {
   async function serve(authenticate: (h: Handshake) => unknown, extra: Parameters<typeof makeSecureServer>[0] = {}) {
     const server = makeSecureServer({ authenticate, helloTimeoutMs: 500, ...extra });
     later(() => server.close());
-    const listener = await server.listen();
+    const listener = await listen(server);
     return { server, url: listener.url };
   }
 
@@ -116,12 +118,12 @@ describe('authenticate hook (before the upgrade)', () => {
     });
     const ws = new WebSocket(url, ['ackwire.v1.json']);
     ws.on('error', () => undefined);
-    await expect.poll(() => server.admission.size).toBe(1);
+    await expect.poll(() => internals(server).admission.size).toBe(1);
     ws.terminate();
-    await expect.poll(() => server.admission.size).toBe(0);
+    await expect.poll(() => internals(server).admission.size).toBe(0);
     release();
     await new Promise((r) => setTimeout(r, 20));
-    expect(server.connections.size).toBe(0);
+    expect(internals(server).connections.size).toBe(0);
   });
 });
 
@@ -129,7 +131,7 @@ describe('connection params in the hello', () => {
   it('invalid params close with 4400, a missing hello with 4408, a second hello with 4429', async () => {
     const server = makeSecureServer({ helloTimeoutMs: 200 });
     later(() => server.close());
-    const { url } = await server.listen();
+    const { url } = await listen(server);
 
     const bad = await upgrade(url);
     if (!bad.ok) throw new Error('refused');
@@ -153,7 +155,7 @@ describe('connection params in the hello', () => {
   it('an unknown token closes with 4401 and the real client reports UNAUTHORIZED without retrying', async () => {
     const server = makeSecureServer();
     later(() => server.close());
-    const { url } = await server.listen();
+    const { url } = await listen(server);
     const closes: number[] = [];
     const client = createClient(secureApi, { url, params: { token: 'forged' }, reconnect: { initialDelayMs: 5 } });
     later(() => client.$close());

@@ -6,12 +6,13 @@
 import { AckwireError } from '@ackwire/core';
 import { describe, expect, it } from 'vitest';
 import { closeOf, inbox, issue, later, makeSecureServer, rawSession, SECRET, tokens, upgrade } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
 
 async function setup(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
   issue('t', 'alice');
   const server = makeSecureServer(overrides);
   later(() => server.close());
-  const { url } = await server.listen();
+  const { url } = await listen(server);
   const bystander = await rawSession(url, server.fingerprint, { token: 't' });
   const open = (protocols?: string[]) => rawSession(url, server.fingerprint, { token: 't' }, protocols ? { protocols } : {});
   /** The bystander still answers and received nothing else meanwhile. */

@@ -9,11 +9,13 @@ import type { WireSocket } from '@ackwire/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { abortableSleep } from '../helpers/sleep.js';
 import { closeOf, handshakeOf, inbox, issue, later, makeSecureServer, rawSession, secureApi, tokens, upgrade } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
+import { internals } from '../helpers/internals.js';
 
 async function start(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
   const server = makeSecureServer(overrides);
   later(() => server.close());
-  const { url } = await server.listen();
+  const { url } = await listen(server);
   const client = (token: string, extra: Partial<Parameters<typeof createClient>[1]> = {}) => {
     const c = createClient(secureApi, { url, params: { token }, reconnect: { initialDelayMs: 10, maxDelayMs: 20 }, ...extra });
     later(() => c.$close());
@@ -53,7 +55,7 @@ describe('$authenticate: refreshed credentials without reconnecting', () => {
     expect(await errorOf(c.$authenticate({ token: 'forged' }))).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid or expired token' });
     expect(await errorOf(c.$authenticate({ token: 42 }))).toMatchObject({ code: 'BAD_REQUEST', message: 'Invalid connection params' });
     expect(await c.whoami()).toEqual({ user: 'alice', role: 'member' });
-    for (const conn of server.connections) conn.close(1001, 'restart');
+    for (const conn of internals(server).connections) conn.close(1001, 'restart');
     await expect.poll(() => c.sessions.length).toBe(2);
     expect(await c.whoami()).toEqual({ user: 'alice', role: 'member' });
     expect(c.sessions).toEqual([false, true]);
@@ -75,7 +77,7 @@ describe('$authenticate: refreshed credentials without reconnecting', () => {
     await c.$ready();
     const refreshed = c.$authenticate({ token: 'b' });
     await expect.poll(() => gate).toBeDefined();
-    for (const conn of server.connections) conn.close(1001, 'restart');
+    for (const conn of internals(server).connections) conn.close(1001, 'restart');
     await refreshed;
     expect(await c.whoami()).toEqual({ user: 'bob', role: 'member' });
     gate!();
@@ -241,7 +243,7 @@ describe('revoke', () => {
     const detached = await rawSession(url, server.fingerprint, { token: 't' });
     const ids = [live.welcome, detached.welcome].map((w) => [w[2], w[3]] as [string, string]);
     detached.ws.terminate();
-    await expect.poll(() => server.connections.size).toBe(1);
+    await expect.poll(() => internals(server).connections.size).toBe(1);
     const liveClosed = closeOf(live.ws);
     expect(server.revoke((ctx, info) => ctx.user === 'alice' && info.sessionId.length > 0, 'account locked')).toBe(2);
     expect(await liveClosed).toEqual({ code: 4401, reason: 'account locked' });

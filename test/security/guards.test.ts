@@ -9,6 +9,7 @@ import { createServer, type ServerConfig } from '@ackwire/server';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { GuardRunner } from '../../packages/server/src/guards.js';
 import { issue, later, makeSecureServer, secureApi, type SecureCtx, type SecureTree } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
 
 type Guards = NonNullable<ServerConfig<SecureTree, SecureCtx, { token: string }>['guards']>;
 
@@ -43,7 +44,7 @@ async function start(guards: Guards, record?: string[]) {
     },
   });
   later(() => server.close());
-  const { url } = await server.listen();
+  const { url } = await listen(server);
   const client = (token: string) => {
     const c = createClient(secureApi, { url, params: { token } });
     later(() => c.$close());

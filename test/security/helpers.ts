@@ -7,6 +7,7 @@ import WebSocket, { type ClientOptions } from 'ws';
 import { afterEach } from 'vitest';
 import { z } from 'zod';
 import { abortableSleep } from '../helpers/sleep.js';
+import { internals } from '../helpers/internals.js';
 
 export const secureApi = contract({
   whoami: procedure({ input: z.void(), output: z.object({ user: z.string(), role: z.string() }) }),
@@ -79,7 +80,7 @@ export function makeSecureServer(overrides: Partial<ServerConfig<SecureTree, Sec
     },
     ...overrides,
   });
-  sessions.count = () => server.sessions.size;
+  sessions.count = () => internals(server).sessions.size;
   return server;
 }
 

@@ -12,11 +12,13 @@ import { TokenBucket } from '../../packages/server/src/rate-limiter.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { closeOf, issue, later, makeSecureServer, rawSession, secureApi, upgrade } from './helpers.js';
+import { listen as listenWs } from '@ackwire/server/ws';
+import { internals } from '../helpers/internals.js';
 
 async function listen(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
   const server = makeSecureServer(overrides);
   later(() => server.close());
-  const listener = await server.listen();
+  const listener = await listenWs(server);
   return { server, url: listener.url, port: listener.port };
 }
 
@@ -48,7 +50,7 @@ describe('connection limits (before the upgrade)', () => {
     expect([a.ok, b.ok, c.ok]).toEqual([true, true, false]);
     expect(c.ok ? 0 : c.status).toBe(429);
     if (a.ok) a.ws.terminate();
-    await expect.poll(() => perAddress.server.admission.size).toBe(1);
+    await expect.poll(() => internals(perAddress.server).admission.size).toBe(1);
     expect((await upgrade(perAddress.url)).ok).toBe(true);
 
     const total = await listen({ limits: { maxConnections: 1 } });
@@ -63,7 +65,7 @@ describe('connection limits (before the upgrade)', () => {
     const negotiating = await upgrade(url, { protocols: ['ackwire.v0.json', 'ackwire'] });
     expect(negotiating.ok).toBe(true);
     if (negotiating.ok) expect((await closeOf(negotiating.ws)).code).toBe(4406);
-    await expect.poll(() => server.admission.size).toBe(0);
+    await expect.poll(() => internals(server).admission.size).toBe(0);
     // A handshake that ws itself rejects (no Sec-WebSocket-Key): answered 400 before any WebSocket exists.
     const raw = connect(port, '127.0.0.1');
     raw.write(
@@ -76,11 +78,11 @@ describe('connection limits (before the upgrade)', () => {
       raw.on('close', () => resolve(text));
     });
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
-    await expect.poll(() => server.admission.size).toBe(0);
+    await expect.poll(() => internals(server).admission.size).toBe(0);
     // The one slot of this address is free again: a normal connection gets it.
     const ok = await upgrade(url);
     expect(ok.ok).toBe(true);
-    expect(server.admission.size).toBe(1);
+    expect(internals(server).admission.size).toBe(1);
   });
 
   it('gives the slot back once when the client leaves while authenticate is running', async () => {
@@ -101,17 +103,17 @@ describe('connection limits (before the upgrade)', () => {
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ackwire.v1.json\r\n\r\n',
     );
     await expect.poll(() => asked).toBe(1);
-    expect(server.admission.size).toBe(1);
+    expect(internals(server).admission.size).toBe(1);
     // Nothing reads the socket until the upgrade, so the server learns that it is gone only afterwards.
     raw.destroy();
     open();
-    await expect.poll(() => server.admission.size).toBe(0);
+    await expect.poll(() => internals(server).admission.size).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.admission.size).toBe(0);
+    expect(internals(server).admission.size).toBe(0);
     // The address still has exactly one slot.
     const [first, second] = await Promise.all([upgrade(url), upgrade(url)]);
     expect([first.ok, second.ok].sort()).toEqual([false, true]);
-    expect(server.admission.size).toBe(1);
+    expect(internals(server).admission.size).toBe(1);
   });
 
   it('counts under clientAddress when configured (one proxy address, many clients)', async () => {
@@ -218,7 +220,7 @@ describe('frame size and nesting', () => {
     issue('t', 'alice');
     const server = makeSecureServer();
     later(() => server.close());
-    const listener = await server.listen({ maxPayload: 64 * 1024 });
+    const listener = await listenWs(server, { maxPayload: 64 * 1024 });
     const one = await rawSession(listener.url, server.fingerprint, { token: 't' });
     const closedOne = closeOf(one.ws);
     one.ws.send(JSON.stringify([3, 1, 'echo', 'x'.repeat(70 * 1024)]));
@@ -340,7 +342,7 @@ describe('HTTP upgrade hardening', () => {
     expect(off.ok && off.ws.extensions).toBe('');
     const server = makeSecureServer();
     later(() => server.close());
-    const compressed = await server.listen({ perMessageDeflate: true });
+    const compressed = await listenWs(server, { perMessageDeflate: true });
     const on = await upgrade(compressed.url, { perMessageDeflate: true });
     expect(on.ok && on.ws.extensions).toMatch(/^permessage-deflate/);
   });

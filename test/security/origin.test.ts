@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { isSameOrigin, normalizeOrigin, originCheck } from '../../packages/server/src/origin.js';
 import { handshakeOf, later, makeSecureServer, upgrade } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
+import { internals } from '../helpers/internals.js';
 
 const check = (policy: Parameters<typeof originCheck>[0], origin: string | undefined, host = 'app.example.com', allowMissing = true) =>
   originCheck(policy, allowMissing)(handshakeOf({ origin, headers: { host } }));
@@ -75,14 +77,14 @@ describe('origin over real sockets', () => {
   it('same-origin by default: the page origin connects, a foreign one gets 403 before any WebSocket exists', async () => {
     const server = makeSecureServer();
     later(() => server.close());
-    const { url, port } = await server.listen();
+    const { url, port } = await listen(server);
     const same = await upgrade(url, { origin: `http://127.0.0.1:${port}` });
     expect(same.ok).toBe(true);
     const foreign = await upgrade(url, { origin: 'https://evil.example' });
     expect(foreign.ok ? 0 : foreign.status).toBe(403);
     const nullOrigin = await upgrade(url, { origin: 'null' });
     expect(nullOrigin.ok ? 0 : nullOrigin.status).toBe(403);
-    expect(server.connections.size).toBe(1);
+    expect(internals(server).connections.size).toBe(1);
   });
 
   it('with an allowlist only listed origins pass; without an Origin header the option decides', async () => {
@@ -90,8 +92,8 @@ describe('origin over real sockets', () => {
     const strict = makeSecureServer({ origins: ['https://app.example.com'], allowMissingOrigin: false });
     later(() => open.close());
     later(() => strict.close());
-    const a = await open.listen();
-    const b = await strict.listen();
+    const a = await listen(open);
+    const b = await listen(strict);
     expect((await upgrade(a.url, { origin: 'https://app.example.com' })).ok).toBe(true);
     const lookalike = await upgrade(a.url, { origin: 'https://app.example.com.evil.com' });
     expect(lookalike.ok ? 0 : lookalike.status).toBe(403);

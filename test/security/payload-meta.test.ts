@@ -7,6 +7,7 @@ import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
 import { checkedMeta, guardedCodec } from '../../packages/server/src/payload-meta.js';
 import { inbox, issue, later, makeSecureServer, upgrade } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
 
 const limits = { maxBigIntDigits: 4096, maxAnnotations: 10_000 };
 const codec = guardedCodec(superjsonCodec, limits);
@@ -105,7 +106,7 @@ describe('forged metadata over a real socket', () => {
     issue('t', 'alice');
     const server = makeSecureServer();
     later(() => server.close());
-    const { url } = await server.listen();
+    const { url } = await listen(server);
     const up = await upgrade(url, { protocols: ['ackwire.v1.superjson'] });
     if (!up.ok) throw new Error('refused');
     const box = inbox(up.ws);

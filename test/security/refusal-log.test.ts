@@ -7,12 +7,13 @@ import WebSocket from 'ws';
 import { RefusalLog } from '../../packages/server/src/refusal-log.js';
 import { spyLogger } from '../helpers/harness.js';
 import { closeOf, later, makeSecureServer, upgrade } from './helpers.js';
+import { listen } from '@ackwire/server/ws';
 
 async function start(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
   const logger = spyLogger();
   const server = makeSecureServer({ logger, ...overrides });
   later(() => server.close());
-  const { url, port } = await server.listen();
+  const { url, port } = await listen(server);
   return { server, url, port, logger };
 }
 

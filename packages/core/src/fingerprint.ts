@@ -7,7 +7,6 @@
  * messages; a difference closes the connection with 4412 CONTRACT_MISMATCH.
  */
 import { canonicalJson, fnv1a64 } from './canonical.js';
-import type { Definition } from './contract.js';
 
 /** What is read of a schema: its definition. */
 interface SchemaLike {
@@ -138,8 +137,14 @@ export function schemaShape(schema: unknown, io: Io, path: unknown[] = []): Shap
   }
 }
 
+/** What the fingerprint reads of a definition (contract.ts's Definition has this shape; importing it here
+ * would make the two files import each other). */
+export type FingerprintedDefinition =
+  | { readonly kind: 'procedure'; readonly input: unknown; readonly output: unknown }
+  | { readonly kind: 'subscription'; readonly input: unknown; readonly event: unknown };
+
 /** The canonical form the fingerprint hashes: one entry per definition, sorted by path. */
-export function contractShape(byPath: ReadonlyMap<string, Definition>): unknown[] {
+export function contractShape(byPath: ReadonlyMap<string, FingerprintedDefinition>): unknown[] {
   return [...byPath.keys()].sort().map((path) => {
     const def = byPath.get(path)!;
     return def.kind === 'procedure'
@@ -148,6 +153,6 @@ export function contractShape(byPath: ReadonlyMap<string, Definition>): unknown[
   });
 }
 
-export function fingerprintOf(byPath: ReadonlyMap<string, Definition>): string {
+export function fingerprintOf(byPath: ReadonlyMap<string, FingerprintedDefinition>): string {
   return fnv1a64(canonicalJson(contractShape(byPath)));
 }

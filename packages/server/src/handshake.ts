@@ -49,22 +49,8 @@ const HANDSHAKE_HEADERS = new Set([
  * The request's headers without the handshake's own. A connection keeps its handshake for its whole life
  * (`$authenticate` rebuilds the context from it), so this copy lets the parser's object go.
  */
-function applicationHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+export function applicationHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const name in headers) if (!HANDSHAKE_HEADERS.has(name)) out[name] = headers[name];
   return out;
-}
-
-export function handshakeFrom(req: {
-  url?: string | undefined;
-  headers: IncomingHttpHeaders;
-  socket: { remoteAddress?: string | undefined };
-}): Handshake {
-  return {
-    url: req.url ?? '/',
-    headers: applicationHeaders(req.headers),
-    cookies: parseCookies(req.headers.cookie),
-    remoteAddress: req.socket.remoteAddress ?? '',
-    origin: req.headers.origin,
-  };
 }

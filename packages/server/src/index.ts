@@ -3,10 +3,9 @@ export type { Handlers, ProcedureHandler, SubscriptionHandler, CallInfo, Subscri
 export type { ServerOptions, ServerLimits, ConnectionInfo, Logger } from './options.js';
 export type { Handshake } from './handshake.js';
 export type { WireSocket } from './socket.js';
+export type { Connection } from './connection.js';
 export type { Broker, BrokerEvent, TopicHead, ReadResult, Listening } from './broker.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
-export type { ListenOptions, AttachOptions, Listener } from './ws-adapter.js';
-export type { ServerConnection } from './connection.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';
 export type { Guard, GuardInfo, Guards } from './guards.js';
 export type { OriginPolicy } from './origin.js';

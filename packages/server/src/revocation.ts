@@ -3,8 +3,6 @@
  * `server.revoke(predicate)` can close a user's connections and end their sessions, including sessions
  * waiting to be resumed after a disconnect.
  */
-import { CloseCode } from '@ackwire/core';
-import type { ServerConnection } from './connection.js';
 import type { Session, SessionStore } from './session.js';
 
 export interface RevokeInfo {
@@ -12,12 +10,12 @@ export interface RevokeInfo {
 }
 
 export class SessionOwners {
-  private readonly owners = new Map<Session<ServerConnection>, unknown>();
+  private readonly owners = new Map<Session, unknown>();
 
-  constructor(private readonly store: SessionStore<ServerConnection>) {}
+  constructor(private readonly store: SessionStore) {}
 
   /** Record (or replace) the context a session's credentials produced. */
-  note(session: Session<ServerConnection>, ctx: unknown): void {
+  note(session: Session, ctx: unknown): void {
     this.owners.set(session, ctx);
     if (this.owners.size > 2 * this.store.size + 64) this.prune();
   }
@@ -35,11 +33,7 @@ export class SessionOwners {
       }
       if (!predicate(ctx, { sessionId: session.id })) continue;
       this.owners.delete(session);
-      const conn = session.connection;
-      if (conn) {
-        conn.session = undefined;
-        conn.close(CloseCode.UNAUTHORIZED, reason);
-      }
+      session.connection?.revoked(reason);
       this.store.end(session);
       ended++;
     }

@@ -14,9 +14,14 @@ export interface CallRecord {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** The connection a session belongs to. */
 export interface SessionHolder {
   /** Close this connection because another one resumed its session. */
   replaced(): void;
+  /** Close this connection because its session was revoked (see revocation.ts). */
+  revoked(reason: string): void;
+  /** Send a frame (a call's outcome) on this connection. */
+  send(frame: string): void;
 }
 
 export class Session<Conn extends SessionHolder = SessionHolder> {
@@ -91,7 +96,7 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export class SessionStore<Conn extends SessionHolder> {
+export class SessionStore<Conn extends SessionHolder = SessionHolder> {
   private readonly sessions = new Map<string, Session<Conn>>();
 
   constructor(private readonly options: SessionStoreOptions) {}

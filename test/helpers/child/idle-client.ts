@@ -12,6 +12,7 @@ import { createClient } from '@ackwire/client';
 import { contract, procedure } from '@ackwire/core';
 import { createServer } from '@ackwire/server';
 import * as z from 'zod';
+import { listen } from '@ackwire/server/ws';
 
 const mode = process.argv[2];
 const api = contract({ ping: procedure({ input: z.void(), output: z.literal('pong') }) });
@@ -26,7 +27,7 @@ if (mode === 'silent') {
   console.log('connecting to a silent server');
 } else {
   const server = createServer(api, { handlers: { ping: () => 'pong' as const }, logger: { error: () => undefined, warn: () => undefined } });
-  const { url } = await server.listen({ port: 0 });
+  const { url } = await listen(server, { port: 0 });
   const client = createClient(api, { url, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
   client.$on('close', (info) => console.log(`close ${info.willRetry ? 'retrying' : 'final'}`));
   await client.ping();

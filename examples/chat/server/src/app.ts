@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { attach } from '@ackwire/server/ws';
 import { createChatServer } from './chat.js';
 import { serveStatic } from './static.js';
 
@@ -31,7 +32,7 @@ export async function start({ port = 3000, host = '127.0.0.1', webRoot = WEB_ROO
     http.once('error', fail);
     http.listen(port, host, () => ok());
   });
-  chat.attach({ server: http, path: '/ws' });
+  attach(chat, { server: http, path: '/ws' });
   const address = http.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   return {

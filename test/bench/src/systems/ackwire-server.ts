@@ -7,6 +7,7 @@ import { createServer } from '@ackwire/server';
 import { TOPIC, makeEvent } from '../payload.js';
 import { api, apiUnchecked } from './ackwire-contract.js';
 import { newCounters, type BenchServer } from './types.js';
+import { listen } from '@ackwire/server/ws';
 
 export const start = (): Promise<BenchServer> => startWith(api);
 /** The `ackwire-unchecked` system's server: the same, with schemas that accept anything. */
@@ -38,10 +39,10 @@ async function startWith(contract: typeof api): Promise<BenchServer> {
       },
     },
   });
-  const listener = await server.listen({ port: 0, host: '127.0.0.1' });
+  const listener = await listen(server, { port: 0, host: '127.0.0.1' });
   return {
     url: listener.url,
-    counters: () => ({ ...counters, open: server.connections.size }),
+    counters: () => ({ ...counters, open: listener.connections }),
     publish: (seq) => {
       counters.published++;
       return server.publish(contract.bench.events, TOPIC, makeEvent(seq));

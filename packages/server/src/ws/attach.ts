@@ -1,17 +1,21 @@
 /**
- * The `ws` binding: HTTP upgrade (admission, subprotocol negotiation), heartbeats, and a WireSocket for the
- * core.
+ * `attach`: serve WebSocket upgrades on an HTTP(S) server. The upgrade request goes through admission
+ * (origin, connection limits, `authenticate`) and subprotocol negotiation before `ws` completes it; the
+ * upgraded socket is handed to the core as a WireSocket, and pinged every `heartbeatMs`.
  */
-import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
-import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol, TickCorker, type Corkable } from '@ackwire/core';
-import { WebSocket, WebSocketServer, type PerMessageDeflateOptions } from 'ws';
-import { isRefusal, type Refusal } from './admission.js';
-import { handshakeFrom, type Handshake } from './handshake.js';
-import type { AckwireServer } from './server.js';
-import type { WireSocket } from './socket.js';
+import { CloseCode, NEGOTIATION_TOKEN, closeReason, selectSubprotocol } from '@ackwire/core';
+import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import { isRefusal, type Refusal } from '../admission.js';
+import type { Gateway } from '../gateway.js';
+import { gatewayOf } from '../runtime.js';
+import type { Handshake } from '../handshake.js';
+import type { AckwireServer } from '../server.js';
+import { destroySocket, handshakeFrom, offeredTokens, refuse } from './upgrade-request.js';
+import { AckwireWebSocket, WsWireSocket, type Home } from './ws-socket.js';
 
 export interface AttachOptions {
   /** The HTTP or HTTPS server whose upgrades to take. */
@@ -26,53 +30,26 @@ export interface AttachOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
-export interface ListenOptions extends Omit<AttachOptions, 'server'> {
-  /** Default 0 (any free port). */
-  port?: number;
-  /** Default `127.0.0.1`. */
-  host?: string;
-}
-
 export interface Listener {
   /** The port listened on. */
   readonly port: number;
   /** `ws://host:port/path` (`wss://` on an HTTPS server). */
   readonly url: string;
+  /** WebSocket connections open on this listener. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
 const HEADER_SUBPROTOCOLS = 'X-Ackwire-Subprotocols';
 
-function destroySocket(this: Duplex): void {
-  this.destroy();
+/** Serve `server`'s WebSocket upgrades on `path` of an existing HTTP(S) server; `server.close()` stops it. */
+export function attach(server: AckwireServer<any, any, any, any>, options: AttachOptions): Listener {
+  const core = gatewayOf(server);
+  return core.track(serveUpgrades(core, options));
 }
 
-/** Answer an upgrade request with an HTTP error: the standard reason phrase, `message` as the body. */
-function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  if (socket.destroyed) return;
-  // The socket lives on while the answer is written; an error then (the peer is gone) only ends it.
-  if (socket.listenerCount('error') === 0) socket.on('error', destroySocket);
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(message)}`];
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${message}`);
-}
-
-/** The tokens of the Sec-WebSocket-Protocol header, trimmed, at most 16. */
-function offeredTokens(req: IncomingMessage): string[] {
-  const header = req.headers['sec-websocket-protocol'];
-  const tokens: string[] = [];
-  if (!header) return tokens;
-  for (let start = 0; start <= header.length && tokens.length < 16; ) {
-    let end = header.indexOf(',', start);
-    if (end === -1) end = header.length;
-    const token = header.slice(start, end).trim();
-    if (token.length > 0) tokens.push(token);
-    start = end + 1;
-  }
-  return tokens;
-}
-
-export function attach(core: AckwireServer<any, any, any>, options: AttachOptions): Listener {
+/** `attach` without the tracking: the caller closes the listener (see listen.ts). */
+export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
   const path = options.path ?? '/';
   const maxPayload = options.maxPayload ?? 1024 * 1024;
   const wss = new WebSocketServer({
@@ -85,8 +62,8 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     // The token was chosen in onUpgrade; `ws` only needs to echo it.
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { ackwireToken?: string }).ackwireToken ?? false,
   });
-  const home: Home = { admission: core.admission, clients: new Set() };
-  const admission = home.admission;
+  const admission = core.admission;
+  const home: Home = { release: (slot) => admission.release(slot), clients: new Set() };
   // A connection slot is given back when its TCP socket closes. Once upgraded, the WebSocket holds it (a
   // field). Before that, a socket whose slot outlives the upgrade request's turn (`authenticate` is still
   // running, or the request was refused) holds it in this table, with one shared close listener; in the
@@ -212,6 +189,9 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
     get port() {
       return portOf();
     },
+    get connections() {
+      return home.clients.size;
+    },
     get url() {
       return `${options.server instanceof TlsServer ? 'wss' : 'ws'}://127.0.0.1:${portOf()}${path}`;
     },
@@ -225,152 +205,11 @@ export function attach(core: AckwireServer<any, any, any>, options: AttachOption
   };
 }
 
-/**
- * The WireSocket over a `ws` WebSocket. A class and shared listeners rather than closures: an idle server
- * holds one of these per connection, so every closure and captured scope counts.
- */
-class WsWireSocket implements WireSocket {
-  /** Frames written in one tick (a batch of results, one event to many topics) share one system call. */
-  private readonly corker: TickCorker;
-
-  constructor(
-    readonly ws: AckwireWebSocket,
-    readonly maxPayload: number,
-  ) {
-    this.corker = new TickCorker((ws as unknown as { _socket?: Corkable })._socket);
-  }
-
-  get protocol(): string {
-    return this.ws.protocol;
-  }
-
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
-  }
-
-  send(data: string | Uint8Array): void {
-    this.corker.cork();
-    this.ws.send(data, { binary: false });
-  }
-
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason);
-    // A peer that does not complete the closing handshake is dropped.
-    setTimeout(terminate, 5_000, this.ws).unref?.();
-  }
-
-  terminate(): void {
-    this.ws.terminate();
-  }
-
-  pause(): void {
-    this.ws.pause();
-  }
-
-  resume(): void {
-    this.ws.resume();
-  }
-}
-
-/** What the sockets of one `attach` share. */
-interface Home {
-  readonly admission: AckwireServer<any, any, any>['admission'];
-  /** Upgraded sockets until they close: for heartbeats and for closing the listener. */
-  readonly clients: Set<AckwireWebSocket>;
-}
-
-/**
- * The server's WebSocket. Ackwire's per-connection fields are declared, so they live in the object itself
- * rather than in a property store added to each socket; and its events (frames, pings, pongs, errors, the
- * close) are handled in `emit` itself, so a connection registers no listeners.
- */
-class AckwireWebSocket extends WebSocket {
-  /** Cleared by each heartbeat, set by any frame or pong. */
-  ackwireAlive = true;
-  ackwireConn: ReturnType<AckwireServer<any, any, any>['accept']> | undefined = undefined;
-  /** The connection slot (see Admission) this socket holds until it closes. */
-  ackwireSlot: string | undefined = undefined;
-  ackwireHome: Home | undefined = undefined;
-
-  // `ws` emits at most two arguments for the events of a server's socket.
-  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
-    switch (event) {
-      case 'message': {
-        this.ackwireAlive = true;
-        const data = a as Buffer | ArrayBuffer | Buffer[];
-        this.ackwireConn?.message(b === true ? toBytes(data) : data.toString());
-        return true;
-      }
-      case 'pong':
-        this.ackwireAlive = true;
-        return true;
-      case 'ping': {
-        // `ws` answers pings itself; they are frames too, under the same rate limit.
-        const conn = this.ackwireConn;
-        if (conn && !conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
-        return true;
-      }
-      case 'error':
-        this.terminate();
-        return true;
-      case 'close':
-        this.ackwireClosed();
-        return super.emit(event, a, b);
-      default:
-        return super.emit(event, a, b);
-    }
-  }
-
-  private ackwireClosed(): void {
-    this.ackwireConn?.closed();
-    const home = this.ackwireHome;
-    if (!home) return;
-    home.clients.delete(this);
-    const key = this.ackwireSlot;
-    if (key === undefined) return;
-    this.ackwireSlot = undefined;
-    home.admission.release(key);
-  }
-}
-
-function terminate(ws: WebSocket): void {
-  ws.terminate();
-}
-
-function bind(core: AckwireServer<any, any, any>, ws: AckwireWebSocket, handshake: Handshake, maxPayload: number): void {
+function bind(gateway: Gateway, ws: AckwireWebSocket, handshake: Handshake, maxPayload: number): void {
   try {
-    ws.ackwireConn = core.accept(new WsWireSocket(ws, maxPayload), handshake);
+    ws.ackwireConn = gateway.accept(new WsWireSocket(ws, maxPayload), handshake);
   } catch (err) {
-    core.logger.error('accepting a connection failed', { error: err });
+    gateway.logger.error('accepting a connection failed', { error: err });
     ws.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
-}
-
-function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-}
-
-export async function listen(core: AckwireServer<any, any, any>, options: ListenOptions): Promise<Listener> {
-  const http = createHttpServer((_req, res) => {
-    res.writeHead(426, { 'Content-Type': 'text/plain' });
-    res.end('Upgrade Required');
-  });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const inner = attach(core, { ...options, server: http });
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const host = options.host ?? '127.0.0.1';
-  return {
-    port,
-    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}${options.path ?? '/'}`,
-    close: async () => {
-      await inner.close();
-      http.closeAllConnections?.();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
 }

@@ -1,0 +1,101 @@
+/**
+ * The hello: version and contract checks, the credentials pipeline (credentials.ts), then the session
+ * (new or resumed) and the welcome, then the frames that arrived behind the hello. Synchronous when the
+ * params schema and `context` are (the usual case), so the welcome and the answers to calls that came
+ * right behind the hello leave in one write.
+ */
+import { AckwireError, CloseCode, MessageType, PROTOCOL_VERSION, encodeServerMessage, type Codec, type HelloMessage } from '@ackwire/core';
+import type { ConnectionRuntime } from './connection-runtime.js';
+import type { Established } from './credentials.js';
+import type { CredentialExpiry } from './expiry.js';
+import type { Handshake } from './handshake.js';
+import type { Session, SessionHolder } from './session.js';
+import type { WireSocket } from './socket.js';
+
+/** What the hello and `$authenticate` need of their connection. */
+export interface CredentialHost extends SessionHolder {
+  readonly runtime: ConnectionRuntime;
+  readonly codec: Codec;
+  readonly handshake: Handshake;
+  readonly socket: WireSocket;
+  readonly isOpen: boolean;
+  readonly alive: boolean;
+  readonly expiry: CredentialExpiry;
+  readonly hasExpiry: boolean;
+  state: 'hello' | 'starting' | 'open' | 'closed';
+  session: Session | undefined;
+  ctx: unknown;
+  early: string[] | undefined;
+  close(code: number, reason: string): void;
+  failed(what: string, err: unknown): void;
+  handle(text: string): void;
+}
+
+const isPromise = (v: unknown): v is Promise<Established> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+export function hello(conn: CredentialHost, msg: HelloMessage): void {
+  const runtime = conn.runtime;
+  if (msg.version !== PROTOCOL_VERSION) {
+    return conn.close(CloseCode.VERSION_MISMATCH, `unsupported protocol version ${msg.version}; server speaks ${PROTOCOL_VERSION}`);
+  }
+  if (msg.fingerprint !== runtime.fingerprint) {
+    return conn.close(CloseCode.CONTRACT_MISMATCH, `contract mismatch: server ${runtime.fingerprint}, client ${msg.fingerprint}`);
+  }
+  conn.state = 'starting';
+  let established: Established | Promise<Established>;
+  try {
+    established = runtime.credentials.establish(conn.handshake, msg.params, () => conn.alive);
+  } catch (err) {
+    return helloFailed(conn, err);
+  }
+  if (isPromise(established)) {
+    established
+      .then(
+        (e) => welcome(conn, msg, e),
+        (err: unknown) => helloFailed(conn, err),
+      )
+      .catch((err: unknown) => conn.failed('the hello failed', err));
+  } else welcome(conn, msg, established);
+}
+
+function helloFailed(conn: CredentialHost, err: unknown): void {
+  if (err instanceof AckwireError && (err.code === 'UNAUTHORIZED' || err.code === 'FORBIDDEN')) {
+    return conn.close(err.code === 'UNAUTHORIZED' ? CloseCode.UNAUTHORIZED : CloseCode.FORBIDDEN, err.message);
+  }
+  conn.runtime.logger.error('context failed', { error: err });
+  conn.close(CloseCode.INTERNAL_ERROR, 'internal error');
+}
+
+function welcome(conn: CredentialHost, msg: HelloMessage, established: Established): void {
+  if (!established.ok) {
+    if (established.invalid) conn.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
+    return;
+  }
+  if (!conn.alive) return;
+  const runtime = conn.runtime;
+  const ctx = established.ctx;
+  conn.ctx = ctx;
+  const expiresAt = runtime.credentials.expiryOf(ctx);
+  if (expiresAt !== undefined && !conn.expiry.set(expiresAt)) return conn.close(CloseCode.UNAUTHORIZED, 'credentials expired');
+  const resumed = msg.resume ? runtime.sessions.resume(msg.resume.sessionId, msg.resume.token, conn) : undefined;
+  const session = (conn.session = resumed ?? runtime.sessions.create(conn));
+  runtime.credentials.own(session, ctx);
+  conn.state = 'open';
+  conn.send(
+    encodeServerMessage(
+      {
+        type: MessageType.WELCOME,
+        sessionId: session.id,
+        resumeToken: session.token,
+        resumed: resumed !== undefined,
+        heartbeatMs: runtime.heartbeatMs,
+        lastId: session.lastId,
+        limits: { maxInFlight: runtime.limits.maxInFlight, maxPayload: conn.socket.maxPayload ?? 0 },
+      },
+      conn.codec,
+    ),
+  );
+  const early = conn.early;
+  conn.early = undefined;
+  if (early) for (const text of early) conn.handle(text);
+}
