@@ -9,13 +9,14 @@ import type { z } from 'zod';
 import type { ConnectionRuntime } from './connection-runtime.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
 import type { RegisteredProcedure } from './registered.js';
-import type { CallRecord, Session } from './session.js';
+import type { CallRecord, LiveSession } from './session.js';
+import type { Claim, MaybePromise } from './session-store.js';
 
 /** What call execution needs of its connection. */
 export interface CallHost {
   readonly runtime: ConnectionRuntime;
   readonly codec: Codec;
-  readonly session: Session | undefined;
+  readonly session: LiveSession | undefined;
   readonly ctx: unknown;
   /** Call ids waiting for this turn's receipt frame. */
   receipts: number[] | undefined;
@@ -43,33 +44,54 @@ class HandlerCallInfo {
 
 type Parsed = { success: true; data: unknown } | { success: false; error: z.ZodError };
 
-export function startCall(host: CallHost, msg: CallMessage): void {
+const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * A call frame: claim its id in the session store, then run it if the claim is new. Returns a promise when
+ * the store answers asynchronously; the connection handles no further frame until it settles, so frames
+ * take effect in the order they were read whatever the store's latency.
+ */
+export function startCall(host: CallHost, msg: CallMessage): void | Promise<void> {
   const session = host.session!;
+  const claim = host.runtime.sessions.store.claim(session.id, session.generation, msg.id);
+  if (!isPromise(claim)) return claimed(host, session, msg, claim);
+  return claim.then(
+    (c) => claimed(host, session, msg, c),
+    (err: unknown) => {
+      host.runtime.logger.error('session store: claiming a call failed', { error: err });
+      host.send(errorFrame(msg.id, 'UNAVAILABLE', 'Session store unavailable', null, host.codec));
+    },
+  );
+}
+
+function claimed(host: CallHost, session: LiveSession, msg: CallMessage, claim: Claim): void {
   const { id } = msg;
   const codec = host.codec;
-  if (id > session.lastId) session.lastId = id;
-  const existing = session.calls.get(id);
-  if (existing) {
-    // A retry: never run twice. Send the outcome again, or a receipt while it runs.
-    if (existing.frame !== undefined) host.send(existing.frame);
-    else receipt(host, id);
-    return;
+  switch (claim.state) {
+    case 'new':
+      break;
+    case 'running': // a retry: never run twice; a receipt while it runs
+      return receipt(host, id);
+    case 'finished': // a retry of a finished call: its outcome again
+      return host.send(claim.frame);
+    default: // confirmed: the client already has the outcome; fenced or gone: this connection lost the session
+      return;
   }
-  if (id < session.callWatermark) return; // the client already confirmed this outcome
   const runtime = host.runtime;
   const proc = runtime.procedures.get(msg.path);
   if (!proc) return reply(host, session, id, errorFrame(id, 'NOT_FOUND', `No procedure "${msg.path.slice(0, 64)}"`, null, codec));
-  if (session.running >= runtime.limits.maxInFlight) {
+  const running = session.running;
+  if (running.size >= runtime.limits.maxInFlight) {
+    runtime.sessions.quietly('release', runtime.sessions.store.release(session.id, id));
     host.send(errorFrame(id, 'TOO_MANY_REQUESTS', 'Too many calls in flight', null, codec));
     return;
   }
   const record: CallRecord = { frame: undefined, controller: undefined, timer: undefined };
-  session.remember(id, record);
-  session.running++;
+  running.set(id, record);
   if (msg.timeoutMs !== null) {
     record.timer = setTimeout(() => {
       record.timer = undefined;
-      finish(session, record, errorFrame(id, 'TIMEOUT', 'Deadline exceeded', null, codec));
+      finish(host, session, id, record, errorFrame(id, 'TIMEOUT', 'Deadline exceeded', null, codec));
       (record.controller ??= new AbortController()).abort(new AckwireError('TIMEOUT'));
     }, Math.min(msg.timeoutMs, 2 ** 31 - 1)); // longer delays make setTimeout fire at once
   }
@@ -86,16 +108,16 @@ export function startCall(host: CallHost, msg: CallMessage): void {
 /** The caller gave up on a running call: it ends with CANCELLED and its signal aborts. */
 export function cancelCall(host: CallHost, id: number): void {
   const session = host.session!;
-  const record = session.calls.get(id);
+  const record = session.running.get(id);
   if (record && record.frame === undefined) {
-    finish(session, record, errorFrame(id, 'CANCELLED', 'Cancelled by the caller', null, host.codec));
+    finish(host, session, id, record, errorFrame(id, 'CANCELLED', 'Cancelled by the caller', null, host.codec));
     (record.controller ??= new AbortController()).abort(new AckwireError('CANCELLED'));
   }
 }
 
-function run(host: CallHost, session: Session, id: number, record: CallRecord, proc: RegisteredProcedure, parsed: Parsed): void {
+function run(host: CallHost, session: LiveSession, id: number, record: CallRecord, proc: RegisteredProcedure, parsed: Parsed): void {
   if (record.frame !== undefined) return;
-  if (!parsed.success) return finish(session, record, badRequestFrame(id, parsed.error, host.codec));
+  if (!parsed.success) return finish(host, session, id, record, badRequestFrame(id, parsed.error, host.codec));
   const path = proc.def.path;
   const guards = host.runtime.guards;
   const ctx = host.ctx;
@@ -117,38 +139,40 @@ function run(host: CallHost, session: Session, id: number, record: CallRecord, p
 }
 
 /** A handler's output: checked against the contract, then recorded and sent. */
-function deliverOutput(host: CallHost, session: Session, id: number, record: CallRecord, def: ProcedureDef, output: unknown): void {
+function deliverOutput(host: CallHost, session: LiveSession, id: number, record: CallRecord, def: ProcedureDef, output: unknown): void {
   if (record.frame !== undefined) return;
   try {
     const checked = safeParseFast(def.output, output);
     if (!checked.success) {
       host.runtime.logger.error(`${def.path}: handler returned an output that fails its schema`, { issues: checked.error.issues });
-      return finish(session, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, host.codec));
+      return finish(host, session, id, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, host.codec));
     }
-    finish(session, record, encodeServerMessage({ type: MessageType.RESULT, id, output: checked.data }, host.codec));
+    finish(host, session, id, record, encodeServerMessage({ type: MessageType.RESULT, id, output: checked.data }, host.codec));
   } catch (err) {
     failedCall(host, session, id, record, def.path, err);
   }
 }
 
-function failedCall(host: CallHost, session: Session, id: number, record: CallRecord, path: string, err: unknown): void {
-  finish(session, record, thrownFrame(id, err, host.codec, host.runtime.logger, path));
+function failedCall(host: CallHost, session: LiveSession, id: number, record: CallRecord, path: string, err: unknown): void {
+  finish(host, session, id, record, thrownFrame(id, err, host.codec, host.runtime.logger, path));
 }
 
-/** Record a call's outcome and send it to whichever connection holds the session now. */
-function finish(session: Session, record: CallRecord, frame: string): void {
+/** Record a call's outcome in the store and send it to whichever connection holds the session now. */
+function finish(host: CallHost, session: LiveSession, id: number, record: CallRecord, frame: string): void {
   if (record.frame !== undefined) return;
   record.frame = frame;
   if (record.timer) clearTimeout(record.timer);
   record.timer = undefined;
-  session.running--;
+  if (session.running.get(id) === record) session.running.delete(id);
+  const sessions = host.runtime.sessions;
+  sessions.quietly('complete', sessions.store.complete(session.id, id, frame));
   session.connection?.send(frame);
 }
 
 /** An outcome without running a handler (no such procedure), kept so that a retry gets the same answer. */
-function reply(host: CallHost, session: Session, id: number, frame: string): void {
-  const record: CallRecord = { frame, controller: undefined, timer: undefined };
-  session.remember(id, record);
+function reply(host: CallHost, session: LiveSession, id: number, frame: string): void {
+  const sessions = host.runtime.sessions;
+  sessions.quietly('complete', sessions.store.complete(session.id, id, frame));
   host.send(frame);
 }
 
@@ -163,6 +187,7 @@ function sendReceipts(host: CallHost): void {
   host.receipts = undefined;
   const session = host.session;
   if (!session) return;
-  const pending = ids.filter((i) => session.calls.get(i)?.frame === undefined);
+  const running = session.running;
+  const pending = ids.filter((i) => running.has(i));
   if (pending.length > 0) host.send(encodeServerMessage({ type: MessageType.RECEIVED, ids: pending }, host.codec));
 }

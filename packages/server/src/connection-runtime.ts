@@ -11,7 +11,7 @@ import type { HelloDeadlines } from './hello-deadlines.js';
 import type { Logger, ServerLimits } from './options.js';
 import type { RefusalLog } from './refusal-log.js';
 import type { RegisteredProcedure, RegisteredSubscription } from './registered.js';
-import type { SessionStore } from './session.js';
+import type { SessionRegistry } from './session.js';
 import type { TopicHub } from './topic-hub.js';
 
 export interface ConnectionRuntime {
@@ -23,7 +23,7 @@ export interface ConnectionRuntime {
   readonly refusals: RefusalLog;
   readonly procedures: ReadonlyMap<string, RegisteredProcedure>;
   readonly subscriptions: ReadonlyMap<string, RegisteredSubscription>;
-  readonly sessions: SessionStore;
+  readonly sessions: SessionRegistry;
   readonly hub: TopicHub;
   readonly guards: GuardRunner;
   readonly credentials: Credentials;

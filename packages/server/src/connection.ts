@@ -25,7 +25,7 @@ import type { Handshake } from './handshake.js';
 import { errorFrame } from './outcome.js';
 import { TokenBucket } from './rate-limiter.js';
 import { reauthenticate } from './reauth.js';
-import type { Session } from './session.js';
+import type { LiveSession } from './session.js';
 import type { WireSocket } from './socket.js';
 import { ackOffsets, leaveAll, subscribe, unsubscribe, type SubscriberState } from './subscriptions.js';
 import type { LocalTopic, TopicMember } from './topic-hub.js';
@@ -46,11 +46,14 @@ export type ConnectionState = 'hello' | 'starting' | 'open' | 'closed';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Frames held behind a store answer before reading from the socket pauses. */
+const WAITING_PAUSE = 1024;
+
 export class ServerConnection implements Connection, TopicMember, HelloWaiter, CallHost, SubscriberState {
   state: ConnectionState = 'hello';
   /** Frames that arrived while the hello was being processed. */
   early: string[] | undefined;
-  session: Session | undefined;
+  session: LiveSession | undefined;
   ctx: unknown;
   /** Active subscriptions by id; `undefined` while the subscribe is being processed. Made on first use, like
    * the other tables here: an idle server holds one connection object per client. */
@@ -58,6 +61,8 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   /** Topic by ref, for acks. */
   topics: Map<number, LocalTopic> | undefined;
   receipts: number[] | undefined;
+  /** Frames read while an earlier one waits for the session store, handled in order once it answers. */
+  private waiting: string[] | undefined;
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
   get expiry(): CredentialExpiry {
@@ -122,6 +127,10 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   /** Decode and act on a frame that passed the transport-level checks. */
   handle(text: string): void {
     if (this.state === 'closed') return;
+    if (this.waiting) {
+      if (this.waiting.push(text) === WAITING_PAUSE) this.socket.pause?.();
+      return;
+    }
     let msg: ClientMessage;
     try {
       msg = decodeClientMessage(text, this.codec);
@@ -133,11 +142,27 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
       if (err instanceof ProtocolViolation) return this.close(err.closeCode, err.message);
       return this.failed('decoding a frame failed', err);
     }
+    let pending: void | Promise<void>;
     try {
-      this.dispatch(msg);
+      pending = this.dispatch(msg);
     } catch (err) {
-      this.failed('handling a frame failed', err);
+      return this.failed('handling a frame failed', err);
     }
+    if (pending) this.wait(pending);
+  }
+
+  /** Hold the frames behind one that waits for the session store (only an asynchronous store makes one). */
+  private wait(pending: Promise<void>): void {
+    this.waiting = [];
+    pending
+      .then(() => {
+        const frames = this.waiting!;
+        this.waiting = undefined;
+        if (frames.length >= WAITING_PAUSE && this.state !== 'closed') this.socket.resume?.();
+        // A frame that waits again queues the rest behind it.
+        for (const text of frames) this.handle(text);
+      })
+      .catch((err: unknown) => this.failed('handling a frame failed', err));
   }
 
   /**
@@ -236,7 +261,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
 
   // ---- messages ----------------------------------------------------------------------------------------
 
-  private dispatch(msg: ClientMessage): void {
+  private dispatch(msg: ClientMessage): void | Promise<void> {
     if (this.state === 'hello') {
       if (msg.type !== MessageType.HELLO) return this.close(CloseCode.BAD_MESSAGE, 'the first message must be hello');
       return hello(this, msg);
@@ -252,9 +277,11 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
         return unsubscribe(this, msg.id);
       case MessageType.CANCEL:
         return cancelCall(this, msg.id);
-      case MessageType.ACK:
-        this.session!.setWatermark(msg.callWatermark);
+      case MessageType.ACK: {
+        const sessions = this.runtime.sessions;
+        sessions.quietly('confirm', sessions.store.confirm(this.session!.id, msg.callWatermark));
         return ackOffsets(this, msg.offsets);
+      }
       case MessageType.PING:
         return this.send(encodeServerMessage({ type: MessageType.PONG }, this.codec));
       case MessageType.PONG:

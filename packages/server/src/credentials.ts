@@ -11,7 +11,7 @@ import type { Handshake } from './handshake.js';
 import type { Logger } from './options.js';
 import { parseWith } from './outcome.js';
 import type { SessionOwners } from './revocation.js';
-import type { Session } from './session.js';
+import type { LiveSession } from './session.js';
 
 export type Expiry = number | Date | null | undefined;
 
@@ -81,7 +81,7 @@ export class Credentials {
   }
 
   /** The session's credentials are `ctx` now (for `revoke`). */
-  own(session: Session, ctx: unknown): void {
+  own(session: LiveSession, ctx: unknown): void {
     this.owners.note(session, ctx);
   }
 }

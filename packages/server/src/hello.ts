@@ -9,7 +9,7 @@ import type { ConnectionRuntime } from './connection-runtime.js';
 import type { Established } from './credentials.js';
 import type { CredentialExpiry } from './expiry.js';
 import type { Handshake } from './handshake.js';
-import type { Session, SessionHolder } from './session.js';
+import type { LiveSession, Opened, SessionHolder } from './session.js';
 import type { WireSocket } from './socket.js';
 
 /** What the hello and `$authenticate` need of their connection. */
@@ -23,7 +23,7 @@ export interface CredentialHost extends SessionHolder {
   readonly expiry: CredentialExpiry;
   readonly hasExpiry: boolean;
   state: 'hello' | 'starting' | 'open' | 'closed';
-  session: Session | undefined;
+  session: LiveSession | undefined;
   ctx: unknown;
   early: string[] | undefined;
   close(code: number, reason: string): void;
@@ -31,7 +31,7 @@ export interface CredentialHost extends SessionHolder {
   handle(text: string): void;
 }
 
-const isPromise = (v: unknown): v is Promise<Established> => typeof (v as { then?: unknown } | null)?.then === 'function';
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 export function hello(conn: CredentialHost, msg: HelloMessage): void {
   const runtime = conn.runtime;
@@ -77,19 +77,36 @@ function welcome(conn: CredentialHost, msg: HelloMessage, established: Establish
   conn.ctx = ctx;
   const expiresAt = runtime.credentials.expiryOf(ctx);
   if (expiresAt !== undefined && !conn.expiry.set(expiresAt)) return conn.close(CloseCode.UNAUTHORIZED, 'credentials expired');
-  const resumed = msg.resume ? runtime.sessions.resume(msg.resume.sessionId, msg.resume.token, conn) : undefined;
-  const session = (conn.session = resumed ?? runtime.sessions.create(conn));
-  runtime.credentials.own(session, ctx);
+  const opened = runtime.sessions.open(conn, msg.resume);
+  if (isPromise(opened)) {
+    opened.then(
+      (o) => opening(conn, msg, ctx, o),
+      (err: unknown) => conn.failed('session store: opening a session failed', err),
+    );
+  } else opening(conn, msg, ctx, opened);
+}
+
+function opening(conn: CredentialHost, msg: HelloMessage, ctx: unknown, opened: Opened): void {
+  if (opened === 'replaced') return conn.replaced();
+  const runtime = conn.runtime;
+  if (!conn.alive) {
+    // Closed while the store answered: the session waits for a resume like any other.
+    runtime.sessions.detach(opened, conn);
+    return;
+  }
+  conn.session = opened;
+  runtime.credentials.own(opened, ctx);
   conn.state = 'open';
+  const stored = opened.stored;
   conn.send(
     encodeServerMessage(
       {
         type: MessageType.WELCOME,
-        sessionId: session.id,
-        resumeToken: session.token,
-        resumed: resumed !== undefined,
+        sessionId: stored.id,
+        resumeToken: stored.token,
+        resumed: msg.resume !== null && msg.resume.sessionId === stored.id,
         heartbeatMs: runtime.heartbeatMs,
-        lastId: session.lastId,
+        lastId: stored.lastId,
         limits: { maxInFlight: runtime.limits.maxInFlight, maxPayload: conn.socket.maxPayload ?? 0 },
       },
       conn.codec,

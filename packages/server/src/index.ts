@@ -6,6 +6,8 @@ export type { WireSocket } from './socket.js';
 export type { Connection } from './connection.js';
 export type { Broker, BrokerEvent, TopicHead, ReadResult, Listening } from './broker.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
+export type { SessionStore, StoredSession, Claim, MaybePromise } from './session-store.js';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';
 export type { Guard, GuardInfo, Guards } from './guards.js';
 export type { OriginPolicy } from './origin.js';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Broker } from './broker.js';
 import type { Handshake } from './handshake.js';
 import type { OriginPolicy } from './origin.js';
+import type { SessionStore } from './session-store.js';
 
 export interface ConnectionInfo<Params, Auth = unknown> extends Handshake {
   /** Connection parameters from the client's hello, parsed by the `params` schema. */
@@ -88,6 +89,10 @@ export interface ServerOptions<Ctx, Params, Auth = undefined> {
   broker?: Broker;
   /** Subprotocol tokens accepted, in the server's order of preference. Default: superjson, then json. */
   subprotocols?: readonly Subprotocol[];
+  /** Where sessions, resume tokens and stored call outcomes live (session-store.ts). Default: a
+   * MemorySessionStore with `sessionRetentionMs` and `limits.maxRetainedCalls`. A store passed in is not
+   * closed by `server.close()`. */
+  sessionStore?: SessionStore;
   /** How long a session outlives its connection, in ms. Default 120,000. */
   sessionRetentionMs?: number;
   /** Time allowed between the upgrade and the hello, in ms. Default 10,000; close 4408. */

@@ -3,21 +3,21 @@
  * `server.revoke(predicate)` can close a user's connections and end their sessions, including sessions
  * waiting to be resumed after a disconnect.
  */
-import type { Session, SessionStore } from './session.js';
+import type { LiveSession, SessionRegistry } from './session.js';
 
 export interface RevokeInfo {
   readonly sessionId: string;
 }
 
 export class SessionOwners {
-  private readonly owners = new Map<Session, unknown>();
+  private readonly owners = new Map<LiveSession, unknown>();
 
-  constructor(private readonly store: SessionStore) {}
+  constructor(private readonly sessions: SessionRegistry) {}
 
   /** Record (or replace) the context a session's credentials produced. */
-  note(session: Session, ctx: unknown): void {
+  note(session: LiveSession, ctx: unknown): void {
     this.owners.set(session, ctx);
-    if (this.owners.size > 2 * this.store.size + 64) this.prune();
+    if (this.owners.size > 2 * this.sessions.size + 64) this.prune();
   }
 
   /**
@@ -27,20 +27,20 @@ export class SessionOwners {
   revoke(predicate: (ctx: unknown, info: RevokeInfo) => boolean, reason: string): number {
     let ended = 0;
     for (const [session, ctx] of [...this.owners]) {
-      if (this.store.get(session.id) !== session) {
+      if (this.sessions.get(session.id) !== session) {
         this.owners.delete(session);
         continue;
       }
       if (!predicate(ctx, { sessionId: session.id })) continue;
       this.owners.delete(session);
       session.connection?.revoked(reason);
-      this.store.end(session);
+      this.sessions.end(session);
       ended++;
     }
     return ended;
   }
 
   private prune(): void {
-    for (const session of [...this.owners.keys()]) if (this.store.get(session.id) !== session) this.owners.delete(session);
+    for (const session of [...this.owners.keys()]) if (this.sessions.get(session.id) !== session) this.owners.delete(session);
   }
 }

@@ -30,7 +30,8 @@ import { DEFAULT_LIMITS, consoleLogger, type Logger, type ServerLimits, type Ser
 import { guardedCodec } from './payload-meta.js';
 import { RefusalLog } from './refusal-log.js';
 import { SessionOwners } from './revocation.js';
-import { SessionStore } from './session.js';
+import { MemorySessionStore } from './memory-session-store.js';
+import { SessionRegistry } from './session.js';
 import type { WireSocket } from './socket.js';
 import { TopicHub } from './topic-hub.js';
 
@@ -46,7 +47,9 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
   readonly fingerprint: string;
   readonly procedures = new Map<string, RegisteredProcedure>();
   readonly subscriptions = new Map<string, RegisteredSubscription>();
-  readonly sessions: SessionStore;
+  readonly sessions: SessionRegistry;
+  /** The default store is the server's to close; one passed in belongs to the application. */
+  readonly ownsStore: boolean;
   readonly hub: TopicHub;
   readonly broker: Broker;
   /** The default broker is the server's to close; one passed in belongs to the application. */
@@ -89,10 +92,10 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
     const helloTimeoutMs = config.helloTimeoutMs ?? 10_000;
     this.heartbeatMs = config.heartbeatMs ?? 30_000;
     this.subprotocols = config.subprotocols ?? DEFAULT_SUBPROTOCOLS;
-    this.sessions = new SessionStore({
-      retentionMs: config.sessionRetentionMs ?? 120_000,
-      maxRetainedCalls: this.limits.maxRetainedCalls,
-    });
+    const retentionMs = config.sessionRetentionMs ?? 120_000;
+    const store = config.sessionStore ?? new MemorySessionStore({ retentionMs, maxRetainedCalls: this.limits.maxRetainedCalls });
+    this.ownsStore = config.sessionStore === undefined;
+    this.sessions = new SessionRegistry(store, retentionMs, this.logger);
     this.guards = new GuardRunner(index.byPath.keys(), config.guards);
     this.admission = new Admission(config, this.limits, helloTimeoutMs, this.logger);
     this.helloDeadlines = new HelloDeadlines(helloTimeoutMs);

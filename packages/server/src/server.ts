@@ -73,6 +73,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     for (const conn of [...runtime.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
     runtime.helloDeadlines.stop();
     runtime.sessions.endAll();
+    if (runtime.ownsStore) await runtime.sessions.store.close?.();
     await Promise.all([...runtime.listeners].map((l) => l.close()));
     runtime.listeners.clear();
     if (runtime.ownsBroker) await runtime.broker.close?.();

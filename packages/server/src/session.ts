@@ -1,11 +1,13 @@
 /**
- * Sessions outlive connections. A session holds the call table that makes calls exactly-once across
- * reconnects: every call id it has seen, with its outcome frame once there is one, until the client's call
- * watermark says the outcome arrived. A detached session is kept for the retention window, then dropped.
+ * Sessions as this process holds them. The durable part (tokens, the call table with its stored outcomes,
+ * the watermark, retention) is in the session store (session-store.ts); a LiveSession is what cannot leave
+ * the process: the connection that owns the session here, the calls running here with their deadlines and
+ * abort controllers, and the per-topic offsets of acks.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { randomId } from './random-id.js';
+import type { Logger } from './options.js';
+import type { MaybePromise, SessionStore, StoredSession } from './session-store.js';
 
+/** A call running in this process. */
 export interface CallRecord {
   /** The encoded result or error frame, once the call has an outcome. */
   frame: string | undefined;
@@ -24,104 +26,93 @@ export interface SessionHolder {
   send(frame: string): void;
 }
 
-export class Session<Conn extends SessionHolder = SessionHolder> {
-  private callTable: Map<number, CallRecord> | undefined;
-  /** Call ids this session has seen, with their outcome once there is one. Made on first use: an idle
-   * connection's session holds no table. */
-  get calls(): Map<number, CallRecord> {
-    return (this.callTable ??= new Map());
+const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+export class LiveSession {
+  /** Calls running here, by id. Made on first use: an idle connection's session holds no table. */
+  private runningTable: Map<number, CallRecord> | undefined;
+  get running(): Map<number, CallRecord> {
+    return (this.runningTable ??= new Map());
   }
-  /** Calls without an outcome. */
-  running = 0;
-  /** Highest call or subscription id seen; sent in welcome so a resuming client never reuses an id. */
-  lastId = 0;
-  /** Every call id below this has its outcome at the client (from the client's ack frames). */
-  callWatermark = 0;
   /** Per topic: the highest offset the client says it delivered to the application. */
   private ackedTable: Map<string, { epoch: string; offset: number }> | undefined;
   get acked(): Map<string, { epoch: string; offset: number }> {
     return (this.ackedTable ??= new Map());
   }
-  connection: Conn | undefined;
-  expiry: ReturnType<typeof setTimeout> | undefined;
+  connection: SessionHolder | undefined;
+  retention: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    readonly id: string,
-    readonly token: string,
-    private readonly maxRetainedCalls: number,
+    /** The store's answer to the create or resume that brought the session here. */
+    public stored: StoredSession,
+    /** Generation under which this process owns the session. */
+    public generation: number,
   ) {}
 
-  /** Forget outcomes the client has confirmed; keep the table within its bound (oldest finished first). */
-  setWatermark(watermark: number): void {
-    if (watermark <= this.callWatermark) return;
-    this.callWatermark = watermark;
-    if (!this.callTable) return;
-    for (const [id, record] of this.callTable) {
-      // Ids are mostly inserted in increasing order: stop at the first one the watermark does not cover.
-      if (id >= watermark) break;
-      if (record.frame !== undefined) this.callTable.delete(id);
-    }
-  }
-
-  remember(id: number, record: CallRecord): void {
-    this.calls.set(id, record);
-    if (this.calls.size <= this.maxRetainedCalls) return;
-    for (const [oldId, old] of this.calls) {
-      if (old.frame !== undefined) {
-        this.calls.delete(oldId);
-        if (this.calls.size <= this.maxRetainedCalls) return;
-      }
-    }
+  get id(): string {
+    return this.stored.id;
   }
 
   /** Abort every running call (the session is gone for good). */
   abortAll(): void {
-    if (!this.callTable) return;
-    for (const record of this.callTable.values()) {
+    if (!this.runningTable) return;
+    for (const record of this.runningTable.values()) {
       if (record.timer) clearTimeout(record.timer);
       if (record.frame === undefined) record.controller?.abort(new Error('session ended'));
     }
-    this.callTable.clear();
+    this.runningTable.clear();
   }
 }
 
-export interface SessionStoreOptions {
-  retentionMs: number;
-  maxRetainedCalls: number;
-}
+/** What opening a session for a hello gives: the session, or `replaced` when a later resume won. */
+export type Opened = LiveSession | 'replaced';
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+export class SessionRegistry {
+  private readonly live = new Map<string, LiveSession>();
 
-export class SessionStore<Conn extends SessionHolder = SessionHolder> {
-  private readonly sessions = new Map<string, Session<Conn>>();
+  constructor(
+    readonly store: SessionStore,
+    private readonly retentionMs: number,
+    private readonly logger: Logger,
+  ) {}
 
-  constructor(private readonly options: SessionStoreOptions) {}
-
+  /** Sessions held here, detached ones included, until they end. */
   get size(): number {
-    return this.sessions.size;
+    return this.live.size;
   }
 
-  get(id: string): Session<Conn> | undefined {
-    return this.sessions.get(id);
+  get(id: string): LiveSession | undefined {
+    return this.live.get(id);
   }
 
-  create(conn: Conn): Session<Conn> {
-    const session = new Session<Conn>(randomId(12), randomId(24), this.options.maxRetainedCalls);
+  /** The session for a hello: the one named by `resume` if the store lets it be resumed, else a new one. */
+  open(conn: SessionHolder, resume: { sessionId: string; token: string } | null): MaybePromise<Opened> {
+    if (!resume) return this.created(conn, this.store.create());
+    const resumed = this.store.resume(resume.sessionId, resume.token);
+    return isPromise(resumed) ? resumed.then((r) => this.afterResume(conn, r)) : this.afterResume(conn, resumed);
+  }
+
+  private afterResume(conn: SessionHolder, stored: StoredSession | undefined): MaybePromise<Opened> {
+    return stored ? this.take(conn, stored) : this.created(conn, this.store.create());
+  }
+
+  private created(conn: SessionHolder, stored: MaybePromise<StoredSession>): MaybePromise<Opened> {
+    if (isPromise(stored)) return stored.then((s) => this.created(conn, s));
+    const session = new LiveSession(stored, stored.generation);
     session.connection = conn;
-    this.sessions.set(session.id, session);
+    this.live.set(stored.id, session);
     return session;
   }
 
-  /** The session if the token matches; it now belongs to `conn`, and its previous connection is told so. */
-  resume(id: string, token: string, conn: Conn): Session<Conn> | undefined {
-    const session = this.sessions.get(id);
-    if (!session || !sameSecret(session.token, token)) return undefined;
-    if (session.expiry) clearTimeout(session.expiry);
-    session.expiry = undefined;
+  /** `conn` resumed the session: it owns it now, and its previous connection is told so. */
+  private take(conn: SessionHolder, stored: StoredSession): Opened {
+    let session = this.live.get(stored.id);
+    if (session && session.generation > stored.generation) return 'replaced'; // a later resume answered first
+    if (!session) this.live.set(stored.id, (session = new LiveSession(stored, stored.generation)));
+    session.stored = stored;
+    session.generation = stored.generation;
+    if (session.retention) clearTimeout(session.retention);
+    session.retention = undefined;
     const previous = session.connection;
     session.connection = conn;
     if (previous && previous !== conn) previous.replaced();
@@ -129,20 +120,32 @@ export class SessionStore<Conn extends SessionHolder = SessionHolder> {
   }
 
   /** The connection is gone: keep the session for the retention window. */
-  detach(session: Session<Conn>, conn: Conn): void {
+  detach(session: LiveSession, conn: SessionHolder): void {
     if (session.connection !== conn) return;
     session.connection = undefined;
-    session.expiry = setTimeout(() => this.end(session), this.options.retentionMs);
-    session.expiry.unref?.();
+    this.quietly('detach', this.store.detach(session.id, session.generation));
+    const generation = session.generation;
+    session.retention = setTimeout(() => {
+      if (!session.connection && session.generation === generation) this.end(session, generation);
+    }, this.retentionMs);
+    session.retention.unref?.();
   }
 
-  end(session: Session<Conn>): void {
-    if (session.expiry) clearTimeout(session.expiry);
-    this.sessions.delete(session.id);
+  /** End a session here and in the store (with `generation`: unless a later resume took it). */
+  end(session: LiveSession, generation?: number): void {
+    if (session.retention) clearTimeout(session.retention);
+    session.retention = undefined;
+    if (this.live.get(session.id) === session) this.live.delete(session.id);
     session.abortAll();
+    this.quietly('end', this.store.end(session.id, generation));
   }
 
   endAll(): void {
-    for (const session of [...this.sessions.values()]) this.end(session);
+    for (const session of [...this.live.values()]) this.end(session);
+  }
+
+  /** Run a store operation whose answer nobody waits for; a failure is logged. */
+  quietly(what: string, done: MaybePromise<void>): void {
+    if (isPromise(done)) done.catch((err: unknown) => this.logger.error(`session store: ${what} failed`, { error: err }));
   }
 }

@@ -6,14 +6,14 @@ import { CloseCode, MessageType, encodeServerMessage, type Codec, type Subscribe
 import type { ConnectionRuntime } from './connection-runtime.js';
 import type { TopicKey } from './handlers.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
-import type { Session } from './session.js';
+import type { LiveSession } from './session.js';
 import type { LocalTopic, TopicMember } from './topic-hub.js';
 
 /** What subscriptions need of their connection. */
 export interface SubscriberState extends TopicMember {
   readonly runtime: ConnectionRuntime;
   readonly codec: Codec;
-  readonly session: Session | undefined;
+  readonly session: LiveSession | undefined;
   readonly ctx: unknown;
   /** Active subscriptions by id; `undefined` while the subscribe is being processed. */
   subs: Map<number, LocalTopic | undefined> | undefined;
@@ -39,8 +39,8 @@ export function subscribe(conn: SubscriberState, msg: SubscribeMessage): void {
   const subs = (conn.subs ??= new Map());
   if (subs.has(id)) return conn.close(CloseCode.DUPLICATE_ID, `subscription ${id} is already active`);
   const session = conn.session!;
-  if (id > session.lastId) session.lastId = id;
   const runtime = conn.runtime;
+  runtime.sessions.quietly('seen', runtime.sessions.store.seen(session.id, id));
   const sub = runtime.subscriptions.get(msg.path);
   if (!sub) return conn.send(errorFrame(id, 'NOT_FOUND', `No subscription "${msg.path.slice(0, 64)}"`, null, conn.codec));
   if (subs.size >= runtime.limits.maxSubscriptions) {
