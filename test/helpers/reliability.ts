@@ -1,10 +1,11 @@
 /** A contract, server and proxied client for the delivery-guarantee tests. */
 import { contract, procedure, subscription } from '@ackwire/core';
 import { createClient, type ClientOptions } from '@ackwire/client';
-import { createServer, MemoryBroker, type AckwireServer, type ServerConfig } from '@ackwire/server';
+import { createServer, MemoryBroker, MemorySessionStore, type AckwireServer, type ServerConfig } from '@ackwire/server';
 import { z } from 'zod';
 import { startProxy, type Proxy } from './proxy.js';
 import { listen } from '@ackwire/server/ws';
+import { DelayedSessionStore } from '@ackwire/server/testing';
 
 export const api = contract({
   jobs: {
@@ -13,6 +14,16 @@ export const api = contract({
     feed: subscription({ input: z.object({ topic: z.string() }), event: z.object({ n: z.number().int(), pad: z.string().optional() }) }),
   },
 });
+
+/**
+ * The session stores the delivery guarantees are proven on: the default in-memory one, and the same store
+ * answering every operation 0-3 ms late and out of order, as a network store would. Each gives the server
+ * options that select it (with the given retention window).
+ */
+export const SESSION_STORES: ReadonlyArray<readonly [string, (retentionMs?: number) => { sessionStore?: MemorySessionStore | DelayedSessionStore }]> = [
+  ['in-memory session store', () => ({})],
+  ['asynchronous session store', (retentionMs) => ({ sessionStore: new DelayedSessionStore(new MemorySessionStore({ retentionMs }), { maxDelayMs: 3 }) })],
+];
 
 const connect = (options: ClientOptions) => createClient(api, options);
 export type ReliabilityClient = ReturnType<typeof connect>;

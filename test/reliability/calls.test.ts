@@ -1,7 +1,7 @@
 /** Exactly-once calls and receipts across lost connections, one fault at a time. */
 import { AckwireError } from '@ackwire/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, sleep, type Harness } from '../helpers/reliability.js';
+import { SESSION_STORES, harness, sleep, type Harness } from '../helpers/reliability.js';
 import { internals } from '../helpers/internals.js';
 
 let h: Harness;
@@ -9,9 +9,9 @@ afterEach(async () => {
   await h?.close();
 });
 
-describe('calls across a lost connection', () => {
+describe.each(SESSION_STORES)('calls across a lost connection (%s)', (_, store) => {
   it('cut after the handler ran but before the result left: the result is replayed, the handler ran once', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     await client.$ready();
     const firstSession = client.$sessionId;
@@ -31,7 +31,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('cut before the receipt (the call never reached the server): it is re-sent and runs once', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     await client.$ready();
     h.proxy.drop('up');
@@ -49,7 +49,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('cut after the server accepted the call but before the receipt arrived: no second run, receipt on resume', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     await client.$ready();
     h.proxy.drop('down');
@@ -64,7 +64,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('gives a receipt before the result for a slow handler', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     const order: string[] = [];
     const call = client.jobs.run({ key: 'd', ms: 100 }, { onReceived: () => order.push('received') });
@@ -74,7 +74,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('disconnect longer than the retention window: sent calls fail RESULT_UNKNOWN, idempotent and unsent ones go out', async () => {
-    h = await harness({ sessionRetentionMs: 100 });
+    h = await harness({ sessionRetentionMs: 100, ...store(100) });
     const client = h.client();
     await client.$ready();
     const session = client.$sessionId;
@@ -98,7 +98,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('calls made offline wait in the outbox and go out in call order; overflow is a clear error', async () => {
-    h = await harness();
+    h = await harness(store());
     h.proxy.refuse(true);
     const order: string[] = [];
     h.during.set('o0', () => void order.push('o0'));
@@ -118,7 +118,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('runs many calls at once (no one-at-a-time queue)', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     await client.$ready();
     // Every handler waits at a gate: all 50 can be running at once only if nothing queues them one by one.
@@ -132,7 +132,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('a timeout carries its deadline to the server, which aborts the handler', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     await expect(client.jobs.run({ key: 't', ms: 2000 }, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     await expect.poll(() => h.aborted.get('t')).toBeInstanceOf(AckwireError);
@@ -140,7 +140,7 @@ describe('calls across a lost connection', () => {
   });
 
   it('an AbortSignal cancels the call and reaches the handler', async () => {
-    h = await harness();
+    h = await harness(store());
     const client = h.client();
     await client.$ready();
     const controller = new AbortController();

@@ -5,7 +5,7 @@ import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { harness, sleep, type Harness } from '../helpers/reliability.js';
+import { SESSION_STORES, harness, sleep, type Harness } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -128,8 +128,11 @@ describe('connection lifecycle', () => {
     answering.terminate();
   });
 
+});
+
+describe.each(SESSION_STORES)('sessions across connections (%s)', (_, store) => {
   it('a second connection resuming the same session takes it over; the first is closed with 4410 and not retried', async () => {
-    h = await harness();
+    h = await harness(store());
     const first = h.client();
     await first.$ready();
     const firstCloses: Array<{ code: number; willRetry: boolean }> = [];
@@ -153,6 +156,7 @@ describe('connection lifecycle', () => {
   it('resuming runs authentication again: a revoked credential cannot resume', async () => {
     let allowed = true;
     h = await harness({
+      ...store(),
       context: () => {
         if (!allowed) throw new AckwireError('UNAUTHORIZED', 'credential revoked');
         return undefined;

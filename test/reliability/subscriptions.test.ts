@@ -1,7 +1,7 @@
 /** Resumable subscriptions: replay after a cut, explicit gaps, server restarts, slow consumers. */
 import { MemoryBroker } from '@ackwire/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, harness, sleep, type Harness } from '../helpers/reliability.js';
+import { SESSION_STORES, api, harness, sleep, type Harness } from '../helpers/reliability.js';
 import type { StartInfo } from '@ackwire/client';
 import { internals } from '../helpers/internals.js';
 
@@ -137,9 +137,9 @@ describe('subscriptions across a lost connection', () => {
   });
 });
 
-describe('ordering of a subscribe and the calls behind it', () => {
+describe.each(SESSION_STORES)('ordering of a subscribe and the calls behind it (%s)', (_, store) => {
   it('an event published by a call sent right after subscribe reaches the subscription', async () => {
-    const h = await make();
+    const h = await make(store());
     h.during.set('publishes', () => h.server.publish(api.jobs.feed, 'now', { n: 1 }).then(() => undefined));
     const client = h.client();
     await client.$ready();
