@@ -341,7 +341,7 @@ describe('docs/protocol.md §15, the worked session', () => {
     expect(await first.next()).toStrictEqual([9, topic, 1, message, dateMeta]);
     expect(await first.next()).toStrictEqual([5, 4, message, dateMeta]);
 
-    first.send([12, 5, topic, 1]);
+    first.send([12, 5]);
     first.send([3, 5, 'math.slow', { ms: 50 }]);
     expect(await first.next()).toStrictEqual([4, 5]);
     first.ws.terminate(); // the connection drops without a close frame
@@ -369,7 +369,7 @@ describe('docs/protocol.md §15, the worked session', () => {
       { id: 2, room: 'general', text: 'while you were away', at: '2025-01-02T03:04:05.000Z' },
       dateMeta,
     ]);
-    second.send([12, 6, topic2, 2]);
+    second.send([12, 6]);
     second.send([14]);
     expect(await second.next()).toStrictEqual([15]);
   });

@@ -124,17 +124,6 @@ describe('subscriptions across a lost connection', () => {
     // The replay is paced by the send buffer, so coming back does not trip the limit again.
     expect(closes.filter((c) => c === 4509)).toHaveLength(1);
   });
-
-  it('acknowledges in batches and the server records the delivered offset', async () => {
-    const h = await make();
-    const client = h.client();
-    const sub = collect(client);
-    await sub.started;
-    await publish(h, 1, 130);
-    await expect.poll(() => sub.offsets.length).toBe(130);
-    const session = internals(h.server).sessions.get(client.$sessionId!)!;
-    await expect.poll(() => [...session.acked.values()].map((a) => a.offset)).toEqual([130]);
-  });
 });
 
 describe.each(SESSION_STORES)('ordering of a subscribe and the calls behind it (%s)', (_, store) => {

@@ -42,7 +42,7 @@ describe('malformed frames', () => {
       ['a call with an object id', '[3,{"valueOf":1},"whoami",null]', 4400],
       ['a huge id', '[3,1e400,"whoami",null]', 4400],
       ['a negative timeout', '[3,1,"whoami",null,null,-5]', 4400],
-      ['an ack with an odd tail', '[12,0,1]', 4400],
+      ['an ack with a tail', '[12,0,1]', 4400],
       ['a subscribe with a bad resume point', '[7,1,"notes.feed",{"owner":"a"},null,["e"]]', 4400],
       ['binary invalid UTF-8', Buffer.from([0x5b, 0xff, 0xfe, 0x5d]), 4400],
       ['a second hello', '[1,1,"f",null]', 4429],

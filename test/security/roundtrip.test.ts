@@ -69,7 +69,7 @@ function clientMessage(codec: Codec): fc.Arbitrary<ClientMessage> {
     fc.record({ type: fc.constant(MessageType.SUBSCRIBE), id, path, input: payload, from: fc.option(fc.record({ epoch: token, offset })) }),
     fc.record({ type: fc.constant(MessageType.UNSUBSCRIBE), id }),
     fc.record({ type: fc.constant(MessageType.CANCEL), id }),
-    fc.record({ type: fc.constant(MessageType.ACK), callWatermark: offset, offsets: fc.array(fc.tuple(id, offset), { maxLength: 20 }) }),
+    fc.record({ type: fc.constant(MessageType.ACK), callWatermark: offset }),
     fc.constant({ type: MessageType.PING }),
     fc.constant({ type: MessageType.PONG }),
     fc.record({ type: fc.constant(MessageType.AUTHENTICATE), id, params: json }),

@@ -12,31 +12,20 @@ import {
   MessageType,
   indexOf,
   isDefinition,
+  type AckMessage,
   type ClientMessage,
   type Contract,
   type ContractTree,
   type ServerMessage,
   type WelcomeMessage,
 } from '@ackwire/core';
+import { AckScheduler, type AckSink } from './acks.js';
 import { CallManager, type CallTransport } from './calls.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
-import { SharedDelay } from './shared-timers.js';
 import type { SocketBinding } from './socket-events.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
 import type { CallOptions, Client, ClientEvents, CloseInfo, ConnectionState, SubscribeHandlers } from './types.js';
-
-/**
- * When acks go (docs/protocol.md §10.6). At once after this many results and events. Otherwise an ack is due
- * at most ACK_DELAY_MS after the first unacknowledged result or event: events are acknowledged then; an ack
- * for results only rides with the next frame the client writes, or goes on its own once the client has
- * been quiet for at most ACK_QUIET_MS more. Events' offsets are the subscription's progress, which the
- * server records; a result's ack only lets the server forget the stored outcome, and costs no write of its
- * own when it travels with the next call.
- */
-const ACK_EVERY = 64;
-const ACK_DELAY_MS = 100;
-const ACK_QUIET_MS = 5_000;
 
 type Listeners = { [E in keyof ClientEvents]?: Set<ClientEvents[E]> };
 interface Waiter {
@@ -44,27 +33,14 @@ interface Waiter {
   reject(e: AckwireError): void;
 }
 
-/** Every client's pending acks come due together, from one timer; and the quiet ones go from another. */
-const dueAcks = new SharedDelay<ClientCore>(ACK_DELAY_MS, (core) => core.ackDue());
-// Does not keep a process alive: a process that exits leaves the outcomes to the session's expiry.
-const quietAcks = new SharedDelay<ClientCore>(ACK_QUIET_MS, (core) => core.ackQuiet(), { unref: true });
-
-class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport {
+class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport, AckSink {
   private counter = 0;
   private listeners: Listeners | undefined;
   private waiters: Waiter[] | undefined;
   /** `$authenticate` calls waiting for the server's answer, by frame id. */
   private authenticating: Map<number, Waiter> | undefined;
-  // Acknowledgements: one frame for a batch of results and events.
-  private unacked = 0;
-  /** Some of the unacknowledged are events. */
-  private eventsUnacked = false;
-  /** Waiting in `dueAcks`. */
-  private ackQueued = false;
-  /** Due, for results only: goes with the next frame written, or from `quietAcks`. */
-  private ackRiding = false;
-  /** Waiting in `quietAcks`. */
-  private quietQueued = false;
+  /** Acknowledgements: one frame for a batch of results (acks.ts). */
+  private readonly acks = new AckScheduler(this);
   private started = false;
   readonly calls: CallManager;
   readonly subs: SubscriptionManager;
@@ -87,7 +63,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     const isCall = msg.type === MessageType.CALL;
     // In the same write as the frame: the frames of one turn are corked together. A call being written is
     // not in the call table yet, so the watermark must stay at or below its id.
-    if (this.ackRiding) this.flushAck(isCall ? msg.id : undefined);
+    this.acks.beforeSend(isCall ? msg.id : undefined);
     return this.conn.send(msg, isCall);
   }
 
@@ -104,51 +80,17 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   resultArrived(): void {
-    this.noteAck();
+    this.acks.resultArrived();
   }
 
-  delivered(): void {
-    this.eventsUnacked = true;
-    this.noteAck();
+  // ---- the ack scheduler's sink --------------------------------------------------------------------------
+
+  watermark(): number {
+    return this.calls.watermark(this.counter + 1);
   }
 
-  private noteAck(): void {
-    if (++this.unacked >= ACK_EVERY) return this.flushAck();
-    if (this.ackQueued) return;
-    this.ackQueued = true;
-    dueAcks.add(this);
-  }
-
-  /** The shared ack timer fired: events are acknowledged now, results with the next frame or when quiet. */
-  ackDue(): void {
-    this.ackQueued = false;
-    if (this.unacked === 0) return;
-    if (this.eventsUnacked) return this.flushAck();
-    this.ackRiding = true;
-    if (this.quietQueued) return;
-    this.quietQueued = true;
-    quietAcks.add(this);
-  }
-
-  /** The client wrote nothing the ack could ride with. */
-  ackQuiet(): void {
-    this.quietQueued = false;
-    if (this.ackRiding) this.flushAck();
-  }
-
-  /** Send the ack now; `sending`: the id of a call about to be written, which the watermark must not pass. */
-  flushAck(sending?: number): void {
-    if (this.unacked === 0) return;
-    const watermark = this.calls.watermark(this.counter + 1);
-    const ack = {
-      type: MessageType.ACK,
-      callWatermark: sending !== undefined && sending < watermark ? sending : watermark,
-      offsets: this.subs.offsets(),
-    } as const;
-    if (!this.conn.send(ack)) return;
-    this.unacked = 0;
-    this.eventsUnacked = false;
-    this.ackRiding = false;
+  sendAck(ack: AckMessage): boolean {
+    return this.conn.send(ack);
   }
 
   // ---- the connection's owner --------------------------------------------------------------------------
@@ -158,7 +100,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
     this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
     this.subs.opened();
-    if (this.unacked > 0) this.flushAck();
+    this.acks.flush();
     // A refresh cut off by the reconnect is done too: the hello just accepted carried its params.
     this.settleWaiters(undefined);
   }
@@ -253,7 +195,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   close(): void {
-    this.flushAck();
+    this.acks.flush();
     this.conn.close();
   }
 }

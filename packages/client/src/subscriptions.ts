@@ -22,8 +22,6 @@ interface Sub {
 export interface SubscriptionTransport {
   send(msg: Parameters<import('./connection.js').Connection['send']>[0]): boolean;
   wake(): void;
-  /** Events were delivered: an ack is due. */
-  delivered(): void;
   /** A fresh frame id (calls and subscriptions share one sequence). */
   nextId(): number;
 }
@@ -181,7 +179,6 @@ export class SubscriptionManager {
         });
       }
     }
-    this.transport.delivered();
   }
 
   private resubscribe(sub: Sub): void {
@@ -192,17 +189,6 @@ export class SubscriptionManager {
     this.own();
     this.byId.set(sub.id, sub);
     this.send(sub);
-  }
-
-  /** Per topic of this connection, the lowest offset delivered by any of its subscriptions. */
-  offsets(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    for (const [topic, subs] of this.byTopic) {
-      let min = Infinity;
-      for (const sub of subs) min = Math.min(min, sub.offset);
-      if (min !== Infinity) out.push([topic, min]);
-    }
-    return out;
   }
 
   closed(error: AckwireError): void {

@@ -205,7 +205,7 @@ export interface SubscribeMessage {
 export interface SubscribedMessage {
   type: typeof MessageType.SUBSCRIBED;
   id: number;
-  /** Server-assigned topic number used by event and ack frames. */
+  /** Server-assigned topic number used by event frames. */
   topic: number;
   epoch: string;
   /** Events after this offset follow, in order. */
@@ -231,8 +231,6 @@ export interface AckMessage {
   type: typeof MessageType.ACK;
   /** Every call id below this has its result at the client. 0 for "no information". */
   callWatermark: number;
-  /** Per topic: the highest offset delivered to the application. */
-  offsets: Array<[topic: number, offset: number]>;
 }
 export interface CancelMessage {
   type: typeof MessageType.CANCEL;
@@ -282,7 +280,7 @@ export const LIMITS = {
   maxTokenLength: 128,
   /** Longest error message a server sends. */
   maxErrorMessageLength: 1024,
-  /** Most ids in one received frame, most pairs in one ack frame. */
+  /** Most ids in one received frame. */
   maxBatch: 4096,
 } as const;
 
@@ -428,13 +426,9 @@ export function decodeClientMessage(text: string, codec: Codec): ClientMessage {
     case MessageType.CANCEL:
       arity(f, 2, 2, 'cancel');
       return { type: MessageType.CANCEL, id: id(f[1]) };
-    case MessageType.ACK: {
-      if (f.length < 2 || f.length % 2 !== 0 || f.length > 2 + 2 * LIMITS.maxBatch) bad('ack is [12, callWatermark, topic, offset, ...]');
-      const callWatermark = offset(f[1], 'call watermark');
-      const offsets: Array<[number, number]> = [];
-      for (let i = 2; i < f.length; i += 2) offsets.push([id(f[i], 'topic'), offset(f[i + 1], 'offset')]);
-      return { type: MessageType.ACK, callWatermark, offsets };
-    }
+    case MessageType.ACK:
+      arity(f, 2, 2, 'ack');
+      return { type: MessageType.ACK, callWatermark: offset(f[1], 'call watermark') };
     case MessageType.PING:
       arity(f, 1, 1, 'ping');
       return { type: MessageType.PING };
@@ -545,11 +539,8 @@ export function encodeClientMessage(msg: ClientMessage, codec: Codec): string {
     case MessageType.UNSUBSCRIBE:
     case MessageType.CANCEL:
       return frame([msg.type, msg.id]);
-    case MessageType.ACK: {
-      const fields: unknown[] = [msg.type, msg.callWatermark];
-      for (const [t, o] of msg.offsets) fields.push(t, o);
-      return JSON.stringify(fields);
-    }
+    case MessageType.ACK:
+      return `[${msg.type},${msg.callWatermark}]`;
     case MessageType.PING:
     case MessageType.PONG:
       return `[${msg.type}]`;

@@ -27,7 +27,7 @@ import { TokenBucket } from './rate-limiter.js';
 import { reauthenticate } from './reauth.js';
 import type { LiveSession } from './session.js';
 import type { WireSocket } from './socket.js';
-import { ackOffsets, leaveAll, subscribe, unsubscribe, type SubscriberState } from './subscriptions.js';
+import { leaveAll, subscribe, unsubscribe, type SubscriberState } from './subscriptions.js';
 import type { LocalTopic, TopicMember } from './topic-hub.js';
 
 /** What a binding holds of a connection it accepted. */
@@ -58,8 +58,6 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   /** Active subscriptions by id; `undefined` while the subscribe is being processed. Made on first use, like
    * the other tables here: an idle server holds one connection object per client. */
   subs: Map<number, LocalTopic | undefined> | undefined;
-  /** Topic by ref, for acks. */
-  topics: Map<number, LocalTopic> | undefined;
   receipts: number[] | undefined;
   /** Frames read while an earlier one waits for the session store, handled in order once it answers. */
   private waiting: string[] | undefined;
@@ -279,8 +277,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
         return cancelCall(this, msg.id);
       case MessageType.ACK: {
         const sessions = this.runtime.sessions;
-        sessions.quietly('confirm', sessions.store.confirm(this.session!.id, msg.callWatermark));
-        return ackOffsets(this, msg.offsets);
+        return sessions.quietly('confirm', sessions.store.confirm(this.session!.id, msg.callWatermark));
       }
       case MessageType.PING:
         return this.send(encodeServerMessage({ type: MessageType.PONG }, this.codec));

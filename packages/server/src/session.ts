@@ -1,8 +1,8 @@
 /**
  * Sessions as this process holds them. The durable part (tokens, the call table with its stored outcomes,
  * the watermark, retention) is in the session store (session-store.ts); a LiveSession is what cannot leave
- * the process: the connection that owns the session here, the calls running here with their deadlines and
- * abort controllers, and the per-topic offsets of acks.
+ * the process: the connection that owns the session here, and the calls running here with their deadlines
+ * and abort controllers.
  */
 import type { Logger } from './options.js';
 import type { MaybePromise, SessionStore, StoredSession } from './session-store.js';
@@ -33,11 +33,6 @@ export class LiveSession {
   private runningTable: Map<number, CallRecord> | undefined;
   get running(): Map<number, CallRecord> {
     return (this.runningTable ??= new Map());
-  }
-  /** Per topic: the highest offset the client says it delivered to the application. */
-  private ackedTable: Map<string, { epoch: string; offset: number }> | undefined;
-  get acked(): Map<string, { epoch: string; offset: number }> {
-    return (this.ackedTable ??= new Map());
   }
   connection: SessionHolder | undefined;
   retention: ReturnType<typeof setTimeout> | undefined;

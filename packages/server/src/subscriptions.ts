@@ -1,6 +1,6 @@
 /**
  * Subscriptions of one connection: subscribe (parse, guard, map the input to a topic, join it through the
- * topic hub), unsubscribe, the per-topic offsets of acks, and leaving every topic when the connection ends.
+ * topic hub), unsubscribe, and leaving every topic when the connection ends.
  */
 import { CloseCode, MessageType, encodeServerMessage, type Codec, type SubscribeMessage } from '@ackwire/core';
 import type { ConnectionRuntime } from './connection-runtime.js';
@@ -17,8 +17,6 @@ export interface SubscriberState extends TopicMember {
   readonly ctx: unknown;
   /** Active subscriptions by id; `undefined` while the subscribe is being processed. */
   subs: Map<number, LocalTopic | undefined> | undefined;
-  /** Topic by ref, for acks. */
-  topics: Map<number, LocalTopic> | undefined;
   send(frame: string | Uint8Array): void;
   close(code: number, reason: string): void;
 }
@@ -87,7 +85,6 @@ function join(conn: SubscriberState, id: number, topicName: string, from: Subscr
     const joining = conn.runtime.hub.join(conn, topicName, from, (joined) => {
       if (gone()) return false;
       conn.subs!.set(id, joined.topic);
-      (conn.topics ??= new Map()).set(joined.topic.ref, joined.topic);
       conn.send(
         encodeServerMessage(
           { type: MessageType.SUBSCRIBED, id, topic: joined.topic.ref, epoch: joined.epoch, offset: joined.offset, gap: joined.gap },
@@ -107,25 +104,10 @@ export function unsubscribe(conn: SubscriberState, id: number): void {
   const topic = conn.subs.get(id);
   conn.subs.delete(id);
   if (topic) conn.runtime.hub.leave(conn, topic);
-  if (topic && !topic.members.has(conn)) conn.topics?.delete(topic.ref);
-}
-
-/** The per-topic offsets of an ack: the highest offset the client delivered, per topic of this epoch. */
-export function ackOffsets(conn: SubscriberState, offsets: ReadonlyArray<readonly [number, number]>): void {
-  const session = conn.session!;
-  for (const [ref, offset] of offsets) {
-    const topic = conn.topics?.get(ref);
-    if (!topic) continue;
-    const prev = session.acked.get(topic.name);
-    if (!prev || prev.epoch !== topic.head.epoch || prev.offset < offset) {
-      session.acked.set(topic.name, { epoch: topic.head.epoch, offset });
-    }
-  }
 }
 
 /** The connection ended: leave every topic. */
 export function leaveAll(conn: SubscriberState): void {
   if (conn.subs) for (const topic of conn.subs.values()) if (topic) conn.runtime.hub.leave(conn, topic);
   conn.subs = undefined;
-  conn.topics = undefined;
 }
