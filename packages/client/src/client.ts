@@ -126,7 +126,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
       this.authenticating.delete(msg.id);
       return type === MessageType.RESULT ? a.resolve() : a.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
     }
-    if (type === MessageType.EVENT || type === MessageType.SUBSCRIBED || type === MessageType.COMPLETE) this.subs.frame(msg);
+    if (type === MessageType.EVENT || type === MessageType.SUBSCRIBED) this.subs.frame(msg);
     else if (type === MessageType.ERROR) {
       if (!this.subs.frame(msg)) this.calls.frame(msg);
     } else this.calls.frame(msg);

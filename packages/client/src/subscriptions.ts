@@ -136,13 +136,6 @@ export class SubscriptionManager {
         sub.handlers.onError?.(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
         return true;
       }
-      case MessageType.COMPLETE: {
-        const sub = this.byId.get(msg.id);
-        if (!sub) return true;
-        this.forget(sub);
-        sub.handlers.onComplete?.();
-        return true;
-      }
       default:
         return false;
     }

@@ -51,7 +51,7 @@ export interface SubscribeHandlers<E> {
   onError?: (error: AckwireError) => void;
   /** The subscription is (re-)established; `recovered: false` signals a gap. */
   onStarted?: (info: StartInfo) => void;
-  /** The subscription ended for good (server completed it, or the client closed). */
+  /** The subscription ended for good: the client stopped (closed, or a fatal close). */
   onComplete?: () => void;
 }
 

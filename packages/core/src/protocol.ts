@@ -127,7 +127,7 @@ export const MessageType = {
   SUBSCRIBED: 8,
   EVENT: 9,
   UNSUBSCRIBE: 10,
-  COMPLETE: 11,
+  // 11 is unassigned in v1 (a server-sent end of subscription, never used, was dropped).
   ACK: 12,
   CANCEL: 13,
   PING: 14,
@@ -223,10 +223,6 @@ export interface UnsubscribeMessage {
   type: typeof MessageType.UNSUBSCRIBE;
   id: number;
 }
-export interface CompleteMessage {
-  type: typeof MessageType.COMPLETE;
-  id: number;
-}
 export interface AckMessage {
   type: typeof MessageType.ACK;
   /** Every call id below this has its result at the client. 0 for "no information". */
@@ -267,7 +263,6 @@ export type ServerMessage =
   | ErrorMessage
   | SubscribedMessage
   | EventMessage
-  | CompleteMessage
   | PingMessage
   | PongMessage;
 
@@ -497,9 +492,6 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
           gap: gap as GapReason | null,
         };
       }
-      case MessageType.COMPLETE:
-        arity(f, 2, 2, 'complete');
-        return { type: MessageType.COMPLETE, id: id(f[1]) };
       case MessageType.PING:
         arity(f, 1, 1, 'ping');
         return { type: MessageType.PING };
@@ -574,8 +566,6 @@ export function encodeServerMessage(msg: ServerMessage, codec: Codec): string {
       return frame([msg.type, msg.id, msg.topic, msg.epoch, msg.offset, msg.gap]);
     case MessageType.EVENT:
       return encodeEvent(msg.topic, msg.offset, msg.data, codec);
-    case MessageType.COMPLETE:
-      return frame([msg.type, msg.id]);
     case MessageType.PING:
     case MessageType.PONG:
       return `[${msg.type}]`;

@@ -75,7 +75,6 @@ function serverMessages(output: unknown): ServerMessage[] {
     { type: MessageType.ERROR, id: 2, code: 'BAD_REQUEST', message: 'Invalid input', data: { issues: [{ path: ['a'], message: 'x', code: 'invalid_type' }] } },
     { type: MessageType.SUBSCRIBED, id: 3, topic: 1, epoch: 'ep', offset: 0, gap: null },
     { type: MessageType.EVENT, topic: 1, offset: 1, data: output },
-    { type: MessageType.COMPLETE, id: 3 },
     { type: MessageType.PING },
     { type: MessageType.PONG },
   ];
@@ -166,7 +165,6 @@ describe('trailing optional fields are omitted', () => {
     ['subscribed without gap', encodeServerMessage({ type: 8, id: 1, topic: 2, epoch: 'e', offset: 0, gap: null }, jsonCodec), '[8,1,2,"e",0]'],
     ['event, no meta', encodeServerMessage({ type: 9, topic: 2, offset: 5, data: 'x' }, superjsonCodec), '[9,2,5,"x"]'],
     ['event of null', encodeServerMessage({ type: 9, topic: 2, offset: 5, data: null }, superjsonCodec), '[9,2,5,null]'],
-    ['complete', encodeServerMessage({ type: 11, id: 4 }, jsonCodec), '[11,4]'],
   ];
   for (const [name, actual, expected] of cases) {
     it(name, () => expect(actual).toBe(expected));
@@ -219,6 +217,11 @@ describe('malformed frames are rejected with ProtocolViolation 4400', () => {
       rejectsAtServer(f(type, 1));
       rejectsAtClient(f(type, 1));
     }
+  });
+
+  it('type 11 is unassigned in v1 (no server-sent end of subscription)', () => {
+    rejectsAtClient(f(11, 1));
+    rejectsAtServer(f(11, 1));
   });
 
   it('server-only types sent to a server', () => {
@@ -294,7 +297,6 @@ describe('malformed frames are rejected with ProtocolViolation 4400', () => {
       rejectsAtClient(`[5,${id},null]`);
       rejectsAtClient(`[6,${id},"NOT_FOUND","x"]`);
       rejectsAtClient(`[8,${id},1,"e",0]`);
-      rejectsAtClient(`[11,${id}]`);
       rejectsAtClient(`[8,1,${id},"e",0]`); // topic
       rejectsAtClient(`[9,${id},1,null]`); // topic
     });
