@@ -47,7 +47,6 @@ export async function startRawServer(
           sessionId: options.sessionId ?? 'raw-session',
           resumeToken: 'raw-token',
           resumed: false,
-          heartbeatMs: 0,
           lastId: 0,
           limits: { maxInFlight: 0, maxPayload: 0 },
         } as WelcomeMessage;

@@ -84,7 +84,6 @@ function serverMessage(codec: Codec): fc.Arbitrary<ServerMessage> {
       sessionId: token,
       resumeToken: token,
       resumed: fc.boolean(),
-      heartbeatMs: offset,
       lastId: offset,
       limits: fc.record({ maxInFlight: offset, maxPayload: offset }),
     }),

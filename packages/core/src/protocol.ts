@@ -157,8 +157,6 @@ export interface WelcomeMessage {
   sessionId: string;
   resumeToken: string;
   resumed: boolean;
-  /** Interval of the server's pings in ms; the client treats silence for longer than this as suspicious. */
-  heartbeatMs: number;
   /** Highest call or subscription id the session has seen (0 for a new session). A client resuming a session
    * it did not start (a reloaded page) continues its ids above it. */
   lastId: number;
@@ -465,18 +463,16 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
         return { type: MessageType.ERROR, id: id(f[1]), code: code as ErrorCode, message: f[3] as string, data: f[4] ?? null };
       }
       case MessageType.WELCOME: {
-        arity(f, 7, 8, 'welcome');
+        arity(f, 6, 7, 'welcome');
         if (f[1] !== PROTOCOL_VERSION) bad('welcome names another protocol version');
         if (f[4] !== 0 && f[4] !== 1) bad('welcome resumed must be 0 or 1');
-        if (!isOffset(f[5])) bad('welcome heartbeat must be a non-negative integer');
         return {
           type: MessageType.WELCOME,
           sessionId: token(f[2], 'sessionId'),
           resumeToken: token(f[3], 'resume token'),
           resumed: f[4] === 1,
-          heartbeatMs: f[5] as number,
-          lastId: offset(f[6], 'welcome lastId'),
-          limits: welcomeLimits(f[7]),
+          lastId: offset(f[5], 'welcome lastId'),
+          limits: welcomeLimits(f[6]),
         };
       }
       case MessageType.SUBSCRIBED: {
@@ -550,7 +546,6 @@ export function encodeServerMessage(msg: ServerMessage, codec: Codec): string {
         msg.sessionId,
         msg.resumeToken,
         msg.resumed ? 1 : 0,
-        msg.heartbeatMs,
         msg.lastId,
         { maxInFlight: msg.limits.maxInFlight, maxPayload: msg.limits.maxPayload },
       ]);

@@ -66,8 +66,8 @@ function clientMessages(input: unknown): ClientMessage[] {
 
 function serverMessages(output: unknown): ServerMessage[] {
   return [
-    { type: MessageType.WELCOME, sessionId: 'sess', resumeToken: 'tok', resumed: false, heartbeatMs: 30_000, lastId: 0, limits: { maxInFlight: 256, maxPayload: 1048576 } },
-    { type: MessageType.WELCOME, sessionId: 'sess', resumeToken: 'tok', resumed: true, heartbeatMs: 0, lastId: 17, limits: { maxInFlight: 0, maxPayload: 0 } },
+    { type: MessageType.WELCOME, sessionId: 'sess', resumeToken: 'tok', resumed: false, lastId: 0, limits: { maxInFlight: 256, maxPayload: 1048576 } },
+    { type: MessageType.WELCOME, sessionId: 'sess', resumeToken: 'tok', resumed: true, lastId: 17, limits: { maxInFlight: 0, maxPayload: 0 } },
     { type: MessageType.RECEIVED, ids: [1] },
     { type: MessageType.RECEIVED, ids: [1, 5, 9] },
     { type: MessageType.RESULT, id: 1, output },
@@ -158,7 +158,7 @@ describe('trailing optional fields are omitted', () => {
     ['subscribe, from', encodeClientMessage({ type: 7, id: 2, path: 's', input: 'k', from: { epoch: 'e', offset: 3 } }, jsonCodec), '[7,2,"s","k",null,["e",3]]'],
     ['ack', encodeClientMessage({ type: 12, callWatermark: 4 }, jsonCodec), '[12,4]'],
     ['ping', encodeClientMessage({ type: 14 }, jsonCodec), '[14]'],
-    ['welcome', encodeServerMessage({ type: 2, sessionId: 's', resumeToken: 't', resumed: false, heartbeatMs: 0, lastId: 0, limits: { maxInFlight: 8, maxPayload: 100 } }, jsonCodec), '[2,1,"s","t",0,0,0,{"maxInFlight":8,"maxPayload":100}]'],
+    ['welcome', encodeServerMessage({ type: 2, sessionId: 's', resumeToken: 't', resumed: false, lastId: 0, limits: { maxInFlight: 8, maxPayload: 100 } }, jsonCodec), '[2,1,"s","t",0,0,{"maxInFlight":8,"maxPayload":100}]'],
     ['result, no meta', encodeServerMessage({ type: 5, id: 1, output: 3 }, superjsonCodec), '[5,1,3]'],
     ['result of undefined (json)', encodeServerMessage({ type: 5, id: 1, output: undefined }, jsonCodec), '[5,1,null]'],
     ['error without data', encodeServerMessage({ type: 6, id: 1, code: 'NOT_FOUND', message: 'no', data: undefined }, jsonCodec), '[6,1,"NOT_FOUND","no"]'],
@@ -254,8 +254,8 @@ describe('malformed frames are rejected with ProtocolViolation 4400', () => {
       rejectsAtServer(text);
     }
     for (const text of [
-      f(2, 1, 's', 't', 0, 0),
-      f(2, 1, 's', 't', 0, 0, 0, 0),
+      f(2, 1, 's', 't', 0),
+      f(2, 1, 's', 't', 0, 0, {}, 0),
       f(4),
       f(5, 1),
       f(5, 1, null, null, 'extra'),

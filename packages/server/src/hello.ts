@@ -105,7 +105,6 @@ function opening(conn: CredentialHost, msg: HelloMessage, ctx: unknown, opened: 
         sessionId: stored.id,
         resumeToken: stored.token,
         resumed: msg.resume !== null && msg.resume.sessionId === stored.id,
-        heartbeatMs: runtime.heartbeatMs,
         lastId: stored.lastId,
         limits: { maxInFlight: runtime.limits.maxInFlight, maxPayload: conn.socket.maxPayload ?? 0 },
       },

@@ -51,7 +51,7 @@ class MemorySocket extends EventEmitter {
     let reply: string | undefined;
     if (frame[0] === MessageType.HELLO) {
       const n = ++sessions;
-      reply = `[${MessageType.WELCOME},${PROTOCOL_VERSION},"session-${n}-xxxxxxxx","token-${n}-xxxxxxxxxxxxxxxxxxxx",0,30000,0,${WELCOME_LIMITS}]`;
+      reply = `[${MessageType.WELCOME},${PROTOCOL_VERSION},"session-${n}-xxxxxxxx","token-${n}-xxxxxxxxxxxxxxxxxxxx",0,0,${WELCOME_LIMITS}]`;
     } else if (frame[0] === MessageType.CALL) reply = JSON.stringify([MessageType.RESULT, frame[1], frame[3]]);
     if (reply === undefined) return;
     const data = reply;
