@@ -4,6 +4,7 @@
  */
 import { AckwireError, MessageType, parseFromWire, type ProcedureDef, type ServerMessage } from '@ackwire/core';
 import type { CallOptions, CallPromise } from './types.js';
+import { resendsAfterReconnect } from './refusal.js';
 
 /** One call waiting for its outcome. A class, not closures: there may be thousands in flight. */
 class Pending {
@@ -253,7 +254,7 @@ export class CallManager {
     const again: Pending[] = [];
     for (const p of this.pending.values()) {
       if (p.onConnection || !p.sent) continue; // written on this connection before the welcome, or never
-      if (!resumed && !p.def.idempotent) {
+      if (!resendsAfterReconnect(p.def, resumed)) {
         this.fail(p.id, new AckwireError('RESULT_UNKNOWN', `The session was lost while "${p.def.path}" was in flight; it may or may not have run`));
       } else again.push(p);
     }

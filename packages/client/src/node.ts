@@ -13,5 +13,5 @@ export function createClient<T extends ContractTree>(contract: Contract<T>, opti
 
 export type * from './types.js';
 export type { ClientOptions, ReconnectOptions, HeartbeatOptions, WebSocketLike } from './options.js';
-export { backoffDelay } from './options.js';
+export { backoffDelay } from './refusal.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';

@@ -48,9 +48,3 @@ export interface ClientOptions {
 
 export const DEFAULT_RECONNECT: Readonly<ReconnectOptions> = Object.freeze({ initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Infinity });
 export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOptions> = Object.freeze({ idleMs: 10_000, timeoutMs: 5_000 });
-
-/** Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^attempt)]. */
-export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
-}

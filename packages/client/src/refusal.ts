@@ -10,11 +10,14 @@
  * - backoff: anything else (no server yet, a network failure, a 5xx from a proxy, a dropped connection).
  *   Retried with the usual backoff; the close event says why.
  *
+ * The backoff itself, and which calls are sent again once a connection opens, are here too: the whole
+ * retry policy in one place.
+ *
  * Transport-free: Node's `ws` tells it the status and socket error codes (node-socket-events.ts); a
  * browser sees neither and gets the close code alone.
  */
-import { AckwireError, CloseCode, isFatalCloseCode, type ErrorCode } from '@ackwire/core';
-import { backoffDelay, type ReconnectOptions } from './options.js';
+import { AckwireError, CloseCode, isFatalCloseCode, type ErrorCode, type ProcedureDef } from '@ackwire/core';
+import type { ReconnectOptions } from './options.js';
 
 /** What the socket reported before it closed: an error with the system's code when there is one. */
 export interface SocketFailure {
@@ -93,4 +96,20 @@ export function retryDelay(f: Failure, attempt: number, options: ReconnectOption
   if (f.retry !== 'slow') return usual;
   const wait = f.retryAfterMs ?? Math.floor(options.maxDelayMs * (0.5 + random() / 2));
   return Math.max(usual, Math.min(wait, MAX_RETRY_AFTER_MS));
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^attempt)]. */
+export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * A call that was written to a lost connection, when the next connection opens: in a resumed session it is
+ * sent again with its id (the server runs each id at most once and answers a retry with the stored
+ * outcome); in a new session it may or may not have run, so only an idempotent procedure is sent again,
+ * and any other fails with RESULT_UNKNOWN.
+ */
+export function resendsAfterReconnect(def: ProcedureDef, resumed: boolean): boolean {
+  return resumed || def.idempotent === true;
 }

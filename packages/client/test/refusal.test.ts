@@ -1,6 +1,8 @@
+import { procedure } from '@ackwire/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { parseRetryAfter, refused, type HandshakeRefusal } from '../src/http-refusal.js';
-import { classify, retryDelay, type Attempt } from '../src/refusal.js';
+import { backoffDelay, classify, resendsAfterReconnect, retryDelay, type Attempt } from '../src/refusal.js';
 
 const base: Attempt = { code: 1006, reason: '', refusal: undefined, socket: undefined, url: 'ws://h/ws', offered: ['ackwire.v1.json'] };
 /** An upgrade refused with `status`, as the Node binding reads it and http-refusal.ts judges it. */
@@ -81,4 +83,23 @@ it('parses Retry-After as delta-seconds or an HTTP date', () => {
   expect(parseRetryAfter(undefined)).toBeUndefined();
   expect(parseRetryAfter('soon')).toBeUndefined();
   expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+});
+
+describe('the rest of the retry policy', () => {
+  it('waits a uniform delay in [0, min(max, initial * 2^attempt)]', () => {
+    const options = { initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: Infinity };
+    expect(backoffDelay(0, options, () => 0.999)).toBe(99);
+    expect(backoffDelay(3, options, () => 0.5)).toBe(400);
+    expect(backoffDelay(10, options, () => 0.999)).toBe(999);
+    expect(backoffDelay(5000, options, () => 0)).toBe(0);
+  });
+
+  it('sends every call again in a resumed session, and only idempotent ones in a new session', () => {
+    const plain = procedure({ input: z.void(), output: z.void() });
+    const idempotent = procedure({ input: z.void(), output: z.void(), idempotent: true });
+    expect(resendsAfterReconnect(plain, true)).toBe(true);
+    expect(resendsAfterReconnect(idempotent, true)).toBe(true);
+    expect(resendsAfterReconnect(plain, false)).toBe(false);
+    expect(resendsAfterReconnect(idempotent, false)).toBe(true);
+  });
 });
