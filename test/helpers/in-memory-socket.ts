@@ -3,7 +3,8 @@
  * WebSocket, the server side is a WireSocket handed to `server.accept()`. No network: for unit tests that
  * count or inspect frames.
  */
-import type { AckwireServer, WireSocket } from '@ackwire/server';
+import type { AckwireServer } from '@ackwire/server';
+import { fakeWireSocket, handshakeOf } from './fake-socket.js';
 
 export interface Wire {
   /** Frames the client sent, in order. */
@@ -26,18 +27,15 @@ export function inMemoryWebSocket(server: AckwireServer<any, any, any>, wire: Wi
     constructor(_url: string, protocols: string[]) {
       this.protocol = protocols[0]!;
       const client = this;
-      const socket: WireSocket = {
+      const socket = fakeWireSocket({
         protocol: this.protocol,
-        bufferedAmount: 0,
-        send: (data) => {
-          const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+        onSend: (text) => {
           wire.received.push(text);
           queueMicrotask(() => client.onmessage?.({ data: text }));
         },
-        close: (code, reason) => client.finish(code, reason),
-        terminate: () => client.finish(1006, ''),
-      };
-      this.conn = server.accept(socket, { url: '/', headers: {}, cookies: {}, remoteAddress: '127.0.0.1', origin: undefined });
+        onClose: (code, reason) => client.finish(code, reason),
+      });
+      this.conn = server.accept(socket, handshakeOf());
       queueMicrotask(() => {
         this.readyState = 1;
         this.onopen?.({});

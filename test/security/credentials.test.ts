@@ -5,12 +5,12 @@
  */
 import { createClient } from '@ackwire/client';
 import { AckwireError } from '@ackwire/core';
-import type { WireSocket } from '@ackwire/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { abortableSleep } from '../helpers/sleep.js';
 import { closeOf, handshakeOf, inbox, issue, later, makeSecureServer, rawSession, secureApi, tokens, upgrade } from './helpers.js';
 import { listen } from '@ackwire/server/ws';
 import { internals } from '../helpers/internals.js';
+import { fakeWireSocket } from '../helpers/fake-socket.js';
 
 async function start(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
   const server = makeSecureServer(overrides);
@@ -148,15 +148,9 @@ describe('expiry', () => {
     issue('t', 'alice', 'member', 60_000);
     const server = makeSecureServer();
     later(() => server.close());
-    const sent: string[] = [];
     const closes: number[] = [];
-    const socket: WireSocket = {
-      protocol: 'ackwire.v1.json',
-      bufferedAmount: 0,
-      send: (d) => void sent.push(String(d)),
-      close: (code) => void closes.push(code),
-      terminate: () => undefined,
-    };
+    const socket = fakeWireSocket({ onClose: (code) => void closes.push(code) });
+    const sent = socket.sent;
     const conn = server.accept(socket, handshakeOf());
     conn.message(JSON.stringify([1, 1, server.fingerprint, { token: 't' }]));
     await vi.waitFor(() => expect(sent[0]).toMatch(/^\[2,/));

@@ -7,10 +7,10 @@
  * or an internal message, and a well-behaved connection on the same server keeps getting answers.
  */
 import { CloseCode, MessageType } from '@ackwire/core';
-import type { WireSocket } from '@ackwire/server';
 import fc from 'fast-check';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeWireSocket, type FakeWireSocket } from '../helpers/fake-socket.js';
 import { handshakeOf, issue, makeSecureServer, SECRET } from './helpers.js';
 
 const FRAMES_PER_RUN = 50;
@@ -20,31 +20,7 @@ const RUNS = 2_000;
 
 // ---- the harness ---------------------------------------------------------------------------------------
 
-interface FakeSocket extends WireSocket {
-  readonly sent: string[];
-  closed: { code: number; reason: string } | undefined;
-}
-
-function fakeSocket(protocol: string): FakeSocket {
-  const socket: FakeSocket = {
-    protocol,
-    bufferedAmount: 0,
-    sent: [],
-    closed: undefined,
-    send(data) {
-      if (socket.closed) throw new Error('send after close');
-      socket.sent.push(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
-    },
-    close(code, reason) {
-      if (socket.closed) throw new Error('closed twice');
-      socket.closed = { code, reason };
-    },
-    terminate() {
-      socket.closed ??= { code: 1006, reason: '' };
-    },
-  };
-  return socket;
-}
+const fakeSocket = (protocol: string): FakeWireSocket => fakeWireSocket({ protocol, strict: true });
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Let promise continuations run (the hello's context, async handlers) without a trip through the event loop. */
@@ -231,7 +207,7 @@ describe('fuzzing ServerConnection', () => {
     const good = await open('ackwire.v1.superjson');
     let goodId = 1_000_000;
 
-    const check = (socket: FakeSocket) => {
+    const check = (socket: FakeWireSocket) => {
       const closed = socket.closed;
       if (closed) {
         closeCodes.set(closed.code, (closeCodes.get(closed.code) ?? 0) + 1);

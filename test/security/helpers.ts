@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocketLike } from '@ackwire/client';
 import { AckwireError, contract, procedure, subscription, type Contract } from '@ackwire/core';
-import { createServer, type Handshake, type ServerConfig } from '@ackwire/server';
+import { createServer, type ServerConfig } from '@ackwire/server';
 import WebSocket, { type ClientOptions } from 'ws';
 import { afterEach } from 'vitest';
 import { z } from 'zod';
@@ -177,9 +177,7 @@ export async function rawSession(url: string, fingerprint: string, params: unkno
   return { ws: up.ws, box, welcome };
 }
 
-export function handshakeOf(partial: Partial<Handshake> = {}): Handshake {
-  return { url: '/', headers: {}, cookies: {}, remoteAddress: '127.0.0.1', origin: undefined, ...partial };
-}
+export { handshakeOf } from '../helpers/fake-socket.js';
 
 /** A WebSocket constructor for the real client that passes `ws` options (headers, TLS trust) to every socket. */
 export function wsWith(options: ClientOptions): WebSocketLike {

@@ -20,8 +20,8 @@ import {
 import fc from 'fast-check';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { guardedCodec } from '../../packages/server/src/payload-meta.js';
-import { DEFAULT_LIMITS } from '../../packages/server/src/options.js';
+import { guardedCodec } from '../src/payload-meta.js';
+import { DEFAULT_LIMITS } from '../src/options.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const id = fc.integer({ min: 1, max: MAX });
