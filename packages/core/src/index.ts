@@ -4,4 +4,4 @@ export * from './codec.js';
 export * from './protocol.js';
 export { canonicalJson } from './canonical.js';
 export { safeParseFast } from './fast-parse.js';
-export { TickCorker, type Corkable } from './cork.js';
+export { TickCorker, socketOf, type Corkable } from './cork.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TickCorker } from '../src/cork.js';
+import { TickCorker, socketOf } from '../src/cork.js';
 
 /** A socket that records cork and uncork calls. */
 function socket(log: string[], name: string) {
@@ -30,5 +30,33 @@ describe('TickCorker', () => {
     const corker = new TickCorker(undefined);
     expect(() => corker.cork()).not.toThrow();
     await nextTick();
+  });
+});
+
+describe('socketOf, the one reader of ws\'s private _socket', () => {
+  it('finds the net.Socket under a ws client socket once open (fails if ws renames or drops the field)', async () => {
+    const { createServer } = await import('node:http');
+    const { Socket } = await import('node:net');
+    const { default: WebSocket, WebSocketServer } = await import('ws');
+    const http = createServer();
+    const wss = new WebSocketServer({ server: http });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+    const client = new WebSocket(`ws://127.0.0.1:${(http.address() as { port: number }).port}`);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('open', () => resolve());
+        client.once('error', reject);
+      });
+      const socket = socketOf(client);
+      expect(socket).toBeInstanceOf(Socket);
+      expect(typeof socket!.cork).toBe('function');
+      expect(socketOf({ readyState: 1 })).toBeUndefined(); // a browser's WebSocket has none
+    } finally {
+      client.terminate();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
   });
 });

@@ -2,14 +2,14 @@
  * What ws/ws-socket.ts relies on in `ws` beyond its public API. Each test fails when a `ws` release
  * changes it: the subclass given as `WebSocket` to the server is the class of its sockets, `emit` is how
  * it reports frames (text as a Buffer with `false`, binary with `true`), pings, pongs and the close, and
- * `_socket` is the net.Socket, which can be corked.
+ * `_socket` (read by core's `socketOf`) is the net.Socket, which can be corked.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { rawSocketOf } from '../src/ws/ws-socket.js';
+import { socketOf } from '@ackwire/core';
 
 class Recording extends WebSocket {
   events: Array<[string | symbol, unknown, unknown]> = [];
@@ -80,7 +80,7 @@ describe('ws, as ws/ws-socket.ts uses it', () => {
 
   it('keeps the net.Socket in the private _socket field, corkable', async () => {
     const { server } = await serverSide();
-    const socket = rawSocketOf(server);
+    const socket = socketOf(server);
     expect(socket).toBeInstanceOf(Socket);
     expect(typeof socket!.cork).toBe('function');
     expect(typeof socket!.uncork).toBe('function');

@@ -5,10 +5,10 @@
  * - `AckwireWebSocket` subclasses `ws`'s WebSocket and handles its events in `emit` itself, so that a
  *   connection registers no listeners and holds its fields in the object (the connection-setup and idle
  *   memory figures of docs/benchmarks.md, workload D).
- * - `WsWireSocket` reads the private `_socket` (the net.Socket) to cork the frames written in one tick into
- *   one system call (workloads A and B).
+ * - `WsWireSocket` corks the net.Socket under the WebSocket (read with core's `socketOf`, the one reader of
+ *   `ws`'s private `_socket`) so that the frames written in one tick leave in one system call (A and B).
  */
-import { CloseCode, TickCorker, type Corkable } from '@ackwire/core';
+import { CloseCode, TickCorker, socketOf } from '@ackwire/core';
 import { WebSocket } from 'ws';
 import type { Connection } from '../connection.js';
 import type { WireSocket } from '../socket.js';
@@ -19,11 +19,6 @@ export interface Home {
   readonly release: (slot: string) => void;
   /** Upgraded sockets until they close: for heartbeats and for closing the listener. */
   readonly clients: Set<AckwireWebSocket>;
-}
-
-/** The net.Socket under a `ws` WebSocket (a private field of `ws`). */
-export function rawSocketOf(ws: WebSocket): Corkable | undefined {
-  return (ws as unknown as { _socket?: Corkable })._socket;
 }
 
 /**
@@ -38,7 +33,7 @@ export class WsWireSocket implements WireSocket {
     readonly ws: AckwireWebSocket,
     readonly maxPayload: number,
   ) {
-    this.corker = new TickCorker(rawSocketOf(ws));
+    this.corker = new TickCorker(socketOf(ws));
   }
 
   get protocol(): string {
