@@ -8,6 +8,7 @@
 import { createServer } from '@ackwire/server';
 import { createRedisBroker } from '@ackwire/redis';
 import { api } from './reliability.js';
+import { listen } from '@ackwire/server/ws';
 
 const quiet = { error: () => undefined, warn: () => undefined };
 const broker = await createRedisBroker({ url: process.env.REDIS_URL!, logger: quiet, retryMs: 100 });
@@ -22,5 +23,5 @@ const server = createServer(api, {
     },
   },
 });
-const listener = await server.listen({ port: 0, host: '127.0.0.1' });
+const listener = await listen(server, { port: 0, host: '127.0.0.1' });
 console.log(`listening ${listener.port}`);

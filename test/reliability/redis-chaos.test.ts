@@ -14,6 +14,7 @@ import { afterAll, expect, it } from 'vitest';
 import { seeded, startProxy } from '../helpers/proxy.js';
 import { api } from '../helpers/reliability.js';
 import { skipWithoutRedis, startRedis } from '../helpers/redis-server.js';
+import { listen } from '@ackwire/server/ws';
 
 const EVENTS = 10_000;
 const NODES = 3;
@@ -46,7 +47,7 @@ async function chaos(killOne: boolean): Promise<void> {
       broker,
       handlers: { jobs: { run: ({ key }) => ({ key, runs: 1 }), retryable: ({ key }) => ({ key, runs: 1 }), feed: ({ topic }) => topic } },
     });
-    const listener = await server.listen({ port: 0 });
+    const listener = await listen(server, { port: 0 });
     cleanups.push(() => broker.close(), () => server.close());
     servers.push(server);
     ports.push(listener.port);

@@ -8,6 +8,7 @@ import { TOPIC, makeTimedEvent } from '../payload.js';
 import { wallNow } from '../stats.js';
 import { api } from './ackwire-contract.js';
 import { newCounters, type BenchServer } from './types.js';
+import { listen } from '@ackwire/server/ws';
 
 export async function start(redisUrl: string): Promise<BenchServer> {
   const counters = newCounters();
@@ -37,10 +38,10 @@ export async function start(redisUrl: string): Promise<BenchServer> {
       },
     },
   });
-  const listener = await server.listen({ port: 0, host: '127.0.0.1' });
+  const listener = await listen(server, { port: 0, host: '127.0.0.1' });
   return {
     url: listener.url,
-    counters: () => ({ ...counters, open: server.connections.size }),
+    counters: () => ({ ...counters, open: listener.connections }),
     publish: (seq) => {
       counters.published++;
       return server.publish(api.bench.events, TOPIC, makeTimedEvent(seq, wallNow()));
