@@ -10,7 +10,6 @@ export default defineConfig({
       { find: /^@ackwire\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@ackwire\/server$/, replacement: src('./packages/server/src/index.ts') },
       { find: /^@ackwire\/server\/ws$/, replacement: src('./packages/server/src/ws/index.ts') },
-      { find: /^@ackwire\/server\/testing$/, replacement: src('./packages/server/src/testing/index.ts') },
       { find: /^@ackwire\/client$/, replacement: src('./packages/client/src/node.ts') },
       { find: /^@ackwire\/redis$/, replacement: src('./packages/redis/src/index.ts') },
     ],

@@ -5,7 +5,7 @@ import { createServer, MemoryBroker, MemorySessionStore, type AckwireServer, typ
 import { z } from 'zod';
 import { startProxy, type Proxy } from './proxy.js';
 import { listen } from '@ackwire/server/ws';
-import { DelayedSessionStore } from '@ackwire/server/testing';
+import { DelayedSessionStore } from './async-session-store.js';
 
 export const api = contract({
   jobs: {

@@ -4,7 +4,7 @@
  */
 import { MemorySessionStore } from '@ackwire/server';
 import { describe, expect, it } from 'vitest';
-import { DelayedSessionStore } from '@ackwire/server/testing';
+import { DelayedSessionStore } from '../helpers/async-session-store.js';
 import { makeServer } from '../helpers/fixtures.js';
 import { useHarness } from '../helpers/harness.js';
 

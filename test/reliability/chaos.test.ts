@@ -8,7 +8,7 @@ import { createClient } from '@ackwire/client';
 import { createServer } from '@ackwire/server';
 import { afterAll, expect, it } from 'vitest';
 import { MemorySessionStore } from '@ackwire/server';
-import { DelayedSessionStore } from '@ackwire/server/testing';
+import { DelayedSessionStore } from '../helpers/async-session-store.js';
 import { z } from 'zod';
 import { seeded, startProxy } from '../helpers/proxy.js';
 import { listen } from '@ackwire/server/ws';

@@ -8,6 +8,7 @@ export type { Broker, BrokerEvent, TopicHead, ReadResult, Listening } from './br
 export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
 export type { SessionStore, StoredSession, Claim, MaybePromise } from './session-store.js';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';
+export { sessionStoreConformance, type SessionStoreUnderTest } from './session-store-conformance.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';
 export type { Guard, GuardInfo, Guards } from './guards.js';
 export type { OriginPolicy } from './origin.js';

@@ -2,7 +2,8 @@
  * The session store: where sessions, their resume tokens and their call tables live, so that a call runs
  * at most once per session however often it is re-sent, and its outcome survives the connection that ran
  * it. The in-memory store (memory-session-store.ts) is the default; a network store (Redis, say)
- * implements this interface and passes the shared suite (testing/session-store-suite.ts).
+ * implements this interface and passes the shared suite (`sessionStoreConformance`,
+ * session-store-conformance.ts).
  *
  * Rules every store keeps:
  *

@@ -1,10 +1,10 @@
 /**
  * A session store whose answers come late and in random order: each operation takes effect on the
  * wrapped store at once (the rules' "in call order"), and its answer is delivered after a random delay.
- * Running the server or the shared suite on it shows that nothing depends on a store answering
+ * Running the server or the shared suite (session-store-conformance.ts) on it shows that nothing depends on a store answering
  * synchronously, the way a network store never does.
  */
-import type { Claim, MaybePromise, SessionStore, StoredSession } from '../session-store.js';
+import type { Claim, MaybePromise, SessionStore, StoredSession } from '@ackwire/server';
 
 export interface DelayOptions {
   /** Longest delay of an answer in ms (setTimeout). 0: answers wait a random 0 to 3 turns of the event

@@ -1,0 +1,266 @@
+/**
+ * The session-store rules of session-store.ts as a test suite, for every store to run against its real
+ * backend:
+ *
+ *   import { describe, it } from 'vitest';
+ *   sessionStoreConformance('my store', { create, advance }, { describe, it });
+ *
+ * Like the broker's suite (broker-conformance.ts) it needs only `describe` and `it` of the test runner and
+ * asserts with node:assert, so it brings no test framework into the package.
+ */
+import { deepStrictEqual, equal, notEqual, ok } from 'node:assert/strict';
+import type { ConformanceTestApi } from './broker-conformance.js';
+import type { SessionStore } from './session-store.js';
+
+export interface SessionStoreUnderTest {
+  /** A new, empty store with these bounds. The suite closes it. */
+  create(bounds: { retentionMs: number; maxRetainedCalls: number }): SessionStore | Promise<SessionStore>;
+  /** Let at least `ms` pass on the store's clock (its retention timers fire). */
+  advance(ms: number): Promise<void> | void;
+  /** Retention window given to `create`, in ms. Default 200. */
+  retentionMs?: number;
+  /** Per-case timeout in ms. Default 20,000. */
+  timeoutMs?: number;
+}
+
+const FRAME = (id: number): string => `[4,${id},"out ${id}"]`;
+
+export function sessionStoreConformance(name: string, backend: SessionStoreUnderTest, t: ConformanceTestApi): void {
+  const retentionMs = backend.retentionMs ?? 200;
+  const timeout = backend.timeoutMs ?? 20_000;
+  /** Each case gets fresh stores and closes them, pass or fail. */
+  const it = (label: string, fn: (make: (maxRetainedCalls?: number) => Promise<SessionStore>) => Promise<void>): void => {
+    t.it(
+      label,
+      async () => {
+        const opened: SessionStore[] = [];
+        const make = async (maxRetainedCalls = 1024): Promise<SessionStore> => {
+          const store = await backend.create({ retentionMs, maxRetainedCalls });
+          opened.push(store);
+          return store;
+        };
+        try {
+          await fn(make);
+        } finally {
+          for (const store of opened) await store.close?.();
+        }
+      },
+      timeout,
+    );
+  };
+  const elapse = async (ms: number): Promise<void> => {
+    await backend.advance(ms);
+  };
+  const describe = t.describe;
+
+  describe(`session store conformance: ${name}`, () => {
+    describe('sessions', () => {
+      it('creates sessions with distinct random ids and secret tokens, generation 1 and lastId 0', async (make) => {
+        const store = await make();
+        const a = await store.create();
+        const b = await store.create();
+        notEqual(a.id, b.id);
+        notEqual(a.token, b.token);
+        ok(a.id.length >= 16, 'an id of at least 96 bits (16 base64 characters)');
+        ok(a.token.length >= 22, 'a token of at least 128 bits (22 base64 characters)');
+        deepStrictEqual([a.generation, a.lastId], [1, 0]);
+      });
+
+      it('resumes only with the session id and its own token', async (make) => {
+        const store = await make();
+        const a = await store.create();
+        const b = await store.create();
+        equal(await store.resume(a.id, b.token), undefined);
+        equal(await store.resume(a.id, `${a.token}x`), undefined);
+        equal(await store.resume('no-such-session', a.token), undefined);
+        const resumed = await store.resume(a.id, a.token);
+        equal(resumed?.id, a.id);
+        equal(resumed?.token, a.token);
+      });
+
+      it('raises the generation on every resume', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        equal((await store.resume(s.id, s.token))?.generation, 2);
+        equal((await store.resume(s.id, s.token))?.generation, 3);
+      });
+
+      it('keeps the highest call or subscription id seen, for the welcome of a resume', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        await store.claim(s.id, 1, 5);
+        await store.seen(s.id, 9);
+        await store.claim(s.id, 1, 7);
+        await store.seen(s.id, 3);
+        equal((await store.resume(s.id, s.token))?.lastId, 9);
+      });
+    });
+
+    describe('claims', () => {
+      it('answers new once, then running, then finished with the stored outcome', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'new' });
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'running' });
+        await store.complete(s.id, 1, FRAME(1));
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'finished', frame: FRAME(1) });
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'finished', frame: FRAME(1) });
+      });
+
+      it('gives exactly one new among claims of one call id made at once', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        const answers = await Promise.all(Array.from({ length: 10 }, () => store.claim(s.id, 1, 42)));
+        equal(answers.filter((a) => a.state === 'new').length, 1);
+        equal(answers.filter((a) => a.state === 'running').length, 9);
+      });
+
+      it('applies one session\'s operations in the order they were called, whenever the answers come', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        const first = store.claim(s.id, 1, 1);
+        const completed = store.complete(s.id, 1, FRAME(1));
+        const retry = store.claim(s.id, 1, 1);
+        const confirmed = store.confirm(s.id, 2);
+        const late = store.claim(s.id, 1, 1);
+        deepStrictEqual(await first, { state: 'new' });
+        await completed;
+        deepStrictEqual(await retry, { state: 'finished', frame: FRAME(1) });
+        await confirmed;
+        deepStrictEqual(await late, { state: 'confirmed' });
+      });
+
+      it('lets a released claim be claimed again (a call refused without running)', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        await store.claim(s.id, 1, 3);
+        await store.release(s.id, 3);
+        deepStrictEqual(await store.claim(s.id, 1, 3), { state: 'new' });
+        await store.complete(s.id, 3, FRAME(3));
+        await store.release(s.id, 3); // a finished call is not released
+        deepStrictEqual(await store.claim(s.id, 1, 3), { state: 'finished', frame: FRAME(3) });
+      });
+
+      it('keeps claims of different sessions apart', async (make) => {
+        const store = await make();
+        const a = await store.create();
+        const b = await store.create();
+        await store.claim(a.id, 1, 1);
+        await store.complete(a.id, 1, FRAME(1));
+        deepStrictEqual(await store.claim(b.id, 1, 1), { state: 'new' });
+      });
+    });
+
+    describe('outcomes and the watermark', () => {
+      it('drops the outcomes below the watermark; their ids answer confirmed, running calls stay running', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        for (const id of [1, 2, 3]) await store.claim(s.id, 1, id);
+        await store.complete(s.id, 1, FRAME(1));
+        await store.complete(s.id, 3, FRAME(3));
+        await store.confirm(s.id, 3);
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'confirmed' });
+        deepStrictEqual(await store.claim(s.id, 1, 2), { state: 'running' });
+        deepStrictEqual(await store.claim(s.id, 1, 3), { state: 'finished', frame: FRAME(3) });
+        deepStrictEqual(await store.claim(s.id, 1, 0), { state: 'confirmed' }); // never seen, below it
+        await store.confirm(s.id, 1); // lower: nothing changes
+        deepStrictEqual(await store.claim(s.id, 1, 4), { state: 'new' });
+      });
+
+      it('keeps at most maxRetainedCalls outcomes, dropping the oldest finished first, never a running call', async (make) => {
+        const store = await make(3);
+        const s = await store.create();
+        await store.claim(s.id, 1, 1); // stays running
+        for (const id of [2, 3, 4, 5]) {
+          await store.claim(s.id, 1, id);
+          await store.complete(s.id, id, FRAME(id));
+        }
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'running' });
+        deepStrictEqual(await store.claim(s.id, 1, 5), { state: 'finished', frame: FRAME(5) });
+        deepStrictEqual(await store.claim(s.id, 1, 4), { state: 'finished', frame: FRAME(4) });
+        deepStrictEqual(await store.claim(s.id, 1, 2), { state: 'new' }); // dropped: the documented limit
+      });
+    });
+
+    describe('ownership', () => {
+      it('fences the claims of a connection that was taken over, and records nothing for them', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        const taken = await store.resume(s.id, s.token);
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'fenced' });
+        deepStrictEqual(await store.claim(s.id, taken!.generation, 1), { state: 'new' });
+      });
+
+      it('accepts an outcome from any generation (a call that ran keeps its outcome)', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        await store.claim(s.id, 1, 1);
+        const taken = await store.resume(s.id, s.token);
+        await store.complete(s.id, 1, FRAME(1));
+        deepStrictEqual(await store.claim(s.id, taken!.generation, 1), { state: 'finished', frame: FRAME(1) });
+      });
+
+      it('ignores a detach from an older generation', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        const taken = await store.resume(s.id, s.token);
+        await store.detach(s.id, 1);
+        await elapse(retentionMs * 2);
+        deepStrictEqual(await store.claim(s.id, taken!.generation, 1), { state: 'new' });
+      });
+    });
+
+    describe('retention and end', () => {
+      it('ends a detached session after the retention window', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        await store.detach(s.id, 1);
+        await elapse(retentionMs * 3);
+        equal(await store.resume(s.id, s.token), undefined);
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'gone' });
+      });
+
+      it('keeps a detached session resumable within the window, and a resume stops the clock', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        await store.claim(s.id, 1, 1);
+        await store.complete(s.id, 1, FRAME(1));
+        await store.detach(s.id, 1);
+        const resumed = await store.resume(s.id, s.token);
+        ok(resumed, 'resumed within the window');
+        await elapse(retentionMs * 3);
+        deepStrictEqual(await store.claim(s.id, resumed!.generation, 1), { state: 'finished', frame: FRAME(1) });
+      });
+
+      it('ends a session for good: claims answer gone and it cannot be resumed', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        await store.claim(s.id, 1, 1);
+        await store.end(s.id);
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'gone' });
+        equal(await store.resume(s.id, s.token), undefined);
+      });
+
+      it('does not end a session that a later resume took, when asked with the older generation', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        const taken = await store.resume(s.id, s.token);
+        await store.end(s.id, 1);
+        deepStrictEqual(await store.claim(s.id, taken!.generation, 1), { state: 'new' });
+        await store.end(s.id, taken!.generation);
+        equal(await store.resume(s.id, s.token), undefined);
+      });
+
+      it('takes every operation on an unknown or ended session without failing', async (make) => {
+        const store = await make();
+        deepStrictEqual(await store.claim('nope', 1, 1), { state: 'gone' });
+        equal(await store.complete('nope', 1, FRAME(1)), undefined);
+        equal(await store.release('nope', 1), undefined);
+        equal(await store.seen('nope', 1), undefined);
+        equal(await store.confirm('nope', 1), undefined);
+        equal(await store.detach('nope', 1), undefined);
+        equal(await store.end('nope'), undefined);
+      });
+    });
+  });
+}
