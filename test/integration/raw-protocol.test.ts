@@ -7,6 +7,7 @@ import { makeServer } from '../helpers/fixtures.js';
 import { useHarness } from '../helpers/harness.js';
 import { listen } from '@ackwire/server/ws';
 import { internals } from '../helpers/internals.js';
+import type { MemorySessionStore } from '@ackwire/server';
 
 const h = useHarness();
 
@@ -350,7 +351,7 @@ describe('docs/protocol.md §15, the worked session', () => {
 
     // Meanwhile call 5 finishes with no connection (its outcome is stored), and offset 2 is published.
     await expect
-      .poll(() => internals(server).sessions.get(sessionId)?.calls.get(5)?.frame, { timeout: 5_000, message: 'call 5 never finished' })
+      .poll(() => (internals(server).sessions.store as MemorySessionStore).outcome(sessionId, 5), { timeout: 5_000, message: 'call 5 never finished' })
       .toBeDefined();
     await server.publish(server.contract.chat.messages, { room: 'general' }, { id: 2, room: 'general', text: 'while you were away', at: new Date('2025-01-02T03:04:05.000Z') });
 

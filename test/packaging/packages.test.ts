@@ -26,15 +26,24 @@ afterAll(() => cleanup?.());
 const common = ['LICENSE', 'README.md', 'package.json', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js'];
 
 describe('npm pack', () => {
-  it('core, server and redis ship their builds, types for both module systems, README and LICENSE, nothing else', () => {
+  it('core and redis ship their builds, types for both module systems, README and LICENSE, nothing else', () => {
     expect(packed.core.files).toStrictEqual([...common].sort());
-    expect(packed.server.files).toStrictEqual([...common].sort());
     expect(packed.redis.files).toStrictEqual([...common].sort());
+  });
+
+  it('server ships the core and the ws binding (@ackwire/server/ws), their shared chunks, and the same', () => {
+    const files = packed.server.files;
+    const chunks = files.filter((f) => /^dist\/(chunk-[\w-]+\.js|server-[\w-]+\.d\.c?ts)$/.test(f));
+    expect(files.filter((f) => !chunks.includes(f))).toStrictEqual([...common, 'dist/ws/index.cjs', 'dist/ws/index.d.cts', 'dist/ws/index.d.ts', 'dist/ws/index.js', 'ws/package.json'].sort());
+    // The chunks are those the entries import (a leftover from an earlier build would not be).
+    const entries = ['index.js', 'ws/index.js', 'index.d.ts', 'ws/index.d.ts', 'index.d.cts', 'ws/index.d.cts'].map((f) => readFileSync(join(ROOT, 'packages/server/dist', f), 'utf8')).join('\n');
+    for (const chunk of chunks) expect(entries, chunk).toContain(chunk.slice('dist/'.length).replace(/\.d\.c?ts$/, ''));
   });
 
   it('client ships the browser and Node entries, their shared chunks, and the same', () => {
     const files = packed.client.files;
-    const chunks = files.filter((f) => /^dist\/(chunk-[\w-]+\.js|types-[\w-]+\.d\.c?ts)$/.test(f));
+    // Declarations shared by both entries land in a chunk named after one of their modules (types, refusal).
+    const chunks = files.filter((f) => /^dist\/(chunk-[\w-]+\.js|[a-z-]+-[\w]{8}\.d\.c?ts)$/.test(f));
     expect(files.filter((f) => !chunks.includes(f))).toStrictEqual([...common, 'dist/node.cjs', 'dist/node.d.cts', 'dist/node.d.ts', 'dist/node.js'].sort());
     // The chunks are those the entries import (a leftover from an earlier build would not be).
     const entries = ['index.js', 'node.js', 'index.d.ts', 'node.d.ts', 'index.d.cts', 'node.d.cts'].map((f) => readFileSync(join(ROOT, 'packages/client/dist', f), 'utf8')).join('\n');
@@ -85,7 +94,7 @@ describe('an outside project installed from the tarballs', () => {
 const api = contract({ math: { add: procedure({ input: z.object({ a: z.number(), b: z.number() }), output: z.number() }) } });
 async function main(): Promise<void> {
   const server = createServer(api, { handlers: { math: { add: ({ a, b }) => a + b } } });
-  const { url } = await server.listen({ port: 0 });
+  const { url } = await listen(server, { port: 0 });
   const client = createClient(api, { url });
   const sum: number = await client.math.add({ a: 2, b: 3 });
   // @ts-expect-error a string where the contract says number
@@ -98,8 +107,8 @@ void main();
 `;
 
   it.each([
-    ['commonjs', "import { contract, procedure } from '@ackwire/core';\nimport { createServer } from '@ackwire/server';\nimport { createClient } from '@ackwire/client';\nimport * as z from 'zod';"],
-    ['module', "import { contract, procedure } from '@ackwire/core';\nimport { createServer } from '@ackwire/server';\nimport { createClient } from '@ackwire/client';\nimport * as z from 'zod';"],
+    ['commonjs', "import { contract, procedure } from '@ackwire/core';\nimport { createServer } from '@ackwire/server';\nimport { listen } from '@ackwire/server/ws';\nimport { createClient } from '@ackwire/client';\nimport * as z from 'zod';"],
+    ['module', "import { contract, procedure } from '@ackwire/core';\nimport { createServer } from '@ackwire/server';\nimport { listen } from '@ackwire/server/ws';\nimport { createClient } from '@ackwire/client';\nimport * as z from 'zod';"],
   ])('a %s project type-checks with module node16 and its compiled code runs a call', async (type, imports) => {
     const dir = join(project, type);
     mkdirSync(dir, { recursive: true });

@@ -63,6 +63,11 @@ export class MemorySessionStore implements SessionStore {
     return [...(this.sessions.get(id)?.calls?.keys() ?? [])];
   }
 
+  /** The stored outcome frame of a call, if it has one; for tests. */
+  outcome(id: string, callId: number): string | undefined {
+    return this.sessions.get(id)?.calls?.get(callId);
+  }
+
   create(): StoredSession {
     const session = new MemorySession(randomId(12), randomId(24));
     this.sessions.set(session.id, session);
