@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { createClient, type Client, type ClientOptions } from '@ackwire/client';
 import { AckwireError, type Contract, type ContractTree } from '@ackwire/core';
 import type { AckwireServer, Logger, ServerConfig } from '@ackwire/server';
-import { afterEach, expect, vi, type Mock } from 'vitest';
+import { expect, vi, type Mock } from 'vitest';
 import type WebSocket from 'ws';
 import { type Ctx, api, makeServer } from './fixtures.js';
 import { RawClient } from './raw-client.js';
 import { startRawServer, type RawPeer, type RawServer } from './raw-server.js';
 import type { Frame } from './raw-client.js';
 import { attach, listen as listenWs } from '@ackwire/server/ws';
+import { later } from './cleanup.js';
 
 export interface Started<S> {
   server: S;
@@ -50,13 +51,7 @@ function listenHttp(http: HttpServer): Promise<number> {
 }
 
 export function useHarness(): Harness {
-  const cleanups: Array<() => unknown> = [];
-  afterEach(async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn();
-  });
-  const defer = (fn: () => unknown): void => {
-    cleanups.push(fn);
-  };
+  const defer = later;
 
   const listen = async <S extends AckwireServer<any, any, any>>(server: S): Promise<Started<S>> => {
     defer(() => server.close());

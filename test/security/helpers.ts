@@ -4,10 +4,10 @@ import type { WebSocketLike } from '@ackwire/client';
 import { AckwireError, contract, procedure, subscription, type Contract } from '@ackwire/core';
 import { createServer, type ServerConfig } from '@ackwire/server';
 import WebSocket, { type ClientOptions } from 'ws';
-import { afterEach } from 'vitest';
 import { z } from 'zod';
 import { abortableSleep } from '../helpers/sleep.js';
 import { internals } from '../helpers/internals.js';
+import { afterCleanup, later } from '../helpers/cleanup.js';
 
 export const secureApi = contract({
   whoami: procedure({ input: z.void(), output: z.object({ user: z.string(), role: z.string() }) }),
@@ -86,15 +86,8 @@ export function makeSecureServer(overrides: Partial<ServerConfig<SecureTree, Sec
 
 // ---- cleanup -------------------------------------------------------------------------------------------
 
-const cleanups: Array<() => unknown> = [];
-/** Run `fn` after the current test (in reverse order of registration). */
-export function later(fn: () => unknown): void {
-  cleanups.push(fn);
-}
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  tokens.clear();
-});
+export { later };
+afterCleanup(() => tokens.clear());
 
 // ---- raw upgrades --------------------------------------------------------------------------------------
 
