@@ -12,10 +12,12 @@ export default defineConfig({
       { find: /^@ackwire\/server\/ws$/, replacement: src('./packages/server/src/ws/index.ts') },
       { find: /^@ackwire\/client$/, replacement: src('./packages/client/src/node.ts') },
       { find: /^@ackwire\/redis$/, replacement: src('./packages/redis/src/index.ts') },
+      { find: /^@ackwire\/react$/, replacement: src('./packages/react/src/index.ts') },
+      { find: /^@ackwire\/react\/query$/, replacement: src('./packages/react/src/query.ts') },
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.{ts,tsx}', 'test/**/*.test.ts', 'examples/**/test/**/*.test.{ts,tsx}'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -197,7 +197,9 @@ describe.skipIf(skip)('chat example in Chromium', { timeout: 30_000 }, () => {
     await page.fill('#name', 'x'.repeat(40));
     await page.click('#join button');
     await page.locator('#state[data-state="closed"]').waitFor();
-    expect(await page.locator('#notice').innerText()).toContain('invalid connection params');
+    const stopped = await page.locator('#stopped').innerText();
+    expect(stopped).toContain('invalid connection params');
+    expect(stopped).not.toMatch(/\(\d{4}\)/); // no close code shown to the user
   });
 
   it('refuses WebSocket connections from pages of another origin', async () => {
@@ -205,24 +207,33 @@ describe.skipIf(skip)('chat example in Chromium', { timeout: 30_000 }, () => {
     const elsewhere = createHttpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
     await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
     try {
-      const open = (page: Page): Promise<string> =>
+      // What a page's socket sees: the protocol selected, the frames, and the close; `hello` sends a hello.
+      const open = (page: Page, hello: boolean): Promise<string> =>
         page.evaluate(
-          (url) =>
+          ([url, hello]) =>
             new Promise<string>((resolve) => {
               const ws = new WebSocket(url, ['ackwire.v1.json', 'ackwire']);
+              let frames = 0;
+              let selected = '';
               ws.onopen = () => {
-                resolve(`open ${ws.protocol}`);
-                ws.close();
+                selected = ws.protocol;
+                if (hello) ws.send('[1,1,"x",null]');
+                else {
+                  resolve(`open ${ws.protocol}`);
+                  ws.close();
+                }
               };
-              ws.onclose = (event) => resolve(`closed ${event.code}`);
+              ws.onmessage = () => frames++;
+              ws.onclose = (event) => resolve(`${selected || 'never opened'}; ${frames} frames; closed ${event.code} ${event.reason}`);
             }),
-          `ws://127.0.0.1:${port}/ws`,
+          [`ws://127.0.0.1:${port}/ws`, hello] as const,
         );
       const { page: foreign } = await openPage();
       await foreign.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
-      expect(await open(foreign)).toBe('closed 1006'); // the upgrade was refused
+      // Refused in band: the token that carries no protocol, not one frame, and the reason.
+      expect(await open(foreign, true)).toBe('ackwire; 0 frames; closed 4403 Origin not allowed');
       const { page: own } = await openPage();
-      expect(await open(own)).toBe('open ackwire.v1.json');
+      expect(await open(own, false)).toBe('open ackwire.v1.json');
     } finally {
       elsewhere.closeAllConnections();
       await new Promise((resolve) => elsewhere.close(resolve));
@@ -234,6 +245,8 @@ describe.skipIf(skip)('chat example in Chromium', { timeout: 30_000 }, () => {
     const bob = await join('Bob');
     await stopServer(server!);
     await alice.page.locator('#state[data-state="reconnecting"]').waitFor();
+    // The user is told why in words, never with a raw close code.
+    expect(await alice.page.locator('#state').innerText()).not.toMatch(/\(?\b1006\b|\b1001\b/);
 
     const text = `typed while the server was down ${stamp}`;
     await send(alice.page, text);
@@ -243,10 +256,11 @@ describe.skipIf(skip)('chat example in Chromium', { timeout: 30_000 }, () => {
 
     server = (await startServer(port)).child;
     // A new server process: new sessions, and the rooms' event history is gone, which each page is told
-    // (a gap) and answers by reloading the room.
+    // (a gap) and answers by reloading the room; the notice goes once the room is reloaded.
     for (const { page } of [alice, bob]) {
       await page.locator('#state[data-state="open"]').waitFor({ timeout: 20_000 });
-      await page.locator('#notice', { hasText: 'Some messages were missed' }).waitFor({ timeout: 20_000 });
+      await page.locator('#room-body[data-gaps="1"]').waitFor({ timeout: 20_000 });
+      await page.locator('#notice').waitFor({ state: 'detached' });
       expect(await page.locator('#session').innerText()).toMatch(/^new session /);
     }
     // The queued call went out in the new session: stored once, then shown on the other page.

@@ -3,6 +3,9 @@
  * the system error of a refused connection, in the close event, in the error event and in what pending calls
  * and `$ready()` reject with. A wrong path and refused credentials stop it; a server that refuses for now
  * (429) is retried after a longer wait; a server that is not there is retried with the usual backoff.
+ *
+ * The servers here answer refusals with HTTP statuses only (`inBandRefusals: false`), as a proxy or another
+ * server would: an Ackwire server tells them in band by default (test/security/in-band-refusals.test.ts).
  */
 import { createServer as createNetServer } from 'node:net';
 import { AckwireError } from '@ackwire/core';
@@ -14,6 +17,13 @@ import { rejection, useHarness } from '../helpers/harness.js';
 import { listen } from '@ackwire/server/ws';
 
 const h = useHarness();
+
+/** The fixture server, refusing with HTTP statuses. */
+async function httpRefusing(overrides: Parameters<typeof makeServer>[0] = {}): Promise<{ url: string }> {
+  const server = makeServer(overrides);
+  h.defer(() => server.close());
+  return { url: (await listen(server, { port: 0, inBandRefusals: false })).url };
+}
 const fastRetry = { initialDelayMs: 1, maxDelayMs: 5 };
 
 /** A client with its close and error events recorded. */
@@ -39,7 +49,7 @@ describe('a refused upgrade', () => {
   it('a wrong path (HTTP 404) is fatal: $ready, pending calls and the error event say NOT_FOUND and name the URL', async () => {
     const server = makeServer();
     h.defer(() => server.close());
-    const { port } = await listen(server, { port: 0, path: '/ws' });
+    const { port } = await listen(server, { port: 0, path: '/ws', inBandRefusals: false });
     const url = `ws://127.0.0.1:${port}/wrong`;
     const client = recorded(url);
     const pending = client.math.add({ a: 1, b: 2 });
@@ -51,13 +61,13 @@ describe('a refused upgrade', () => {
     expect((await rejection(pending)).code).toBe('NOT_FOUND');
     expect(client.errors.map((e) => e.code)).toStrictEqual(['NOT_FOUND']);
     expect(client.closes).toStrictEqual([
-      { code: 1006, reason: 'Handshake refused with HTTP 404 (Not Found)', willRetry: false, retryInMs: undefined, status: 404, socketError: undefined },
+      { code: 1006, reason: 'Handshake refused with HTTP 404 (Not Found)', willRetry: false, retryInMs: undefined, status: 404, socketError: undefined, kind: 'not-found' },
     ]);
     expect(client.$state).toBe('closed');
   });
 
   it('authenticate refusing (HTTP 401) is fatal, with the server reason in the close event and the error', async () => {
-    const { url } = await h.fixtureServer({
+    const { url } = await httpRefusing({
       authenticate: () => {
         throw new AckwireError('UNAUTHORIZED', 'Session cookie missing');
       },
@@ -71,7 +81,7 @@ describe('a refused upgrade', () => {
   });
 
   it('authenticate answering BAD_REQUEST (HTTP 400) is BAD_REQUEST, not a subprotocol mismatch', async () => {
-    const { url } = await h.fixtureServer({
+    const { url } = await httpRefusing({
       authenticate: () => {
         throw new AckwireError('BAD_REQUEST', 'Malformed cookie');
       },
@@ -84,7 +94,7 @@ describe('a refused upgrade', () => {
   });
 
   it('a refused Origin (HTTP 403) is FORBIDDEN, also through a `ws` WebSocket passed in the options', async () => {
-    const { url } = await h.fixtureServer();
+    const { url } = await httpRefusing();
     class FromOtherSite extends WebSocket {
       constructor(address: string, protocols?: string | string[]) {
         super(address, protocols, { origin: 'http://localhost:5173' });
@@ -98,7 +108,7 @@ describe('a refused upgrade', () => {
   });
 
   it('a rate-limit refusal (HTTP 429) is retried after a longer wait, and the client connects once there is room', async () => {
-    const { url } = await h.fixtureServer({ limits: { maxConnectionsPerAddress: 1 } });
+    const { url } = await httpRefusing({ limits: { maxConnectionsPerAddress: 1 } });
     const first = recorded(url);
     await first.$ready();
     const maxDelayMs = 400;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const PACKAGES = ['core', 'server', 'client', 'redis'] as const;
+export const PACKAGES = ['core', 'server', 'client', 'redis', 'react'] as const;
 const run = promisify(execFile);
 
 /** Build the packages if their sources changed. */

@@ -50,6 +50,12 @@ describe('npm pack', () => {
     for (const chunk of chunks) expect(entries, chunk).toContain(chunk.slice('dist/'.length).replace(/\.d\.c?ts$/, ''));
   });
 
+  it('react ships its two entries (the hooks, the TanStack Query bindings), their shared chunks, and the same', () => {
+    const files = packed.react.files;
+    const chunks = files.filter((f) => /^dist\/(chunk-[\w-]+\.(js|cjs)|types-[\w-]+\.d\.c?ts)$/.test(f));
+    expect(files.filter((f) => !chunks.includes(f))).toStrictEqual([...common, 'dist/query.cjs', 'dist/query.d.cts', 'dist/query.d.ts', 'dist/query.js'].sort());
+  });
+
   it('each package has the metadata npm shows', () => {
     for (const p of PACKAGES) {
       const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', p, 'package.json'), 'utf8'));

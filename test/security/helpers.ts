@@ -93,9 +93,10 @@ afterCleanup(() => tokens.clear());
 
 export type Upgrade = { ok: true; ws: WebSocket; protocol: string } | { ok: false; status: number; body: string; headers: IncomingHttpHeaders };
 
-/** Attempt an upgrade; resolves with the open socket or the HTTP refusal. */
+/** Attempt an upgrade; resolves with the open socket or the HTTP refusal. Without the negotiation token
+ * offered (the default here), refusals come as HTTP statuses; with it, in band (see in-band-refusals.test.ts). */
 export function upgrade(url: string, options: ClientOptions & { protocols?: string[] } = {}): Promise<Upgrade> {
-  const { protocols = ['ackwire.v1.json', 'ackwire'], ...rest } = options;
+  const { protocols = ['ackwire.v1.json'], ...rest } = options;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, rest);
     ws.on('open', () => {

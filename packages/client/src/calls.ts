@@ -3,6 +3,8 @@
  * calls in flight when a connection is lost (re-send them with the same id; the server dedupes).
  */
 import { AckwireError, MessageType, parseFromWire, type ProcedureDef, type ServerMessage } from '@ackwire/core';
+import type { CallJournal } from './persistence/journal.js';
+import type { StoredCall } from './persistence/storage.js';
 import type { CallOptions, CallPromise } from './types.js';
 import { resendsAfterReconnect } from './refusal.js';
 
@@ -13,6 +15,11 @@ class Pending {
   /** Written on the current connection, counted in the in-flight window. */
   onConnection = false;
   received = false;
+  /** Journaled calls: not written until this storage write is durable (see persistence/journal.ts). */
+  held: Promise<void> | undefined;
+  /** Journaled calls: the stored record says it may have been sent. */
+  recordedSent = false;
+  readonly createdAt = Date.now();
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
   private readonly receivedPromise: { resolve(): void; reject(e: unknown): void };
@@ -101,11 +108,14 @@ export class CallManager {
     private readonly maxOutbox: number,
     private readonly defaultTimeoutMs: number | undefined,
     private readonly validate: boolean,
+    /** Set when calls survive a reload (persistence/): records go to storage before calls go to sockets. */
+    private readonly journal?: CallJournal,
   ) {}
 
   /** Every call id below this has its outcome here. */
   watermark(next: number): number {
-    for (const id of this.pending.keys()) return id; // Map keeps insertion (= id) order
+    if (this.journal) next = this.journal.watermarkCap(next);
+    for (const id of this.pending.keys()) return Math.min(id, next); // Map keeps insertion (= id) order
     return next;
   }
 
@@ -130,7 +140,8 @@ export class CallManager {
       return result;
     }
     const open = this.transport.open;
-    if (open && this.queue.length === 0 && this.inFlight < this.window) {
+    if (this.journal) this.hold(p, this.journal.added(record(p, open)), open);
+    if (open && this.queue.length === 0 && this.inFlight < this.window && !p.held) {
       try {
         this.write(p);
       } catch (err) {
@@ -140,6 +151,7 @@ export class CallManager {
     } else {
       // Offline, the outbox is bounded; online, calls past the server's in-flight limit simply wait their turn.
       if (!open && this.queue.length >= this.maxOutbox) {
+        this.journal?.settled(id);
         p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
         return result;
       }
@@ -168,12 +180,28 @@ export class CallManager {
     return true;
   }
 
+  /** Journaled calls: wait for `write` before the call goes out; `sent`: the record says it may be sent. */
+  private hold(p: Pending, write: Promise<void>, sent: boolean): void {
+    p.recordedSent = sent;
+    const held = (p.held = write.then(() => {
+      if (p.held !== held) return;
+      p.held = undefined;
+      this.pump();
+    }));
+  }
+
   /** Send queued calls while the window allows. */
   private pump(): void {
     let i = 0;
     while (i < this.queue.length && this.inFlight < this.window && this.transport.open) {
       const p = this.queue[i++]!;
       if (!this.pending.has(p.id)) continue; // settled while queued
+      // A journaled call goes only once its record is durable and says it may have been sent; in order.
+      if (this.journal && !p.held && !p.recordedSent) this.hold(p, this.journal.sending(record(p, true)), true);
+      if (p.held) {
+        i--;
+        break;
+      }
       try {
         if (!this.write(p)) {
           i--;
@@ -191,6 +219,7 @@ export class CallManager {
     const p = this.pending.get(id);
     if (!p) return undefined;
     this.pending.delete(id);
+    this.journal?.settled(id);
     if (p.onConnection) {
       p.onConnection = false;
       this.inFlight--;
@@ -285,4 +314,35 @@ export class CallManager {
   get size(): number {
     return this.pending.size;
   }
+
+  has(id: number): boolean {
+    return this.pending.has(id);
+  }
+
+  /**
+   * A call recovered from storage after a reload, pending again with its original id: re-sent once the
+   * session is resumed (the server answers with its stored outcome), sent if it never was.
+   */
+  restore(def: ProcedureDef, stored: StoredCall): CallPromise<unknown> {
+    const outcome = deferred<unknown>();
+    const receipt = deferred<void>();
+    receipt.promise.catch(ignore);
+    const result = outcome.promise as CallPromise<unknown> & { id: number; received: Promise<void> };
+    result.id = stored.id;
+    result.received = receipt.promise;
+    const p = new Pending(stored.id, def, stored.input, stored.deadline, NO_OPTIONS, outcome, receipt);
+    p.sent = stored.sent;
+    p.recordedSent = stored.sent;
+    this.pending.set(p.id, p);
+    if (!p.sent) this.queue.push(p);
+    if (stored.deadline !== undefined) {
+      const delay = Math.min(Math.max(0, stored.deadline - Date.now()), MAX_TIMER_MS);
+      p.timer = setTimeout(() => this.fail(p.id, new AckwireError('TIMEOUT', 'No result before the deadline')), delay);
+    }
+    return result;
+  }
+}
+
+function record(p: Pending, sent: boolean): StoredCall {
+  return { id: p.id, path: p.def.path, input: p.input, sent, createdAt: p.createdAt, deadline: p.deadline };
 }

@@ -21,11 +21,19 @@ import {
 } from '@ackwire/core';
 import { AckScheduler, type AckSink } from './acks.js';
 import { CallManager, type CallTransport } from './calls.js';
+import type { CallJournal } from './persistence/journal.js';
+import type { StoredState } from './persistence/storage.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
 import type { SocketBinding } from './socket-events.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
-import type { CallOptions, Client, ClientEvents, CloseInfo, ConnectionState, SubscribeHandlers } from './types.js';
+import type { CallOptions, CallPromise, Client, ClientEvents, CloseInfo, ConnectionInfo, ConnectionState, RecoveredCall, SubscribeHandlers } from './types.js';
+
+/** What a client restored from storage starts from (persistence/restore.ts). */
+export interface Restored {
+  readonly journal: CallJournal;
+  readonly state: StoredState;
+}
 
 type Listeners = { [E in keyof ClientEvents]?: Set<ClientEvents[E]> };
 interface Waiter {
@@ -45,10 +53,18 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   readonly calls: CallManager;
   readonly subs: SubscriptionManager;
   readonly conn: Connection;
+  private readonly journal: CallJournal | undefined;
+  /** Calls recovered from storage, as the application gets them. */
+  recovered: readonly RecoveredCall[] = [];
 
-  constructor(fingerprint: string, options: ClientOptions, defaultWebSocket: WebSocketLike | undefined, sockets: SocketBinding) {
+  constructor(fingerprint: string, options: ClientOptions, defaultWebSocket: WebSocketLike | undefined, sockets: SocketBinding, restored?: Restored) {
     const validate = options.validate ?? true;
-    this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate);
+    this.journal = restored?.journal;
+    if (restored) {
+      this.counter = restored.journal.firstId;
+      options = { ...options, session: restored.state.session ?? options.session };
+    }
+    this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate, this.journal);
     this.subs = new SubscriptionManager(this, validate);
     this.conn = new Connection(options, fingerprint, this, defaultWebSocket, sockets);
   }
@@ -56,7 +72,9 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   // ---- transport for the managers ----------------------------------------------------------------------
 
   nextId(): number {
-    return ++this.counter;
+    const id = ++this.counter;
+    this.journal?.used(id);
+    return id;
   }
 
   send(msg: ClientMessage): boolean {
@@ -97,6 +115,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
 
   opened(welcome: WelcomeMessage): void {
     if (welcome.lastId > this.counter) this.counter = welcome.lastId;
+    if (!welcome.resumed) this.journal?.session({ id: welcome.sessionId, token: welcome.resumeToken });
     this.emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
     this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
     this.subs.opened();
@@ -153,6 +172,10 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   /** Calls, subscriptions, `$ready()` or `$authenticate` are waiting for the connection. */
   busy(): boolean {
     return this.calls.size > 0 || this.subs.size > 0 || (this.waiters?.length ?? 0) > 0 || (this.authenticating?.size ?? 0) > 0;
+  }
+
+  changed(): void {
+    if (this.listeners?.connection) this.emit('connection', this.conn.info);
   }
 
   // ---- the controls ($on, $ready, $authenticate, $close) -------------------------------------------------
@@ -216,6 +239,14 @@ class ClientHandle {
     return this.#core.conn.state;
   }
 
+  get $connection(): ConnectionInfo {
+    return this.#core.conn.info;
+  }
+
+  get $recovered(): readonly RecoveredCall[] {
+    return this.#core.recovered;
+  }
+
   get $sessionId(): string | undefined {
     return this.#core.conn.sessionId;
   }
@@ -227,6 +258,7 @@ class ClientHandle {
   readonly $on = <E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): (() => void) => this.#core.on(event, listener);
   readonly $ready = (): Promise<void> => this.#core.ready();
   readonly $authenticate = (params: unknown): Promise<void> => this.#core.authenticate(params);
+  readonly $reconnect = (): boolean => this.#core.conn.reconnectNow();
   readonly $close = (): void => this.#core.close();
 }
 
@@ -245,13 +277,37 @@ function build(node: ContractTree, core: ClientCore, out: Record<string, unknown
   return out;
 }
 
+/** The stored calls, pending again; one whose procedure the contract no longer has fails with NOT_FOUND. */
+function recover(core: ClientCore, contract: Contract, state: StoredState): RecoveredCall[] {
+  const byPath = indexOf(contract).byPath;
+  return state.calls.map((stored) => {
+    const def = byPath.get(stored.path);
+    let result: CallPromise<unknown>;
+    if (def?.kind === 'procedure') result = core.calls.restore(def, stored);
+    else {
+      const failed = Promise.reject(new AckwireError('NOT_FOUND', `No procedure "${stored.path}" in the contract any more`)) as CallPromise<unknown>;
+      Object.assign(failed, { id: stored.id, received: failed });
+      result = failed;
+    }
+    // An application that does not look at what was recovered gets no unhandled rejection from it.
+    result.catch(() => undefined);
+    return Object.freeze({ id: stored.id, path: stored.path, input: stored.input, createdAt: stored.createdAt, wasSent: stored.sent, result });
+  });
+}
+
 export function makeClient<T extends ContractTree>(
   contract: Contract<T>,
   options: ClientOptions,
   defaultWebSocket: WebSocketLike | undefined,
   sockets: SocketBinding,
+  restored?: Restored,
 ): Client<T> {
-  const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket, sockets);
+  const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket, sockets, restored);
+  if (restored) {
+    core.recovered = Object.freeze(recover(core, contract as Contract, restored.state));
+    // Unknown paths are settled here; their records go.
+    for (const r of core.recovered) if (!core.calls.has(r.id)) restored.journal.settled(r.id);
+  }
   const client = build(contract, core, new ClientHandle(core) as unknown as Record<string, unknown>);
   if (!options.lazy) core.wake();
   return client as unknown as Client<T>;

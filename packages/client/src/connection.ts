@@ -2,7 +2,8 @@
  * The client's connection: opens the socket, says hello, resumes the session, watches for a dead server and
  * reconnects with backoff. Why an attempt ended, and whether that is fatal, is refusal.ts's to say. It
  * knows nothing of calls or subscriptions: it hands decoded frames to its owner, and asks it whether
- * anything is waiting, so that an idle client waiting to reconnect does not keep a Node process alive.
+ * anything is waiting, so that an idle client waiting to reconnect does not keep a Node process alive. The
+ * next attempt's timer, and the network signals that bring it forward, are next-attempt.ts's.
  */
 import {
   AckwireError,
@@ -29,10 +30,13 @@ import {
   type WebSocketLike,
 } from './options.js';
 import type { HandshakeRefusal } from './http-refusal.js';
+import { closeKind, refusedError } from './close-kinds.js';
+import { browserNetwork } from './network.js';
+import { NextAttempt } from './next-attempt.js';
 import { classify, retryDelay, type Failure, type SocketFailure } from './refusal.js';
 import { SharedInterval } from './shared-timers.js';
 import type { Corker, SocketBinding, SocketSink } from './socket-events.js';
-import type { CloseInfo, ConnectionState } from './types.js';
+import type { CloseInfo, ConnectionInfo, ConnectionState } from './types.js';
 
 export interface ConnectionOwner {
   /** The hello was answered: the connection is open. */
@@ -47,6 +51,8 @@ export interface ConnectionOwner {
   closed(info: CloseInfo): void;
   /** Whether calls, subscriptions, `$ready()` or `$authenticate` are waiting for the connection. */
   busy(): boolean;
+  /** Something in `Connection.info` changed (state, last close, next attempt). */
+  changed(): void;
 }
 
 const NO_CORK: Corker = { cork() {} };
@@ -74,7 +80,12 @@ export class Connection implements SocketSink {
   private ws: WebSocket | undefined;
   private codec: Codec | undefined;
   private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly next: NextAttempt;
+  /** Refusals for load (429, 503, or told in band: 4420, 1013) in a row. */
+  private refusals = 0;
+  private lastClose: CloseInfo | undefined;
+  private stoppedWith: AckwireError | undefined;
+  private snapshot: ConnectionInfo | undefined;
   /** The shared timer checking this connection, while a socket is open. */
   private heartbeatTimer: SharedInterval<Connection> | undefined;
   private lastSeen = 0;
@@ -113,6 +124,39 @@ export class Connection implements SocketSink {
     const impl = options.WebSocket ?? defaultWebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
     if (!impl) throw new TypeError('Ackwire client: no WebSocket implementation; pass one as options.WebSocket');
     this.WebSocketImpl = impl;
+    const network = options.network === false ? undefined : (options.network ?? browserNetwork());
+    this.next = new NextAttempt(network, () => this.open(), () => this.changed());
+  }
+
+  /** The state, the last close and the next attempt; a new object only when one of them changed. */
+  get info(): ConnectionInfo {
+    return (this.snapshot ??= Object.freeze({
+      state: this.state,
+      lastClose: this.lastClose,
+      retryAt: this.next.at,
+      waitingForNetwork: this.next.waitingForNetwork,
+      attempt: this.attempt,
+      error: this.stoppedWith,
+    }));
+  }
+
+  /**
+   * Try again now instead of waiting out the backoff (after a little jitter): for `$reconnect()`, and, unless
+   * the server asked for less load, when the network comes back or the page becomes visible. False when
+   * there is nothing to bring forward (open, an attempt under way, or closed for good).
+   */
+  reconnectNow(why: 'now' | 'online' | 'visible' = 'now'): boolean {
+    if (this.state === 'open' || this.state === 'closed' || this.ws) return false;
+    if (!this.next.pending) return false; // the next hello's params are being read
+    if (why !== 'now' && this.next.timed && this.refusals > 0) return false;
+    this.next.schedule(Math.floor(Math.random() * this.reconnect.wakeJitterMs));
+    this.idle();
+    return true;
+  }
+
+  private changed(): void {
+    this.snapshot = undefined;
+    this.owner.changed();
   }
 
   /** Whether a call may be written now: the connection is open, or it is still waiting for the welcome of
@@ -143,6 +187,7 @@ export class Connection implements SocketSink {
 
   start(): void {
     if (this.ws || this.state === 'closed') return;
+    this.next.watch((why) => (why === 'offline' ? this.drop(1006, 'the browser is offline') : this.reconnectNow(why)));
     this.open();
   }
 
@@ -178,11 +223,14 @@ export class Connection implements SocketSink {
   close(): void {
     if (this.state === 'closed') return;
     this.stopTimers();
+    this.next.stop();
     const ws = this.ws;
     this.ws = undefined;
+    this.stoppedWith = new AckwireError('CONNECTION_CLOSED', 'The client was closed');
+    this.lastClose = { code: CloseCode.NORMAL, reason: 'client closed', willRetry: false, retryInMs: undefined, status: undefined, socketError: undefined, kind: 'client-closed' };
     this.setState('closed');
     if (ws) ws.close(CloseCode.NORMAL, 'client closed');
-    this.owner.down(new AckwireError('CONNECTION_CLOSED', 'The client was closed'));
+    this.owner.down(this.stoppedWith);
   }
 
   /** Drop the current socket and reconnect (used when the server seems dead). */
@@ -202,10 +250,13 @@ export class Connection implements SocketSink {
     if (this.state === state) return;
     this.state = state;
     this.owner.state(state);
+    this.changed();
   }
 
   /** Open a socket: at once, or once a `params` function has given the hello's params. */
   private open(): void {
+    // No attempt is burnt while the browser knows it is offline: `online` wakes the connection.
+    if (this.next.offline()) return;
     const source = this.paramsOverride ? this.paramsOverride.value : this.options.params;
     if (typeof source !== 'function') return this.connect(source);
     let params: unknown;
@@ -230,8 +281,10 @@ export class Connection implements SocketSink {
     try {
       ws = new this.WebSocketImpl(this.options.url, this.offered as string[]);
     } catch (err) {
+      this.stoppedWith = new AckwireError('CONNECTION_CLOSED', `Cannot open ${this.options.url}: ${(err as Error).message}`);
+      this.next.stop();
       this.setState('closed');
-      this.owner.down(new AckwireError('CONNECTION_CLOSED', `Cannot open ${this.options.url}: ${(err as Error).message}`));
+      this.owner.down(this.stoppedWith);
       return;
     }
     this.ws = ws;
@@ -322,6 +375,7 @@ export class Connection implements SocketSink {
         this.sessionId = msg.sessionId;
         this.resumeToken = msg.resumeToken;
         this.attempt = 0;
+        this.refusals = 0;
         this.sockets.hold?.(ws, true); // an open connection holds the process, as any socket does
         this.setState('open');
         this.owner.opened(msg);
@@ -348,35 +402,40 @@ export class Connection implements SocketSink {
     const { refusal, socketFailure: socket } = this;
     this.refusal = this.socketFailure = undefined;
     const failure = classify({ code, reason, refusal, socket, url: this.options.url, offered: this.offered });
-    const willRetry = !failure.fatal && this.attempt < this.reconnect.maxAttempts;
+    // A server refusing for load is retried slowly, and after maxRefusals in a row, no more.
+    this.refusals = failure.retry === 'slow' ? this.refusals + 1 : 0;
+    const fatal = failure.fatal ?? (this.refusals >= this.reconnect.maxRefusals ? refusedError(failure, code, this.refusals) : undefined);
+    const willRetry = !fatal && this.attempt < this.reconnect.maxAttempts;
     const retryInMs = willRetry ? retryDelay(failure, this.attempt, this.reconnect) : undefined;
-    this.owner.closed({ code, reason: failure.reason, willRetry, retryInMs, status: failure.status, socketError: failure.socketError });
+    const { status, socketError } = failure;
+    this.lastClose = { code, reason: failure.reason, willRetry, retryInMs, status, socketError, kind: closeKind(code, status, socketError) };
+    this.owner.closed(this.lastClose);
     if ((this.state as ConnectionState) === 'closed') return; // a listener closed the client
     if (!willRetry) {
-      this.setState('closed');
       const last = failure.reason || `close ${code}`;
-      this.owner.down(failure.fatal ?? new AckwireError('CONNECTION_CLOSED', `Gave up after ${this.attempt} attempts (last: ${last})`, { data: { closeCode: code, status: failure.status, socketError: failure.socketError } }));
+      this.stoppedWith = fatal ?? new AckwireError('CONNECTION_CLOSED', `Gave up after ${this.attempt} attempts (last: ${last})`, { data: { closeCode: code, status, socketError } });
+      this.next.stop();
+      this.setState('closed');
+      this.owner.down(this.stoppedWith);
       return;
     }
     this.attempt++;
     this.setState('reconnecting');
     this.owner.down(undefined);
     if (this.state !== 'reconnecting') return; // a listener closed the client
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.open();
-    }, retryInMs);
+    // Offline, no timer runs: `online` wakes the connection.
+    if (!this.next.offline()) this.next.schedule(retryInMs!);
     this.idle();
   }
 
   /** Nothing waits for the connection: the wait to reconnect does not keep a Node process alive. */
   idle(): void {
-    if (this.retryTimer && !this.owner.busy()) (this.retryTimer as { unref?: () => void }).unref?.();
+    if (!this.owner.busy()) this.next.hold(false);
   }
 
   /** Something waits for the connection: the wait to reconnect, and the attempt, keep the process alive. */
   hold(): void {
-    if (this.retryTimer) (this.retryTimer as { ref?: () => void }).ref?.();
+    this.next.hold(true);
     if (this.ws) this.sockets.hold?.(this.ws, true);
   }
 
@@ -406,7 +465,6 @@ export class Connection implements SocketSink {
   private stopTimers(): void {
     this.heartbeatTimer?.delete(this);
     this.heartbeatTimer = undefined;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.next.cancel();
   }
 }

@@ -2,6 +2,7 @@
  * node-socket.ts). */
 import type { Contract, ContractTree } from '@ackwire/core';
 import { makeClient } from './client.js';
+import { restoreWith, type PersistentClientOptions } from './persistence/restore.js';
 import { NodeWebSocket } from './node-socket.js';
 import { nodeSockets } from './node-socket-events.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
@@ -11,7 +12,18 @@ export function createClient<T extends ContractTree>(contract: Contract<T>, opti
   return makeClient(contract, options, NodeWebSocket as unknown as WebSocketLike, nodeSockets);
 }
 
+/** A client whose session and unanswered calls survive a reload (see persistence/restore.ts). */
+export function restoreClient<T extends ContractTree>(contract: Contract<T>, options: PersistentClientOptions): Promise<Client<T>> {
+  return restoreWith(contract, options, NodeWebSocket as unknown as WebSocketLike, nodeSockets);
+}
+
 export type * from './types.js';
+export type { PersistentClientOptions } from './persistence/restore.js';
+export { fileStorage } from './persistence/file-storage.js';
+export { memoryStorage, type CallStorage, type StorageWrite, type StoredCall, type StoredSession, type StoredState } from './persistence/storage.js';
 export type { ClientOptions, ReconnectOptions, HeartbeatOptions, WebSocketLike } from './options.js';
 export { backoffDelay } from './refusal.js';
+export type { CloseKind } from './close-kinds.js';
+export { closeKind } from './close-kinds.js';
+export type { NetworkSignals, NetworkWake } from './network.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';

@@ -1,5 +1,6 @@
 /** Client options and their defaults. Every default is documented in docs/client.md. */
 import type { Subprotocol } from '@ackwire/core';
+import type { NetworkSignals } from './network.js';
 
 /** The WebSocket constructor to use: the browser's, or `ws` in Node. */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -11,6 +12,11 @@ export interface ReconnectOptions {
   maxDelayMs: number;
   /** Attempts after a connection is lost before giving up. Default Infinity. */
   maxAttempts: number;
+  /** Load refusals in a row after which the client stops (TOO_MANY_REQUESTS or UNAVAILABLE). Default 10. */
+  maxRefusals: number;
+  /** The delay before an attempt that skips the backoff (`online`, a tab made visible, `$reconnect()`):
+   * uniform in [0, this], so that a page's clients do not all arrive at once. Default 250. */
+  wakeJitterMs: number;
 }
 
 export interface HeartbeatOptions {
@@ -39,6 +45,9 @@ export interface ClientOptions {
   defaultTimeoutMs?: number;
   /** Validate results and events against the contract. Default true. */
   validate?: boolean;
+  /** Network and visibility signals: the browser's by default (`online`, `visibilitychange`,
+   * `navigator.onLine`); none in other runtimes. `false` turns them off. */
+  network?: NetworkSignals | false;
   /** Connect at creation (default) or on the first call/subscribe. */
   lazy?: boolean;
   /** A session to resume on the first connection, as read from `client.$session` (e.g. kept in
@@ -46,5 +55,11 @@ export interface ClientOptions {
   session?: { id: string; token: string };
 }
 
-export const DEFAULT_RECONNECT: Readonly<ReconnectOptions> = Object.freeze({ initialDelayMs: 250, maxDelayMs: 10_000, maxAttempts: Infinity });
+export const DEFAULT_RECONNECT: Readonly<ReconnectOptions> = Object.freeze({
+  initialDelayMs: 250,
+  maxDelayMs: 10_000,
+  maxAttempts: Infinity,
+  maxRefusals: 10,
+  wakeJitterMs: 250,
+});
 export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOptions> = Object.freeze({ idleMs: 10_000, timeoutMs: 5_000 });

@@ -6,7 +6,8 @@
  *
  * - fatal: a configuration error that no retry can fix (a wrong path: 404; refused credentials: 401, 403;
  *   a bad request: 400; any other 3xx or 4xx; a fatal close code). The client stops with an error.
- * - slow: the server is refusing for now (429, 503). Retried after a longer wait (Retry-After when given).
+ * - slow: the server is refusing for now (429, 503, or told in band: close 4420, 1013). Retried after a
+ *   longer wait (Retry-After when given); the connection stops after `maxRefusals` of them in a row.
  * - backoff: anything else (no server yet, a network failure, a 5xx from a proxy, a dropped connection).
  *   Retried with the usual backoff; the close event says why.
  *
@@ -16,7 +17,7 @@
  * Transport-free: Node's `ws` tells it the status and socket error codes (node-socket-events.ts); a
  * browser sees neither and gets the close code alone.
  */
-import { AckwireError, CloseCode, isFatalCloseCode, type ErrorCode, type ProcedureDef } from '@ackwire/core';
+import { AckwireError, CloseCode, isFatalCloseCode, isLoadCloseCode, type ErrorCode, type ProcedureDef } from '@ackwire/core';
 import type { ReconnectOptions } from './options.js';
 
 /** What the socket reported before it closed: an error with the system's code when there is one. */
@@ -46,6 +47,7 @@ const FATAL_CLOSES: Record<number, ErrorCode> = {
   [CloseCode.BAD_MESSAGE]: 'PROTOCOL_ERROR',
   [CloseCode.UNAUTHORIZED]: 'UNAUTHORIZED',
   [CloseCode.FORBIDDEN]: 'FORBIDDEN',
+  [CloseCode.NOT_FOUND]: 'NOT_FOUND',
   [CloseCode.SUBPROTOCOL_MISMATCH]: 'SUBPROTOCOL_MISMATCH',
   [CloseCode.CONTRACT_MISMATCH]: 'CONTRACT_MISMATCH',
 };
@@ -74,6 +76,8 @@ export function classify(a: Attempt): Failure {
     const fatal = new AckwireError(FATAL_CLOSES[a.code] ?? 'CONNECTION_CLOSED', a.reason || `Closed with code ${a.code}`, { data: { closeCode: a.code } });
     return failure(a.reason, 'never', fatal);
   }
+  // A refusal for load told in band (docs/protocol.md §3.1), or a connection over its message rate.
+  if (isLoadCloseCode(a.code)) return failure(a.reason, 'slow', undefined);
   // A socket error explains a close without a reason (1006); a close frame's own reason comes first.
   if (a.socket && !a.reason) return { ...failure(socketReason(a.socket), 'backoff', undefined), socketError: a.socket.code };
   return failure(a.reason, 'backoff', undefined);
@@ -91,7 +95,7 @@ function socketReason(s: SocketFailure): string {
  * The wait before the next attempt: the usual backoff; for a server refusing for now (429, 503), its
  * Retry-After, or else a delay from the upper half of `maxDelayMs`, and never less than the usual one.
  */
-export function retryDelay(f: Failure, attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {
+export function retryDelay(f: Failure, attempt: number, options: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
   const usual = backoffDelay(attempt, options, random);
   if (f.retry !== 'slow') return usual;
   const wait = f.retryAfterMs ?? Math.floor(options.maxDelayMs * (0.5 + random() / 2));
@@ -99,7 +103,7 @@ export function retryDelay(f: Failure, attempt: number, options: ReconnectOption
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, initial * 2^attempt)]. */
-export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {
+export function backoffDelay(attempt: number, options: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
 }

@@ -1,4 +1,5 @@
 /** The typed client's public types, derived from the contract. */
+import type { CloseKind } from './close-kinds.js';
 import type {
   AckwireError,
   ContractTree,
@@ -11,6 +12,21 @@ import type {
 } from '@ackwire/core';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Everything a UI shows about the connection; a new object whenever any of it changes. */
+export interface ConnectionInfo {
+  readonly state: ConnectionState;
+  /** The last close of a connection, kept after a new one opens; undefined before the first. */
+  readonly lastClose: CloseInfo | undefined;
+  /** When the next attempt starts (ms since the epoch), while one waits out its backoff. */
+  readonly retryAt: number | undefined;
+  /** The next attempt waits for the browser to be online again (`navigator.onLine` is false). */
+  readonly waitingForNetwork: boolean;
+  /** Attempts since the last open connection. */
+  readonly attempt: number;
+  /** Why the client stopped for good (state `closed`). */
+  readonly error: AckwireError | undefined;
+}
 
 export interface CallOptions {
   /** Deadline for the call, in ms; carried to the server, which aborts the handler's signal. */
@@ -96,20 +112,44 @@ export interface CloseInfo {
   readonly status: number | undefined;
   /** The socket's error code, such as `ECONNREFUSED` or `ENOTFOUND` (Node only). */
   readonly socketError: string | undefined;
+  /** What it means, for an application to act on and describe (never show users the raw code). */
+  readonly kind: CloseKind;
 }
 
 export interface ClientEvents {
   state: (state: ConnectionState) => void;
   /** A connection, or an attempt at one, ended; `willRetry` tells whether the client reconnects. */
   close: (info: CloseInfo) => void;
+  /** `$connection` changed: the state, the last close, or the next attempt. */
+  connection: (info: ConnectionInfo) => void;
   /** The session was resumed (true) or a new one started (false). */
   session: (info: { sessionId: string; resumed: boolean }) => void;
   /** The client stopped for good because of this error. */
   error: (error: AckwireError) => void;
 }
 
+/** A call made before a reload (or a crash, or a restart), recovered from the client's storage. */
+export interface RecoveredCall {
+  /** Its original id: the server runs it at most once, whichever page sends it. */
+  readonly id: number;
+  /** The procedure's dotted path (`chat.send`). */
+  readonly path: string;
+  readonly input: unknown;
+  /** When the application made it (ms since the epoch). */
+  readonly createdAt: number;
+  /** Whether it may have been sent before the reload (false: it certainly was not). */
+  readonly wasSent: boolean;
+  /** Its outcome, as for any call: resolved with the result, rejected with the error. */
+  readonly result: CallPromise<unknown>;
+}
+
 export interface ClientControls {
   readonly $state: ConnectionState;
+  /** The state, the last close and the next attempt, in one immutable object (`$on('connection')`). */
+  readonly $connection: ConnectionInfo;
+  /** Calls made before a reload that a client restored from storage runs again (`restoreClient`); empty
+   * for a client made by `createClient`. Each has its outcome in `result`. */
+  readonly $recovered: readonly RecoveredCall[];
   readonly $sessionId: string | undefined;
   /** Session id and resume token; pass it as `options.session` to a new client to resume (keep it secret). */
   readonly $session: { readonly id: string; readonly token: string } | undefined;
@@ -123,6 +163,12 @@ export interface ClientControls {
    * Later hellos send these params (a function is called before each, as for `options.params`).
    */
   $authenticate(params: unknown): Promise<void>;
+  /**
+   * Try to connect now (after up to `reconnect.wakeJitterMs`) instead of waiting out the backoff, for a
+   * "retry now" button. True if an attempt was brought forward; false when open, connecting or closed for
+   * good, or while the browser is offline (the attempt then starts when it is back).
+   */
+  $reconnect(): boolean;
   /** Close for good: pending calls fail with CONNECTION_CLOSED. */
   $close(): void;
 }

@@ -2,7 +2,7 @@
  * Type tests for the client, checked by `tsc -p tsconfig.json --noEmit` (never run). Each `@ts-expect-error`
  * marks a mistake that must not compile; the comment after it says which error it stands for.
  */
-import { createClient, type AckwireError, type CallPromise, type ConnectionState, type EventInfo, type StartInfo, type Subscription } from '@ackwire/client';
+import { createClient, type AckwireError, type CallPromise, type CloseInfo, type CloseKind, type ConnectionInfo, type ConnectionState, type EventInfo, type StartInfo, type Subscription } from '@ackwire/client';
 import { contract, procedure, subscription } from '@ackwire/core';
 import { expectTypeOf } from 'vitest';
 import { z } from 'zod';
@@ -133,3 +133,16 @@ void misuse;
 
 // @ts-expect-error: an unknown client event
 client.$on('message', () => undefined);
+
+// The connection's state for a UI: one immutable object, its close kind a closed set of names.
+expectTypeOf(client.$connection.state).toEqualTypeOf<ConnectionState>();
+expectTypeOf(client.$connection.retryAt).toEqualTypeOf<number | undefined>();
+expectTypeOf(client.$connection.lastClose).toEqualTypeOf<CloseInfo | undefined>();
+expectTypeOf<CloseInfo['kind']>().toEqualTypeOf<CloseKind>();
+expectTypeOf(client.$reconnect).toEqualTypeOf<() => boolean>();
+client.$on('connection', (info) => expectTypeOf(info).toEqualTypeOf<ConnectionInfo>());
+// @ts-expect-error: $connection is read-only
+client.$connection = client.$connection;
+// @ts-expect-error: not a close kind
+const kind: CloseKind = 'offline';
+void kind;

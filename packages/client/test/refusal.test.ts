@@ -52,7 +52,11 @@ describe('classify', () => {
     expect(classify({ ...base, code: 4412, reason: 'contract mismatch' }).fatal?.code).toBe('CONTRACT_MISMATCH');
     expect(classify({ ...base, code: 4401, reason: 'credentials expired' }).fatal?.code).toBe('UNAUTHORIZED');
     expect(classify({ ...base, code: 4410, reason: 'replaced' }).fatal).toMatchObject({ code: 'CONNECTION_CLOSED', data: { closeCode: 4410 } });
-    expect(classify({ ...base, code: 4420, reason: 'rate' }).retry).toBe('backoff');
+    expect(classify({ ...base, code: 4404, reason: 'Not Found' }).fatal?.code).toBe('NOT_FOUND');
+    // Told in band (docs/protocol.md §3.1), or a connection over its message rate: retried slowly.
+    expect(classify({ ...base, code: 4420, reason: 'rate' }).retry).toBe('slow');
+    expect(classify({ ...base, code: 1013, reason: 'Too many connections' }).retry).toBe('slow');
+    expect(classify({ ...base, code: 1006, reason: '' }).retry).toBe('backoff');
   });
 });
 

@@ -49,6 +49,9 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   /** A frame exceeded the server's maximum payload. Transient. */
   MESSAGE_TOO_BIG: 1009,
+  /** The server refused the upgrade because it is at capacity (HTTP 503, told in band). Transient: back off
+   * longer. */
+  TRY_AGAIN_LATER: 1013,
   /** Server fault. Transient. */
   INTERNAL_ERROR: 4500,
   /** A frame was not a valid ackwire.v1 message. Fatal: a client that sent one has a bug. */
@@ -57,6 +60,8 @@ export const CloseCode = {
   UNAUTHORIZED: 4401,
   /** Authenticated but refused. Fatal. */
   FORBIDDEN: 4403,
+  /** The endpoint's path is not the one requested (HTTP 404, told in band). Fatal. */
+  NOT_FOUND: 4404,
   /** No common subprotocol token. Fatal. */
   SUBPROTOCOL_MISMATCH: 4406,
   /** No hello within the server's hello timeout. Transient. */
@@ -71,7 +76,8 @@ export const CloseCode = {
   VERSION_MISMATCH: 4426,
   /** A second hello on one connection. Fatal. */
   TOO_MANY_HELLOS: 4429,
-  /** The connection's message rate limit was exceeded. Transient. */
+  /** The connection's message rate limit was exceeded, or the upgrade was refused for a per-address limit
+   * (HTTP 429, told in band). Transient: back off longer. */
   RATE_LIMITED: 4420,
   /** The client did not read fast enough: its send buffer passed the server's limit. Transient. */
   SLOW_CONSUMER: 4509,
@@ -85,6 +91,7 @@ const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.BAD_MESSAGE,
   CloseCode.UNAUTHORIZED,
   CloseCode.FORBIDDEN,
+  CloseCode.NOT_FOUND,
   CloseCode.SUBPROTOCOL_MISMATCH,
   CloseCode.DUPLICATE_ID,
   CloseCode.SESSION_REPLACED,
@@ -96,6 +103,37 @@ const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 /** A fatal close code is never retried by the client; every other code is. */
 export function isFatalCloseCode(code: number): boolean {
   return FATAL_CLOSE_CODES.has(code);
+}
+
+/** Close codes after which a client waits longer than its usual backoff: the server asked for less load. */
+const LOAD_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.RATE_LIMITED, CloseCode.TRY_AGAIN_LATER]);
+
+export function isLoadCloseCode(code: number): boolean {
+  return LOAD_CLOSE_CODES.has(code);
+}
+
+/**
+ * The close code that tells a refused upgrade's HTTP status in band (docs/protocol.md §3.1): a server that
+ * refuses an upgrade offering the negotiation token completes it selecting that token and closes at once
+ * with this code, because a browser cannot read the status of a refused upgrade.
+ */
+export function refusalCloseCode(status: number): number {
+  switch (status) {
+    case 400:
+      return CloseCode.BAD_MESSAGE;
+    case 401:
+      return CloseCode.UNAUTHORIZED;
+    case 403:
+      return CloseCode.FORBIDDEN;
+    case 404:
+      return CloseCode.NOT_FOUND;
+    case 429:
+      return CloseCode.RATE_LIMITED;
+    case 503:
+      return CloseCode.TRY_AGAIN_LATER;
+    default:
+      return CloseCode.INTERNAL_ERROR;
+  }
 }
 
 /** Close reasons are limited to 123 bytes of UTF-8 by RFC 6455; this trims at a character boundary. */

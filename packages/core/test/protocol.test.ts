@@ -16,6 +16,8 @@ import {
   encodeEvent,
   encodeServerMessage,
   isFatalCloseCode,
+  isLoadCloseCode,
+  refusalCloseCode,
   selectSubprotocol,
   type ClientMessage,
   type ServerMessage,
@@ -446,9 +448,9 @@ describe('bad superjson metadata', () => {
 
 describe('close codes', () => {
   it('fatal codes are never retried; every other code is', () => {
-    const fatal = [4400, 4401, 4403, 4406, 4409, 4410, 4412, 4426, 4429];
+    const fatal = [4400, 4401, 4403, 4404, 4406, 4409, 4410, 4412, 4426, 4429];
     for (const code of fatal) expect(isFatalCloseCode(code), String(code)).toBe(true);
-    for (const code of [1000, 1001, 1005, 1006, 1009, 1011, 4408, 4420, 4500, 4504, 4509, 4000, 4999]) {
+    for (const code of [1000, 1001, 1005, 1006, 1009, 1011, 1013, 4408, 4420, 4500, 4504, 4509, 4000, 4999]) {
       expect(isFatalCloseCode(code), String(code)).toBe(false);
     }
     expect(fatal.sort()).toStrictEqual(
@@ -456,6 +458,7 @@ describe('close codes', () => {
         CloseCode.BAD_MESSAGE,
         CloseCode.UNAUTHORIZED,
         CloseCode.FORBIDDEN,
+        CloseCode.NOT_FOUND,
         CloseCode.SUBPROTOCOL_MISMATCH,
         CloseCode.DUPLICATE_ID,
         CloseCode.SESSION_REPLACED,
@@ -469,7 +472,14 @@ describe('close codes', () => {
   it('every close code is a valid application or protocol code and unique', () => {
     const values = Object.values(CloseCode);
     expect(new Set(values).size).toBe(values.length);
-    for (const code of values) expect(code === 1000 || code === 1001 || code === 1009 || (code >= 4000 && code <= 4999), String(code)).toBe(true);
+    for (const code of values) expect(code === 1000 || code === 1001 || code === 1009 || code === 1013 || (code >= 4000 && code <= 4999), String(code)).toBe(true);
+  });
+
+  it('a refused upgrade told in band: its HTTP status as a close code; 4420 and 1013 ask for less load', () => {
+    const told = [400, 401, 403, 404, 429, 503, 500, 502].map(refusalCloseCode);
+    expect(told).toEqual([4400, 4401, 4403, 4404, 4420, 1013, 4500, 4500]);
+    expect(told.map(isLoadCloseCode)).toEqual([false, false, false, false, true, true, false, false]);
+    expect(told.map(isFatalCloseCode)).toEqual([true, true, true, true, false, false, false, false]);
   });
 
   const bytes = (s: string) => new TextEncoder().encode(s).length;

@@ -16,6 +16,7 @@ import type { Handshake } from '../handshake.js';
 import type { AckwireServer } from '../server.js';
 import { destroySocket, handshakeFrom, offeredTokens, refuse } from './upgrade-request.js';
 import { AckwireWebSocket, WsWireSocket, type Home } from './ws-socket.js';
+import { closeRefused } from './in-band-refusal.js';
 
 export interface AttachOptions {
   /** The HTTP or HTTPS server whose upgrades to take. */
@@ -28,6 +29,12 @@ export interface AttachOptions {
   /** Compression (permessage-deflate). Default false: it costs memory per connection and CPU per frame,
    * and compressed secrets next to attacker-chosen text leak through sizes (CRIME/BREACH). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Tell a refused upgrade's reason in band to clients that offer the negotiation token (every Ackwire
+   * client does): the upgrade completes selecting `ackwire` and closes at once with the close code of the
+   * refusal (4401, 4403, 4404, 4420, 1013, ...), because a browser cannot read an HTTP status. Such a socket
+   * carries no frame but the close. Default true; false answers every refusal with its HTTP status only
+   * (docs/protocol.md §3.1, docs/security.md). */
+  inBandRefusals?: boolean;
 }
 
 export interface Listener {
@@ -76,15 +83,25 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
     admission.release(key);
   };
 
+  const inBand = options.inBandRefusals ?? true;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const requested = q === -1 ? url : url.slice(0, q);
-    // Every HTTP refusal goes through here, and into the server's (rate-limited) log.
+    const offered = offeredTokens(req);
+    // Every refusal goes through here, and into the server's (rate-limited) log: in band when the client
+    // offered the negotiation token (a browser cannot read a status), else as the HTTP status.
     const deny = (status: number, message: string, headers?: Record<string, string>): void => {
       const origin = req.headers.origin;
       core.refusals.upgrade(status, message, { remoteAddress: req.socket.remoteAddress, origin }, requested);
-      refuse(socket, status, message, headers);
+      if (!inBand || !offered.includes(NEGOTIATION_TOKEN) || socket.destroyed) return refuse(socket, status, message, headers);
+      (req as IncomingMessage & { ackwireToken?: string }).ackwireToken = NEGOTIATION_TOKEN;
+      wss.handleUpgrade(req, socket, head, (upgraded) => {
+        const ws = upgraded as AckwireWebSocket;
+        ws.ackwireHome = home;
+        home.clients.add(ws);
+        closeRefused(ws, { status, message });
+      });
     };
     if (requested !== path) {
       // Another endpoint on the same server (a second WebSocket server, say) may own this path.
@@ -92,9 +109,9 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
       return deny(404, 'Not Found');
     }
     const handshake = handshakeFrom(req);
+    // First of all, before any credential is looked at: a foreign page learns nothing about its user.
     const badOrigin = admission.checkOrigin(handshake);
     if (badOrigin) return deny(badOrigin.status, badOrigin.message);
-    const offered = offeredTokens(req);
     const chosen = selectSubprotocol(offered, core.subprotocols);
     const negotiating = !chosen && offered.includes(NEGOTIATION_TOKEN);
     if (!chosen && !negotiating) {
@@ -119,6 +136,7 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
     const upgrade = (admitted: Handshake | Refusal): void => {
       try {
         if (isRefusal(admitted)) {
+          // The slot comes back with the TCP socket's close, whichever way the refusal is told.
           holdSlot();
           return deny(admitted.status, admitted.message);
         }
