@@ -14,7 +14,7 @@ import { buildPackages, ROOT } from './helpers.js';
 
 /** Bytes. tRPC's createWSClient + wsLink + superjson: 45.2 KB minified, 14.3 KB gzip. Above it by what
  * the connection's status for a UI costs ($connection with close kinds, $reconnect, the browser's network
- * and visibility signals, the hooks for calls restored after a reload): about 5.8 KB minified. */
+ * and visibility signals, the hooks for calls restored after a reload): about 5.3 KB minified. */
 const BUDGET_MIN = 50_600;
 /** Bytes, gzip. Above tRPC's 14.3 KB for now: core's compiled zod fast path (fast-parse.ts) is about 1.1 KB
  * of the gzipped bundle, and zod's own public fast path would leave it in zod, outside this budget. */
