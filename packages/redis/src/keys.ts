@@ -16,10 +16,11 @@ export interface TopicKeys {
   readonly channel: string;
 }
 
-const escape = (topic: string): string => topic.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** A name as it goes inside a hash tag: `%`, `{` and `}` percent-escaped. */
+export const escapeTag = (topic: string): string => topic.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export function topicKeys(prefix: string, topic: string): TopicKeys {
   // An empty tag would make Redis hash whole keys; a lone `%` (never produced by escaping) stands for ''.
-  const base = `${prefix}{${escape(topic) || '%'}}`;
+  const base = `${prefix}{${escapeTag(topic) || '%'}}`;
   return { meta: `${base}:meta`, events: `${base}:events`, channel: `${base}:live` };
 }

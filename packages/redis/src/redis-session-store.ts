@@ -1,0 +1,275 @@
+/**
+ * A session store on Redis, for several server processes sharing sessions: a client that reconnects to
+ * another process resumes its session there, and a call it re-sends is not run again. Every operation is
+ * one Lua script on the session's slot (session-scripts.ts), sent with EVALSHA; node-redis writes the
+ * commands issued in one turn of the event loop together, so a turn's claims, outcomes and acks of every
+ * connection of this process leave in one write.
+ *
+ * Retention is Redis key expiry. A session held by a connection of this process is leased: its keys expire
+ * `retentionMs + leaseMs` after the last renewal, and this process renews the leases of its sessions every
+ * `leaseMs / 2` (one script per session, in one write). A detach sets the expiry to `retentionMs`. So a
+ * session outlives a process killed with -9 by at least `retentionMs`, and at most `retentionMs + leaseMs`.
+ *
+ * When Redis cannot be reached, every operation rejects with `UNAVAILABLE` (the Redis error as its `cause`)
+ * within `commandTimeoutMs`: the server then answers a call with `UNAVAILABLE` instead of running it
+ * without dedupe, and a hello is refused.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { AckwireError } from '@ackwire/core';
+import type { Claim, Logger, SessionStore, StoredSession } from '@ackwire/server';
+import { unavailable } from './errors.js';
+import { clientLink, clusterLink, script, type AnyRedisClient, type AnyRedisCluster, type Link, type Script } from './link.js';
+import { sessionKeys, type SessionKeys } from './session-keys.js';
+import * as lua from './session-scripts.js';
+
+export interface RedisSessionStoreOptions {
+  /** A node-redis client for one server (connected here if it is not yet). It stays the application's to close. */
+  client?: AnyRedisClient;
+  /** A node-redis cluster client (connected here if it is not yet). It stays the application's to close. */
+  cluster?: AnyRedisCluster;
+  /** Or a URL: the store makes its own client and closes it in `close()`. */
+  url?: string;
+  /** Prefix of every key. Default `ackwire:`. */
+  prefix?: string;
+  /** How long a detached session stays resumable, in ms (the keys' expiry). Default 120,000. */
+  retentionMs?: number;
+  /** Outcomes kept per session until the client confirms them. Default 1,024. */
+  maxRetainedCalls?: number;
+  /** How long a session held here outlives this process's last renewal, beyond `retentionMs`. Default 30,000. */
+  leaseMs?: number;
+  /** Longest wait for an answer from Redis before failing with `UNAVAILABLE`, in ms. Default 5,000. */
+  commandTimeoutMs?: number;
+  /** Where failures nobody awaits are reported (a lost connection, a lease renewal that failed). Default console. */
+  logger?: Pick<Logger, 'error' | 'warn'>;
+}
+
+/** The message of the `UNAVAILABLE` error a failed store operation rejects with. */
+export const SESSION_STORE_UNAVAILABLE = 'The session store (Redis) is unavailable';
+
+const SCRIPTS = {
+  create: script(lua.CREATE),
+  resume: script(lua.RESUME),
+  claim: script(lua.CLAIM),
+  complete: script(lua.COMPLETE),
+  release: script(lua.RELEASE),
+  seen: script(lua.SEEN),
+  confirm: script(lua.CONFIRM),
+  confirmRanges: script(lua.CONFIRM_RANGES),
+  expire: script(lua.EXPIRE_IF_OWNER),
+  end: script(lua.END),
+  retained: script(`return redis.call('ZCARD', KEYS[2])`),
+};
+
+/** The claim script's answers other than `finished` (which carries its frame), as shared constants. */
+const CLAIMS = new Map<unknown, Claim>([
+  [lua.CLAIMED.new, Object.freeze({ state: 'new' })],
+  [lua.CLAIMED.running, Object.freeze({ state: 'running' })],
+  [lua.CLAIMED.confirmed, Object.freeze({ state: 'confirmed' })],
+  [lua.CLAIMED.fenced, Object.freeze({ state: 'fenced' })],
+  [lua.CLAIMED.gone, Object.freeze({ state: 'gone' })],
+]);
+
+const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** What loading the scripts needs of a cluster client: its masters and a client for each. */
+interface ClusterNodes {
+  readonly masters: readonly unknown[];
+  nodeClient(node: unknown): Promise<{ sendCommand(args: string[]): Promise<unknown> }>;
+}
+
+/** Connect to Redis and make a session store. */
+export async function createRedisSessionStore(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
+  const logger = options.logger ?? console;
+  let quiet = false;
+  const onError = (err: unknown): void => {
+    if (quiet) return;
+    quiet = true;
+    setTimeout(() => (quiet = false), 10_000).unref?.();
+    logger.warn('Redis connection error (repeats are not logged for 10 s)', { error: err });
+  };
+  if (!options.client && !options.cluster && !options.url) throw new TypeError('createRedisSessionStore needs a client, a cluster or a url');
+  const timeoutMs = options.commandTimeoutMs ?? 5000;
+  let owned: AnyRedisClient | undefined;
+  try {
+    const linking = options.cluster
+      ? clusterLink(options.cluster, { onError })
+      : clientLink(options.client ?? (owned = createClient({ url: options.url, disableOfflineQueue: true }) as unknown as AnyRedisClient), { onError });
+    const link = await bounded(linking, timeoutMs, 'connect');
+    // Loaded up front so that EVALSHA finds them: a NOSCRIPT retry would let a later operation overtake.
+    const sources = Object.values(SCRIPTS).map((s) => s.source);
+    if (options.cluster) {
+      const nodes = options.cluster as unknown as ClusterNodes;
+      await bounded(
+        Promise.all(nodes.masters.map(async (m) => Promise.all(sources.map(async (src) => (await nodes.nodeClient(m)).sendCommand(['SCRIPT', 'LOAD', src]))))),
+        timeoutMs,
+        'script load',
+      );
+    } else {
+      const client = options.client ?? owned!;
+      await bounded(Promise.all(sources.map((src) => client.sendCommand(['SCRIPT', 'LOAD', src]))), timeoutMs, 'script load');
+    }
+    return new RedisSessionStore(link, options, logger, owned);
+  } catch (err) {
+    owned?.destroy();
+    throw err;
+  }
+}
+
+/** `promise`, or `UNAVAILABLE` if Redis fails it or gives no answer within `ms`. */
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(unavailable(new Error(`${what}: no answer from Redis within ${ms} ms`), `${SESSION_STORE_UNAVAILABLE}: no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof AckwireError ? err : unavailable(err, SESSION_STORE_UNAVAILABLE));
+      },
+    );
+  });
+}
+
+export class RedisSessionStore implements SessionStore {
+  readonly prefix: string;
+  readonly retentionMs: number;
+  readonly maxRetainedCalls: number;
+  readonly leaseMs: number;
+  private readonly timeoutMs: number;
+  /** Sessions this process holds, with the generation it holds them under: their leases are renewed. */
+  private readonly held = new Map<string, number>();
+  private readonly renewal: ReturnType<typeof setInterval>;
+  private closed = false;
+
+  /** @internal Use `createRedisSessionStore`. */
+  constructor(
+    private readonly link: Link,
+    options: RedisSessionStoreOptions,
+    private readonly logger: Pick<Logger, 'error' | 'warn'>,
+    private readonly owned: AnyRedisClient | undefined,
+  ) {
+    this.prefix = options.prefix ?? 'ackwire:';
+    this.retentionMs = Math.max(1, Math.floor(options.retentionMs ?? 120_000));
+    this.maxRetainedCalls = Math.max(1, Math.floor(options.maxRetainedCalls ?? 1024));
+    this.leaseMs = Math.max(2, Math.floor(options.leaseMs ?? 30_000));
+    this.timeoutMs = options.commandTimeoutMs ?? 5000;
+    this.renewal = setInterval(() => this.renew(), this.leaseMs / 2);
+    this.renewal.unref?.();
+  }
+
+  keys(id: string): SessionKeys {
+    return sessionKeys(this.prefix, id);
+  }
+
+  /** Sessions whose leases this process renews. */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  private get leaseTtl(): string {
+    return String(this.retentionMs + this.leaseMs);
+  }
+
+  private run(s: Script, id: string, args: string[], what: string): Promise<unknown> {
+    if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
+    const k = this.keys(id);
+    return bounded(this.link.eval(s, [k.session, k.done], args), this.timeoutMs, what);
+  }
+
+  async create(): Promise<StoredSession> {
+    const id = randomBytes(12).toString('base64url');
+    const token = randomBytes(18).toString('base64url');
+    await this.run(SCRIPTS.create, id, [hashOf(token), this.leaseTtl], 'create');
+    this.held.set(id, 1);
+    return { id, token, generation: 1, lastId: 0 };
+  }
+
+  async resume(id: string, token: string): Promise<StoredSession | undefined> {
+    const answer = await this.run(SCRIPTS.resume, id, [hashOf(token), this.leaseTtl], 'resume');
+    if (!Array.isArray(answer)) return undefined;
+    const generation = Number(answer[0]);
+    this.held.set(id, generation);
+    return { id, token, generation, lastId: Number(answer[1]) };
+  }
+
+  async claim(id: string, generation: number, callId: number): Promise<Claim> {
+    const answer = await this.run(SCRIPTS.claim, id, [String(generation), String(callId), String(this.maxRetainedCalls)], 'claim');
+    if (Array.isArray(answer)) return { state: 'finished', frame: String(answer[1]) };
+    const claim = CLAIMS.get(answer);
+    if (!claim) throw new AckwireError('INTERNAL_ERROR', `claim: unexpected answer from Redis: ${String(answer)}`);
+    if (claim.state === 'fenced' && this.held.get(id) === generation) this.held.delete(id);
+    return claim;
+  }
+
+  async release(id: string, callId: number): Promise<void> {
+    await this.run(SCRIPTS.release, id, [String(callId)], 'release');
+  }
+
+  async complete(id: string, callId: number, frame: string): Promise<void> {
+    await this.run(SCRIPTS.complete, id, [String(callId), frame], 'complete');
+  }
+
+  async seen(id: string, requestId: number): Promise<void> {
+    await this.run(SCRIPTS.seen, id, [String(requestId)], 'seen');
+  }
+
+  async confirm(id: string, watermark: number): Promise<void> {
+    await this.run(SCRIPTS.confirm, id, [String(watermark)], 'confirm');
+  }
+
+  /**
+   * Forget the stored outcomes of the calls in `ranges` (ascending, disjoint, first and last inclusive),
+   * which the client has although the watermark cannot pass them yet; running calls and the watermark stay.
+   * Answers the number of outcomes forgotten.
+   */
+  async confirmRanges(id: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const args: string[] = [];
+    for (const [first, last] of ranges) args.push(String(first), String(last));
+    return Number(await this.run(SCRIPTS.confirmRanges, id, args, 'confirm ranges'));
+  }
+
+  /** Outcomes the session holds that the client has not acknowledged (0 for an unknown session). */
+  async retained(id: string): Promise<number> {
+    return Number(await this.run(SCRIPTS.retained, id, [], 'retained'));
+  }
+
+  async detach(id: string, generation: number): Promise<void> {
+    if (this.held.get(id) === generation) this.held.delete(id);
+    await this.run(SCRIPTS.expire, id, [String(generation), String(this.retentionMs)], 'detach');
+  }
+
+  async end(id: string, generation?: number): Promise<void> {
+    if (generation === undefined || this.held.get(id) === generation) this.held.delete(id);
+    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation)], 'end');
+  }
+
+  /** Renew the lease of every session held here; one that another process took is dropped from the list. */
+  private renew(): void {
+    let failed = 0;
+    for (const [id, generation] of this.held) {
+      this.run(SCRIPTS.expire, id, [String(generation), this.leaseTtl], 'renew').then(
+        (kept) => {
+          if (Number(kept) === 0 && this.held.get(id) === generation) this.held.delete(id);
+        },
+        (err: unknown) => {
+          // One warning per round, however many sessions: an outage fails them all.
+          if (failed++ === 0) this.logger.warn('session store: renewing the leases of this process failed', { error: err });
+        },
+      );
+    }
+  }
+
+  /** Stop renewing leases and let go of Redis. Sessions stay in Redis until their keys expire. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.renewal);
+    this.held.clear();
+    await this.link.close();
+    this.owned?.destroy();
+  }
+}

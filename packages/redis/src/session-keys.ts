@@ -1,0 +1,23 @@
+/**
+ * Redis key names of a session. Both keys share one hash tag, the session id, so that they live in one slot
+ * of a Redis Cluster and one script can touch them both:
+ *
+ *   <prefix>session:{<id>}        hash: h = SHA-256 of the resume token (hex), g = generation, l = highest
+ *                                 id seen, w = call watermark; and per call id in the table, '' while the
+ *                                 call runs or its outcome frame once it has one
+ *   <prefix>session:{<id>}:done   sorted set of the call ids with a stored outcome (score = call id)
+ *
+ * The ids this store makes are base64url; an id a client sends is escaped like a topic name (keys.ts), so
+ * no id can reach another session's keys or slot. Topic keys are `<prefix>{...}`: the two never meet.
+ */
+import { escapeTag } from './keys.js';
+
+export interface SessionKeys {
+  readonly session: string;
+  readonly done: string;
+}
+
+export function sessionKeys(prefix: string, id: string): SessionKeys {
+  const session = `${prefix}session:{${escapeTag(id) || '%'}}`;
+  return { session, done: `${session}:done` };
+}

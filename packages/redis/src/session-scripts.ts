@@ -1,0 +1,145 @@
+/**
+ * The session store's Lua scripts. Each runs atomically on the Redis node that holds the session's slot
+ * (both keys of a session share one hash tag, see session-keys.ts), so a claim is decided in one step and
+ * one session's operations take effect in the order they reached Redis.
+ *
+ * KEYS[1] is the session hash, KEYS[2] the sorted set of finished call ids (score = call id). The hash
+ * holds `h` (SHA-256 of the resume token, hex), `g` (generation), `l` (highest id seen), `w` (watermark),
+ * and one field per call id in the table: `''` while the call runs, its outcome frame once it has one.
+ */
+
+/** Meta fields of the hash besides the call ids; `HLEN - META` is the size of the call table. */
+export const META_FIELDS = 4;
+
+/** Claim answers, as the claim script returns them. */
+export const CLAIMED = { new: 0, running: 1, finished: 2, confirmed: 3, fenced: 4, gone: 5 } as const;
+
+const PRELUDE = `
+local function str(n) return string.format('%.0f', n) end
+-- Forget the finished calls whose ids the sorted set holds between lo and hi (Redis score bounds).
+local function forget(s, f, lo, hi)
+  local ids = redis.call('ZRANGEBYSCORE', f, lo, hi)
+  for i = 1, #ids, 1000 do redis.call('HDEL', s, unpack(ids, i, math.min(i + 999, #ids))) end
+  if #ids > 0 then redis.call('ZREMRANGEBYSCORE', f, lo, hi) end
+  return #ids
+end
+`;
+
+/** ARGV: token hash, ttl ms. A new session: generation 1, nothing seen. */
+export const CREATE = `
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 'g', 1, 'l', 0, 'w', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * ARGV: presented token hash, ttl ms. Compares every byte of the two digests whatever they hold (no early
+ * exit), then raises the generation. Answers {generation, lastId}, or 0.
+ */
+export const RESUME = `
+local h = redis.call('HGET', KEYS[1], 'h')
+if not h then return 0 end
+local a = ARGV[1]
+local diff = 0
+if #a ~= #h then diff = 1 end
+for i = 1, #h do diff = bit.bor(diff, bit.bxor(string.byte(h, i), string.byte(a, i) or 0)) end
+if diff ~= 0 then return 0 end
+local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
+local l = redis.call('HGET', KEYS[1], 'l')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return {g, l}
+`;
+
+/**
+ * ARGV: generation, call id, maxRetainedCalls. Answers a CLAIMED code, or {2, frame} for a finished call.
+ * A new claim is recorded as running; past maxRetainedCalls the oldest finished outcomes are dropped.
+ */
+export const CLAIM = `${PRELUDE}
+local m = redis.call('HMGET', KEYS[1], 'g', 'l', 'w')
+if not m[1] then return ${CLAIMED.gone} end
+if m[1] ~= ARGV[1] then return ${CLAIMED.fenced} end
+local id = tonumber(ARGV[2])
+if id > tonumber(m[2]) then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
+local v = redis.call('HGET', KEYS[1], ARGV[2])
+if v then
+  if v == '' then return ${CLAIMED.running} end
+  return {${CLAIMED.finished}, v}
+end
+if id < tonumber(m[3]) then return ${CLAIMED.confirmed} end
+redis.call('HSET', KEYS[1], ARGV[2], '')
+local excess = redis.call('HLEN', KEYS[1]) - ${META_FIELDS} - tonumber(ARGV[3])
+if excess > 0 then
+  local old = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
+  if #old > 0 then
+    redis.call('HDEL', KEYS[1], unpack(old))
+    redis.call('ZREM', KEYS[2], unpack(old))
+  end
+end
+return ${CLAIMED.new}
+`;
+
+/**
+ * ARGV: call id, frame. Stores the outcome of a running claim (from any generation). A call the watermark
+ * passed while it ran is no longer awaited: it is forgotten instead. Answers 1 when stored.
+ */
+export const COMPLETE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= '' then return 0 end
+if tonumber(ARGV[1]) < tonumber(redis.call('HGET', KEYS[1], 'w')) then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 1
+`;
+
+/** ARGV: call id. Forgets a running claim (refused without running). */
+export const RELEASE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == '' then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
+
+/** ARGV: id. Raises the highest id seen. */
+export const SEEN = `
+local l = redis.call('HGET', KEYS[1], 'l')
+if l and tonumber(ARGV[1]) > tonumber(l) then redis.call('HSET', KEYS[1], 'l', ARGV[1]) end
+return 0
+`;
+
+/** ARGV: watermark. Raises it and forgets the finished calls below it. Answers the number forgotten. */
+export const CONFIRM = `${PRELUDE}
+local w = redis.call('HGET', KEYS[1], 'w')
+if not w or tonumber(ARGV[1]) <= tonumber(w) then return 0 end
+redis.call('HSET', KEYS[1], 'w', ARGV[1])
+return forget(KEYS[1], KEYS[2], '-inf', '(' .. ARGV[1])
+`;
+
+/**
+ * ARGV: first, last, first, last, ... (inclusive). Forgets the finished calls in the ranges; running calls
+ * and the watermark stay. Answers the number forgotten.
+ */
+export const CONFIRM_RANGES = `${PRELUDE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = 0
+for i = 1, #ARGV, 2 do n = n + forget(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1]) end
+return n
+`;
+
+/** ARGV: generation, ttl ms. Sets the expiry of both keys if the generation still owns the session. */
+export const EXPIRE_IF_OWNER = `
+if redis.call('HGET', KEYS[1], 'g') ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
+/** ARGV: generation or ''. Deletes the session (unless a later resume took it). Answers 1 when deleted. */
+export const END = `
+local g = redis.call('HGET', KEYS[1], 'g')
+if not g or (ARGV[1] ~= '' and g ~= ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`;
