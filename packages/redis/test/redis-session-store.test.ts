@@ -1,0 +1,182 @@
+/**
+ * What the shared suite cannot see of RedisSessionStore: what its keys hold (the token only as a hash),
+ * their expiry (leases renewed while a process holds a session, the retention window after a detach or
+ * after that process is gone), fencing between two stores ("nodes") on one Redis, and Redis going away.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAckwireError } from '@ackwire/core';
+import { createRedisSessionStore, SESSION_STORE_UNAVAILABLE, type RedisSessionStore, type RedisSessionStoreOptions } from '@ackwire/redis';
+import { skipWithoutRedis, startRedis, type RedisServer } from '../../../test/helpers/redis-server.js';
+
+const skip = skipWithoutRedis('packages/redis/test/redis-session-store.test.ts');
+const quiet = { error: () => undefined, warn: () => undefined };
+const FRAME = '[5,1,"out"]';
+
+let redis: RedisServer | undefined;
+const open: RedisSessionStore[] = [];
+
+beforeAll(async () => {
+  if (!skip) redis = await startRedis();
+}, 30_000);
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+async function store(options: Partial<RedisSessionStoreOptions> = {}): Promise<RedisSessionStore> {
+  const s = await createRedisSessionStore({ url: redis!.url, logger: quiet, ...options });
+  open.push(s);
+  return s;
+}
+
+const cli = async (...args: string[]): Promise<string> => (await redis!.cli(...args)).trim();
+const pttl = async (key: string): Promise<number> => Number(await cli('PTTL', key));
+
+describe.skipIf(skip)('RedisSessionStore on a real redis-server', () => {
+  it('stores the resume token only as its SHA-256: no key or value holds the token', async () => {
+    const s = await store();
+    const session = await s.create();
+    await s.claim(session.id, 1, 1);
+    await s.complete(session.id, 1, FRAME);
+    const keys = (await cli('--scan', '--pattern', `*${session.id}*`)).split('\n').sort();
+    expect(keys).toStrictEqual([s.keys(session.id).session, s.keys(session.id).done].sort());
+    const fields = (await cli('HGETALL', s.keys(session.id).session)).split('\n');
+    expect(fields.join(' ')).not.toContain(session.token);
+    expect(fields[fields.indexOf('h') + 1]).toBe(createHash('sha256').update(session.token).digest('hex'));
+    expect(await cli('DUMP', s.keys(session.id).session)).not.toContain(session.token);
+  });
+
+  it('puts both keys of a session in one cluster slot, whatever the id a client sends', async () => {
+    const s = await store();
+    for (const id of ['plain', 'a}b{c', '', '{x}', '%7D']) {
+      const k = s.keys(id);
+      const tag = (key: string): string => /\{([^}]*)\}/.exec(key)![1] ?? '';
+      expect(tag(k.session)).toBe(tag(k.done));
+      expect(tag(k.session).length).toBeGreaterThan(0);
+    }
+    expect(s.keys('a}b').session).not.toBe(s.keys('a').session);
+  });
+
+  it('gives a held session keys that expire retentionMs + leaseMs after the last renewal, and renews them', async () => {
+    const s = await store({ retentionMs: 100, leaseMs: 1000 });
+    const session = await s.create();
+    await s.claim(session.id, 1, 1);
+    await s.complete(session.id, 1, FRAME);
+    const { session: key, done } = s.keys(session.id);
+    const first = await pttl(key);
+    expect(first).toBeGreaterThan(100);
+    expect(first).toBeLessThanOrEqual(1100);
+    expect(await pttl(done)).toBeGreaterThan(0); // the outcomes expire with the session
+    // The renewal (every leaseMs / 2) sets the expiry back up: seen as a PTTL higher than an earlier one.
+    let low = first;
+    await expect
+      .poll(async () => {
+        const now = await pttl(key);
+        const renewed = now > low;
+        low = Math.min(low, now);
+        return renewed;
+      }, { timeout: 10_000, interval: 50 })
+      .toBe(true);
+  });
+
+  it('lets a detached session expire after retentionMs, and a resume gives it the lease again', async () => {
+    const s = await store({ retentionMs: 60_000, leaseMs: 60_000 });
+    const session = await s.create();
+    const key = s.keys(session.id).session;
+    await s.detach(session.id, 1);
+    expect(await pttl(key)).toBeLessThanOrEqual(60_000);
+    expect(s.heldCount).toBe(0);
+    await s.resume(session.id, session.token);
+    expect(await pttl(key)).toBeGreaterThan(60_000);
+    expect(s.heldCount).toBe(1);
+  });
+
+  it('keeps the session of a process that is gone (no detach) until its lease runs out, resumable meanwhile', async () => {
+    const a = await store({ retentionMs: 100, leaseMs: 400 });
+    const session = await a.create();
+    await a.close(); // the process is gone without a word: nobody renews the lease
+    const key = a.keys(session.id).session;
+    expect(await cli('EXISTS', key)).toBe('1');
+    await expect.poll(() => cli('EXISTS', key), { timeout: 10_000, interval: 50 }).toBe('0');
+    const b = await store({ retentionMs: 100, leaseMs: 400 });
+    expect(await b.resume(session.id, session.token)).toBeUndefined();
+  });
+
+  it('fences a node whose session another node took over: its claims, detach and end change nothing; its outcome is kept', async () => {
+    const nodeA = await store({ retentionMs: 60_000, leaseMs: 60_000 });
+    const nodeB = await store({ retentionMs: 60_000, leaseMs: 60_000 });
+    const session = await nodeA.create();
+    expect(await nodeA.claim(session.id, 1, 1)).toStrictEqual({ state: 'new' });
+    const taken = await nodeB.resume(session.id, session.token);
+    expect(taken?.generation).toBe(2);
+    expect(await nodeA.claim(session.id, 1, 2)).toStrictEqual({ state: 'fenced' });
+    expect(nodeA.heldCount).toBe(0); // a fenced claim tells node A it no longer holds the session
+    expect(await nodeB.claim(session.id, 2, 2)).toStrictEqual({ state: 'new' }); // A's fenced claim recorded nothing
+    const key = nodeA.keys(session.id).session;
+    await nodeA.detach(session.id, 1);
+    expect(await pttl(key)).toBeGreaterThan(60_000); // still on node B's lease
+    await nodeA.end(session.id, 1);
+    await nodeA.complete(session.id, 1, FRAME); // the call A ran keeps its outcome
+    expect(await nodeB.claim(session.id, 2, 1)).toStrictEqual({ state: 'finished', frame: FRAME });
+  });
+
+  it('releases outcomes by range and counts the ones not acknowledged; running calls and the watermark stay', async () => {
+    const s = await store();
+    const session = await s.create();
+    for (let id = 1; id <= 10; id++) await s.claim(session.id, 1, id);
+    for (const id of [1, 2, 4, 5, 6, 8, 9, 10]) await s.complete(session.id, id, `[5,${id},0]`);
+    expect(await s.retained(session.id)).toBe(8);
+    expect(await s.confirmRanges(session.id, [[2, 3], [5, 9]])).toBe(5); // 2, 5, 6, 8, 9
+    expect(await s.retained(session.id)).toBe(3);
+    expect(await s.claim(session.id, 1, 3)).toStrictEqual({ state: 'running' });
+    expect(await s.claim(session.id, 1, 7)).toStrictEqual({ state: 'running' });
+    expect(await s.claim(session.id, 1, 1)).toStrictEqual({ state: 'finished', frame: '[5,1,0]' });
+    expect(await s.claim(session.id, 1, 10)).toStrictEqual({ state: 'finished', frame: '[5,10,0]' });
+    expect(await s.claim(session.id, 1, 2)).toStrictEqual({ state: 'new' }); // a range is not a watermark
+    expect(await s.confirmRanges('no-such-session', [[1, 5]])).toBe(0);
+  });
+
+  it('forgets the outcome of a call the watermark passed while it ran (the client no longer waits for it)', async () => {
+    const s = await store();
+    const session = await s.create();
+    await s.claim(session.id, 1, 1);
+    await s.confirm(session.id, 2);
+    await s.complete(session.id, 1, FRAME);
+    expect(await s.retained(session.id)).toBe(0);
+    expect(await s.claim(session.id, 1, 1)).toStrictEqual({ state: 'confirmed' });
+  });
+});
+
+describe.skipIf(skip)('RedisSessionStore when Redis is unavailable', () => {
+  it('rejects every operation with UNAVAILABLE, the Redis error as its cause, and works again when Redis is back', async () => {
+    const r = await startRedis({ persistence: true });
+    try {
+      const s = await createRedisSessionStore({ url: r.url, logger: quiet, commandTimeoutMs: 500 });
+      open.push(s);
+      const session = await s.create();
+      await r.halt();
+      const failures = await Promise.allSettled([s.create(), s.resume(session.id, session.token), s.claim(session.id, 1, 1), s.complete(session.id, 1, FRAME), s.confirm(session.id, 1)]);
+      for (const f of failures) {
+        expect(f.status).toBe('rejected');
+        const err = (f as PromiseRejectedResult).reason as Error;
+        expect(isAckwireError(err) && err.code).toBe('UNAVAILABLE');
+        expect(err.message).toContain(SESSION_STORE_UNAVAILABLE);
+      }
+      await r.start();
+      await expect.poll(() => s.claim(session.id, 1, 1).then((c) => c.state, () => 'failed'), { timeout: 15_000, interval: 100 }).toBe('new');
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('refuses to start with UNAVAILABLE within commandTimeoutMs when Redis cannot be reached', async () => {
+    const r = await startRedis();
+    const url = r.url;
+    await r.stop();
+    const err = await createRedisSessionStore({ url, logger: quiet, commandTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(isAckwireError(err) && err.code).toBe('UNAVAILABLE');
+  });
+});

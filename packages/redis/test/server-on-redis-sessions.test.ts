@@ -1,0 +1,90 @@
+/**
+ * Ackwire servers on RedisSessionStore, spoken to with raw frames: a session made on one node resumes on
+ * another with its stored outcomes (a re-sent call is not run again), and a Redis that goes away makes calls
+ * fail with UNAVAILABLE instead of running without dedupe, with the server still serving.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisSessionStore, type RedisSessionStore } from '@ackwire/redis';
+import { harness, type Harness } from '../../../test/helpers/reliability.js';
+import { RawClient, type Frame } from '../../../test/helpers/raw-client.js';
+import { skipWithoutRedis, startRedis, type RedisServer } from '../../../test/helpers/redis-server.js';
+
+const skip = skipWithoutRedis('packages/redis/test/server-on-redis-sessions.test.ts');
+const quiet = { error: () => undefined, warn: () => undefined };
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+async function redis(persistence = false): Promise<RedisServer> {
+  const r = await startRedis({ persistence });
+  cleanup.push(() => r.stop());
+  return r;
+}
+
+/** A server process of its own: its own store (its own Redis connection) and handler counts. */
+async function node(r: RedisServer): Promise<{ h: Harness; store: RedisSessionStore }> {
+  const store = await createRedisSessionStore({ url: r.url, logger: quiet, commandTimeoutMs: 500 });
+  const h = await harness({ sessionStore: store });
+  cleanup.push(() => store.close(), () => h.close());
+  return { h, store };
+}
+
+async function raw(h: Harness): Promise<RawClient> {
+  const c = await RawClient.open(`ws://127.0.0.1:${h.port}/`, ['ackwire.v1.json']);
+  cleanup.push(() => c.close());
+  return c;
+}
+
+describe.skipIf(skip)('servers on RedisSessionStore', () => {
+  it('resume a session on another node: the welcome has its last id and a re-sent call gets the stored outcome, not a second run', async () => {
+    const r = await redis();
+    const [a, b] = [await node(r), await node(r)];
+    const first = await raw(a.h);
+    const welcome = await first.hello(a.h.server.fingerprint);
+    first.send([3, 1, 'jobs.run', { key: 'k' }]);
+    expect(await first.next()).toStrictEqual([5, 1, { key: 'k', runs: 1 }]);
+    first.close();
+    const [, , sessionId, token] = welcome as [number, number, string, string];
+    const second = await raw(b.h);
+    const resumed = await second.hello(b.h.server.fingerprint, null, [sessionId, token]);
+    expect(resumed.slice(2, 6)).toStrictEqual([sessionId, token, 1, 1]); // resumed, last id 1
+    second.send([3, 1, 'jobs.run', { key: 'k' }]);
+    expect(await second.next()).toStrictEqual([5, 1, { key: 'k', runs: 1 }]);
+    second.send([3, 2, 'jobs.run', { key: 'k2' }]);
+    expect(await second.next()).toStrictEqual([5, 2, { key: 'k2', runs: 1 }]);
+    expect([a.h.runs.get('k'), b.h.runs.get('k'), b.h.runs.get('k2')]).toStrictEqual([1, undefined, 1]);
+  });
+
+  it('answer calls with UNAVAILABLE while Redis is down, keep serving, and run them once when it is back', async () => {
+    const r = await redis(true);
+    const { h } = await node(r);
+    const c = await raw(h);
+    await c.hello(h.server.fingerprint);
+    await r.halt();
+    c.send([3, 1, 'jobs.run', { key: 'down' }]);
+    const refused = (await c.next(5000)) as Frame;
+    expect(refused.slice(0, 3)).toStrictEqual([6, 1, 'UNAVAILABLE']);
+    expect(h.runs.get('down')).toBeUndefined(); // not run without its claim
+    c.send([14]);
+    expect(await c.next()).toStrictEqual([15]); // the connection and the server carry on
+    const late = await raw(h);
+    late.send([1, 1, h.server.fingerprint, null]);
+    const closed = await late.closed; // a hello cannot get a session: refused, not hung
+    expect(closed.code).toBeGreaterThanOrEqual(1000);
+    await r.start();
+    await expect
+      .poll(
+        async () => {
+          c.send([3, 1, 'jobs.run', { key: 'down' }]);
+          return JSON.stringify((await c.next(5000)).slice(0, 2));
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+      .toBe(JSON.stringify([5, 1]));
+    c.send([3, 1, 'jobs.run', { key: 'down' }]);
+    expect(await c.next()).toStrictEqual([5, 1, { key: 'down', runs: 1 }]);
+    expect(h.runs.get('down')).toBe(1);
+  });
+});
