@@ -20,6 +20,7 @@ import { AckwireError } from '@ackwire/core';
 import type { Claim, Logger, SessionStore, StoredSession } from '@ackwire/server';
 import { unavailable } from './errors.js';
 import { clientLink, clusterLink, script, type AnyRedisClient, type AnyRedisCluster, type Link, type Script } from './link.js';
+import { OutcomeWaiters } from './outcome-waiters.js';
 import { sessionKeys, type SessionKeys } from './session-keys.js';
 import * as lua from './session-scripts.js';
 
@@ -40,6 +41,8 @@ export interface RedisSessionStoreOptions {
   leaseMs?: number;
   /** Longest wait for an answer from Redis before failing with `UNAVAILABLE`, in ms. Default 5,000. */
   commandTimeoutMs?: number;
+  /** Longest wait for the outcome of a call another node runs, in ms. Default `retentionMs + leaseMs`. */
+  outcomeWaitMs?: number;
   /** Where failures nobody awaits are reported (a lost connection, a lease renewal that failed). Default console. */
   logger?: Pick<Logger, 'error' | 'warn'>;
 }
@@ -59,6 +62,7 @@ const SCRIPTS = {
   expire: script(lua.EXPIRE_IF_OWNER),
   end: script(lua.END),
   retained: script(`return redis.call('ZCARD', KEYS[2])`),
+  peek: script(lua.PEEK),
 };
 
 /** The claim script's answers other than `finished` (which carries its frame), as shared constants. */
@@ -142,6 +146,8 @@ export class RedisSessionStore implements SessionStore {
   /** Sessions this process holds, with the generation it holds them under: their leases are renewed. */
   private readonly held = new Map<string, number>();
   private readonly renewal: ReturnType<typeof setInterval>;
+  private readonly waiters: OutcomeWaiters;
+  private readonly publish: string;
   private closed = false;
 
   /** @internal Use `createRedisSessionStore`. */
@@ -158,10 +164,24 @@ export class RedisSessionStore implements SessionStore {
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
     this.renewal = setInterval(() => this.renew(), this.leaseMs / 2);
     this.renewal.unref?.();
+    this.publish = link.sharded ? 'SPUBLISH' : 'PUBLISH';
+    this.waiters = new OutcomeWaiters({
+      subscribe: (channel, fn) => link.subscribe(channel, fn),
+      unsubscribe: (channel, fn) => link.unsubscribe(channel, fn),
+      peek: async (id, callId) => (await this.run(SCRIPTS.peek, id, [String(callId)], 'peek')) as string | null,
+      onResubscribed: (fn) => link.onResubscribed(fn),
+      report: (message, err) => this.logger.warn(message, { error: err }),
+      timeoutMs: options.outcomeWaitMs ?? this.retentionMs + this.leaseMs,
+    });
   }
 
   keys(id: string): SessionKeys {
     return sessionKeys(this.prefix, id);
+  }
+
+  /** Sessions with a call awaited from another process (each holds one channel subscription). */
+  get waitingSessions(): number {
+    return this.waiters.size;
   }
 
   /** Sessions whose leases this process renews. */
@@ -205,11 +225,21 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async release(id: string, callId: number): Promise<void> {
-    await this.run(SCRIPTS.release, id, [String(callId)], 'release');
+    await this.run(SCRIPTS.release, id, [String(callId), this.keys(id).channel, this.publish], 'release');
   }
 
   async complete(id: string, callId: number, frame: string): Promise<void> {
-    await this.run(SCRIPTS.complete, id, [String(callId), frame], 'complete');
+    await this.run(SCRIPTS.complete, id, [String(callId), frame, this.keys(id).channel, this.publish], 'complete');
+  }
+
+  /**
+   * The outcome frame of a call claimed `running` that runs in another process, once that process stores
+   * it; undefined when none will come here (the claim was released, the session ended, or `outcomeWaitMs`
+   * passed: the process running it may be gone). See outcome-waiters.ts.
+   */
+  awaitOutcome(id: string, callId: number): Promise<string | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    return this.waiters.wait(id, this.keys(id).channel, callId);
   }
 
   async seen(id: string, requestId: number): Promise<void> {
@@ -244,7 +274,7 @@ export class RedisSessionStore implements SessionStore {
 
   async end(id: string, generation?: number): Promise<void> {
     if (generation === undefined || this.held.get(id) === generation) this.held.delete(id);
-    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation)], 'end');
+    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation), this.keys(id).channel, this.publish], 'end');
   }
 
   /** Renew the lease of every session held here; one that another process took is dropped from the list. */
@@ -269,6 +299,7 @@ export class RedisSessionStore implements SessionStore {
     this.closed = true;
     clearInterval(this.renewal);
     this.held.clear();
+    this.waiters.close();
     await this.link.close();
     this.owned?.destroy();
   }

@@ -6,6 +6,8 @@
  *                                 id seen, w = call watermark; and per call id in the table, '' while the
  *                                 call runs or its outcome frame once it has one
  *   <prefix>session:{<id>}:done   sorted set of the call ids with a stored outcome (score = call id)
+ *   <prefix>session:{<id>}:out    (sharded) pub/sub channel: a call id whose claim changed (stored,
+ *                                 forgotten, released), or `end`; for nodes waiting for a call run elsewhere
  *
  * The ids this store makes are base64url; an id a client sends is escaped like a topic name (keys.ts), so
  * no id can reach another session's keys or slot. Topic keys are `<prefix>{...}`: the two never meet.
@@ -15,9 +17,10 @@ import { escapeTag } from './keys.js';
 export interface SessionKeys {
   readonly session: string;
   readonly done: string;
+  readonly channel: string;
 }
 
 export function sessionKeys(prefix: string, id: string): SessionKeys {
   const session = `${prefix}session:{${escapeTag(id) || '%'}}`;
-  return { session, done: `${session}:done` };
+  return { session, done: `${session}:done`, channel: `${session}:out` };
 }

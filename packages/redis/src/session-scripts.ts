@@ -80,26 +80,37 @@ return ${CLAIMED.new}
 `;
 
 /**
- * ARGV: call id, frame. Stores the outcome of a running claim (from any generation). A call the watermark
- * passed while it ran is no longer awaited: it is forgotten instead. Answers 1 when stored.
+ * ARGV: call id, frame, channel, publish command. Stores the outcome of a running claim (from any
+ * generation). A call the watermark passed while it ran is no longer awaited: it is forgotten instead.
+ * Either way the call id goes out on the session's channel. Answers 1 when stored.
  */
 export const COMPLETE = `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= '' then return 0 end
+local stored = 1
 if tonumber(ARGV[1]) < tonumber(redis.call('HGET', KEYS[1], 'w')) then
   redis.call('HDEL', KEYS[1], ARGV[1])
-  return 0
+  stored = 0
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+redis.call(ARGV[4], ARGV[3], ARGV[1])
+return stored
+`;
+
+/** ARGV: call id, channel, publish command. Forgets a running claim (refused without running). */
+export const RELEASE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= '' then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call(ARGV[3], ARGV[2], ARGV[1])
 return 1
 `;
 
-/** ARGV: call id. Forgets a running claim (refused without running). */
-export const RELEASE = `
-if redis.call('HGET', KEYS[1], ARGV[1]) == '' then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
+/** ARGV: call id. A call's entry: its frame, '' while it runs, or false (nil) when the table has none. */
+export const PEEK = `
+return redis.call('HGET', KEYS[1], ARGV[1])
 `;
 
 /** ARGV: id. Raises the highest id seen. */
@@ -136,10 +147,14 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 `;
 
-/** ARGV: generation or ''. Deletes the session (unless a later resume took it). Answers 1 when deleted. */
+/**
+ * ARGV: generation or '', channel, publish command. Deletes the session (unless a later resume took it)
+ * and says `end` on its channel. Answers 1 when deleted.
+ */
 export const END = `
 local g = redis.call('HGET', KEYS[1], 'g')
 if not g or (ARGV[1] ~= '' and g ~= ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
+redis.call(ARGV[3], ARGV[2], 'end')
 return 1
 `;

@@ -150,6 +150,48 @@ describe.skipIf(skip)('RedisSessionStore on a real redis-server', () => {
   });
 });
 
+describe.skipIf(skip)('RedisSessionStore: outcomes of calls that run on another node', () => {
+  it('hands a waiting node the outcome the running node stores, once, and ends the channel subscription', async () => {
+    const nodeA = await store();
+    const nodeB = await store();
+    const session = await nodeA.create();
+    await nodeA.claim(session.id, 1, 1);
+    const taken = await nodeB.resume(session.id, session.token);
+    expect(await nodeB.claim(session.id, taken!.generation, 1)).toStrictEqual({ state: 'running' });
+    const waiting = nodeB.awaitOutcome(session.id, 1);
+    const subscribed = async () => Number((await cli('PUBSUB', 'SHARDNUMSUB', nodeB.keys(session.id).channel)).split('\n')[1]);
+    await expect.poll(subscribed, { timeout: 10_000 }).toBe(1);
+    await nodeA.complete(session.id, 1, FRAME);
+    expect(await waiting).toBe(FRAME);
+    await expect.poll(subscribed, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('answers at once for an outcome stored before the wait began, and undefined when none will come', async () => {
+    const nodeA = await store();
+    const nodeB = await store({ outcomeWaitMs: 60_000 });
+    const session = await nodeA.create();
+    await nodeA.claim(session.id, 1, 1);
+    await nodeA.complete(session.id, 1, FRAME);
+    expect(await nodeB.awaitOutcome(session.id, 1)).toBe(FRAME);
+    await nodeA.claim(session.id, 1, 2);
+    const released = nodeB.awaitOutcome(session.id, 2);
+    await nodeA.release(session.id, 2); // refused without running: no outcome will come
+    expect(await released).toBeUndefined();
+    await nodeA.claim(session.id, 1, 3);
+    const ended = nodeB.awaitOutcome(session.id, 3);
+    await nodeA.end(session.id);
+    expect(await ended).toBeUndefined();
+  });
+
+  it('gives up after outcomeWaitMs when the call never finishes (the node running it may be gone)', async () => {
+    const nodeA = await store();
+    const nodeB = await store({ outcomeWaitMs: 200 });
+    const session = await nodeA.create();
+    await nodeA.claim(session.id, 1, 1);
+    expect(await nodeB.awaitOutcome(session.id, 1)).toBeUndefined();
+  });
+});
+
 describe.skipIf(skip)('RedisSessionStore when Redis is unavailable', () => {
   it('rejects every operation with UNAVAILABLE, the Redis error as its cause, and works again when Redis is back', async () => {
     const r = await startRedis({ persistence: true });

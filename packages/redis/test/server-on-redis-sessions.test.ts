@@ -57,6 +57,31 @@ describe.skipIf(skip)('servers on RedisSessionStore', () => {
     expect([a.h.runs.get('k'), b.h.runs.get('k'), b.h.runs.get('k2')]).toStrictEqual([1, undefined, 1]);
   });
 
+  it('forward a call\'s outcome to the node its client resumed on while the call still ran on the first node, run once', async () => {
+    const r = await redis();
+    const [a, b] = [await node(r), await node(r)];
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    a.h.during.set('slow', () => {
+      started();
+      return gate;
+    });
+    const first = await raw(a.h);
+    const welcome = await first.hello(a.h.server.fingerprint);
+    first.send([3, 1, 'jobs.run', { key: 'slow' }]);
+    await running;
+    const [, , sessionId, token] = welcome as [number, number, string, string];
+    const second = await raw(b.h);
+    await second.hello(b.h.server.fingerprint, null, [sessionId, token]);
+    second.send([3, 1, 'jobs.run', { key: 'slow' }]); // the client re-sends its pending call on node B
+    await expect.poll(() => b.store.waitingSessions, { timeout: 10_000 }).toBe(1);
+    finish();
+    expect(await second.next(10_000)).toStrictEqual([5, 1, { key: 'slow', runs: 1 }]);
+    expect([a.h.runs.get('slow'), b.h.runs.get('slow')]).toStrictEqual([1, undefined]);
+  });
+
   it('answer calls with UNAVAILABLE while Redis is down, keep serving, and run them once when it is back', async () => {
     const r = await redis(true);
     const { h } = await node(r);

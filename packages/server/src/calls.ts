@@ -71,6 +71,7 @@ function claimed(host: CallHost, session: LiveSession, msg: CallMessage, claim: 
     case 'new':
       break;
     case 'running': // a retry: never run twice; a receipt while it runs
+      if (!session.running.has(id)) forwardOutcome(host, session, id); // it runs in another process
       return receipt(host, id);
     case 'finished': // a retry of a finished call: its outcome again
       return host.send(claim.frame);
@@ -174,6 +175,18 @@ function reply(host: CallHost, session: LiveSession, id: number, frame: string):
   const sessions = host.runtime.sessions;
   sessions.quietly('complete', sessions.store.complete(session.id, id, frame));
   host.send(frame);
+}
+
+/** A retry of a call that another process runs (the session moved here): its outcome once that process stores it. */
+function forwardOutcome(host: CallHost, session: LiveSession, id: number): void {
+  const store = host.runtime.sessions.store;
+  if (!store.awaitOutcome) return;
+  store.awaitOutcome(session.id, id).then(
+    (frame) => {
+      if (frame !== undefined) session.connection?.send(frame);
+    },
+    (err: unknown) => host.runtime.logger.error('session store: waiting for an outcome from another process failed', { error: err }),
+  );
 }
 
 /** Receipts are batched: one frame per turn of the event loop for the calls still running. */

@@ -37,6 +37,12 @@
  *   watermark than the current one changes nothing.
  * - **Retention.** `detach(id, generation)` says the owning connection is gone: unless it is resumed within
  *   the retention window, the session ends. `resume` stops the clock.
+ * - **Calls that run elsewhere** (stores shared by several processes). A claim answers `running` for a call
+ *   another process runs when the client resumed its session here. A store that can tell when that call's
+ *   outcome is stored implements `awaitOutcome(id, callId)`: it resolves with the frame once `complete` stored
+ *   it (in any process), or with undefined when none will come (released, ended, or a bound passed); the
+ *   server sends the frame to the connection holding the session. Without it, the client gets the outcome
+ *   only by re-sending the call after it finished.
  * - **End.** `end(id)` ends a session for good (revoked, expired, or the server closes): later claims
  *   answer `gone` and `resume` answers undefined. `end(id, generation)` does so only if no later resume
  *   took the session.
@@ -71,6 +77,8 @@ export interface SessionStore {
   confirm(id: string, watermark: number): MaybePromise<void>;
   detach(id: string, generation: number): MaybePromise<void>;
   end(id: string, generation?: number): MaybePromise<void>;
+  /** See "Calls that run elsewhere" above; optional. */
+  awaitOutcome?(id: string, callId: number): Promise<string | undefined>;
   /** Release what the store holds (timers, connections). */
   close?(): MaybePromise<void>;
 }
