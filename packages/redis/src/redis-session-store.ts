@@ -147,6 +147,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly held = new Map<string, number>();
   private readonly renewal: ReturnType<typeof setInterval>;
   private readonly waiters: OutcomeWaiters;
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly publish: string;
   private closed = false;
 
@@ -196,7 +197,12 @@ export class RedisSessionStore implements SessionStore {
   private run(s: Script, id: string, args: string[], what: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
     const k = this.keys(id);
-    return bounded(this.link.eval(s, [k.session, k.done], args), this.timeoutMs, what);
+    const done = bounded(this.link.eval(s, [k.session, k.done], args), this.timeoutMs, what);
+    // close() lets these finish: a server's close ends its sessions just before the store is closed.
+    this.inflight.add(done);
+    const forget = (): void => void this.inflight.delete(done);
+    done.then(forget, forget);
+    return done;
   }
 
   async create(): Promise<StoredSession> {
@@ -293,13 +299,17 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  /** Stop renewing leases and let go of Redis. Sessions stay in Redis until their keys expire. */
+  /**
+   * Stop renewing leases, let the operations already sent finish (each within `commandTimeoutMs`), and let
+   * go of Redis. Sessions stay in Redis until their keys expire.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.renewal);
     this.held.clear();
     this.waiters.close();
+    await Promise.allSettled([...this.inflight]);
     await this.link.close();
     this.owned?.destroy();
   }
