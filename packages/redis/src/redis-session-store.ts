@@ -17,11 +17,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { AckwireError } from '@ackwire/core';
-import type { Claim, Logger, SessionStore, StoredSession } from '@ackwire/server';
+import type { Claim, ElsewhereOutcome, Logger, SessionStore, StoredSession } from '@ackwire/server';
 import { unavailable } from './errors.js';
 import { clientLink, clusterLink, script, type AnyRedisClient, type AnyRedisCluster, type Link, type Script } from './link.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
-import { sessionKeys, type SessionKeys } from './session-keys.js';
+import { nodeKey, sessionKeys, type SessionKeys } from './session-keys.js';
 import * as lua from './session-scripts.js';
 
 export interface RedisSessionStoreOptions {
@@ -63,6 +63,9 @@ const SCRIPTS = {
   end: script(lua.END),
   retained: script(`return redis.call('ZCARD', KEYS[2])`),
   peek: script(lua.PEEK),
+  nodeAlive: script(lua.NODE_ALIVE),
+  nodeGone: script(`return redis.call('DEL', KEYS[1])`),
+  nodeSeen: script(`return redis.call('EXISTS', KEYS[1])`),
 };
 
 /** The claim script's answers other than `finished` (which carries its frame), as shared constants. */
@@ -113,7 +116,9 @@ export async function createRedisSessionStore(options: RedisSessionStoreOptions)
       const client = options.client ?? owned!;
       await bounded(Promise.all(sources.map((src) => client.sendCommand(['SCRIPT', 'LOAD', src]))), timeoutMs, 'script load');
     }
-    return new RedisSessionStore(link, options, logger, owned);
+    const store = new RedisSessionStore(link, options, logger, owned);
+    await store.announce();
+    return store;
   } catch (err) {
     owned?.destroy();
     throw err;
@@ -142,6 +147,8 @@ export class RedisSessionStore implements SessionStore {
   readonly retentionMs: number;
   readonly maxRetainedCalls: number;
   readonly leaseMs: number;
+  /** This store's name in the claims it makes; its liveness key expires `leaseMs` after its last renewal. */
+  readonly nodeId = randomBytes(9).toString('base64url');
   private readonly timeoutMs: number;
   /** Sessions this process holds, with the generation it holds them under: their leases are renewed. */
   private readonly held = new Map<string, number>();
@@ -170,6 +177,8 @@ export class RedisSessionStore implements SessionStore {
       subscribe: (channel, fn) => link.subscribe(channel, fn),
       unsubscribe: (channel, fn) => link.unsubscribe(channel, fn),
       peek: async (id, callId) => (await this.run(SCRIPTS.peek, id, [String(callId)], 'peek')) as string | null,
+      alive: async (nodeId) => Number(await this.runOn(SCRIPTS.nodeSeen, nodeKey(this.prefix, nodeId), [], 'node check')) === 1,
+      checkMs: Math.max(1, Math.floor(this.leaseMs / 2)),
       onResubscribed: (fn) => link.onResubscribed(fn),
       report: (message, err) => this.logger.warn(message, { error: err }),
       timeoutMs: options.outcomeWaitMs ?? this.retentionMs + this.leaseMs,
@@ -195,14 +204,23 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private run(s: Script, id: string, args: string[], what: string): Promise<unknown> {
-    if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
     const k = this.keys(id);
-    const done = bounded(this.link.eval(s, [k.session, k.done], args), this.timeoutMs, what);
+    return this.runOn(s, k.session, args, what, k.done);
+  }
+
+  private runOn(s: Script, key: string, args: string[], what: string, second?: string): Promise<unknown> {
+    if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
+    const done = bounded(this.link.eval(s, second === undefined ? [key] : [key, second], args), this.timeoutMs, what);
     // close() lets these finish: a server's close ends its sessions just before the store is closed.
     this.inflight.add(done);
     const forget = (): void => void this.inflight.delete(done);
     done.then(forget, forget);
     return done;
+  }
+
+  /** @internal Set this node's liveness key (at start, and with every lease renewal). */
+  announce(): Promise<unknown> {
+    return this.runOn(SCRIPTS.nodeAlive, nodeKey(this.prefix, this.nodeId), [String(this.leaseMs)], 'node');
   }
 
   async create(): Promise<StoredSession> {
@@ -222,7 +240,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async claim(id: string, generation: number, callId: number): Promise<Claim> {
-    const answer = await this.run(SCRIPTS.claim, id, [String(generation), String(callId), String(this.maxRetainedCalls)], 'claim');
+    const answer = await this.run(SCRIPTS.claim, id, [String(generation), String(callId), String(this.maxRetainedCalls), this.nodeId], 'claim');
     if (Array.isArray(answer)) return { state: 'finished', frame: String(answer[1]) };
     const claim = CLAIMS.get(answer);
     if (!claim) throw new AckwireError('INTERNAL_ERROR', `claim: unexpected answer from Redis: ${String(answer)}`);
@@ -239,12 +257,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * The outcome frame of a call claimed `running` that runs in another process, once that process stores
-   * it; undefined when none will come here (the claim was released, the session ended, or `outcomeWaitMs`
-   * passed: the process running it may be gone). See outcome-waiters.ts.
+   * The outcome of a call claimed `running` that runs in another process: `finished` with its frame once
+   * that process stores it, `lost` when that process's liveness key expired first (it stopped), `none` when
+   * nothing will come (the claim was released, the session ended, or `outcomeWaitMs` passed). See
+   * outcome-waiters.ts.
    */
-  awaitOutcome(id: string, callId: number): Promise<string | undefined> {
-    if (this.closed) return Promise.resolve(undefined);
+  awaitOutcome(id: string, callId: number): Promise<ElsewhereOutcome> {
+    if (this.closed) return Promise.resolve({ state: 'none' });
     return this.waiters.wait(id, this.keys(id).channel, callId);
   }
 
@@ -286,6 +305,9 @@ export class RedisSessionStore implements SessionStore {
   /** Renew the lease of every session held here; one that another process took is dropped from the list. */
   private renew(): void {
     let failed = 0;
+    this.announce().catch((err: unknown) => {
+      if (failed++ === 0) this.logger.warn('session store: renewing the leases of this process failed', { error: err });
+    });
     for (const [id, generation] of this.held) {
       this.run(SCRIPTS.expire, id, [String(generation), this.leaseTtl], 'renew').then(
         (kept) => {
@@ -310,6 +332,8 @@ export class RedisSessionStore implements SessionStore {
     this.held.clear();
     this.waiters.close();
     await Promise.allSettled([...this.inflight]);
+    // The calls this process claimed will not finish: nodes waiting for them learn it at once.
+    await bounded(this.link.eval(SCRIPTS.nodeGone, [nodeKey(this.prefix, this.nodeId)], []), this.timeoutMs, 'node').catch(() => undefined);
     await this.link.close();
     this.owned?.destroy();
   }

@@ -1,5 +1,5 @@
 /**
- * Redis key names of a session. Both keys share one hash tag, the session id, so that they live in one slot
+ * Redis key names of a session, and of a node (a store instance, one per process). Both keys share one hash tag, the session id, so that they live in one slot
  * of a Redis Cluster and one script can touch them both:
  *
  *   <prefix>session:{<id>}        hash: h = SHA-256 of the resume token (hex), g = generation, l = highest
@@ -8,6 +8,8 @@
  *   <prefix>session:{<id>}:done   sorted set of the call ids with a stored outcome (score = call id)
  *   <prefix>session:{<id>}:out    (sharded) pub/sub channel: a call id whose claim changed (stored,
  *                                 forgotten, released), or `end`; for nodes waiting for a call run elsewhere
+ *   <prefix>node:{<node id>}      string with an expiry of leaseMs, renewed while the node runs: a call
+ *                                 claimed by a node whose key is gone will not finish
  *
  * The ids this store makes are base64url; an id a client sends is escaped like a topic name (keys.ts), so
  * no id can reach another session's keys or slot. Topic keys are `<prefix>{...}`: the two never meet.
@@ -23,4 +25,8 @@ export interface SessionKeys {
 export function sessionKeys(prefix: string, id: string): SessionKeys {
   const session = `${prefix}session:{${escapeTag(id) || '%'}}`;
   return { session, done: `${session}:done`, channel: `${session}:out` };
+}
+
+export function nodeKey(prefix: string, nodeId: string): string {
+  return `${prefix}node:{${nodeId}}`;
 }

@@ -5,7 +5,8 @@
  *
  * KEYS[1] is the session hash, KEYS[2] the sorted set of finished call ids (score = call id). The hash
  * holds `h` (SHA-256 of the resume token, hex), `g` (generation), `l` (highest id seen), `w` (watermark),
- * and one field per call id in the table: `''` while the call runs, its outcome frame once it has one.
+ * and one field per call id in the table: `~<node id>` while the call runs (the store instance, i.e. the
+ * process, that claimed it), its outcome frame once it has one (a frame is JSON array text: never `~`).
  */
 
 /** Meta fields of the hash besides the call ids; `HLEN - META` is the size of the call table. */
@@ -52,7 +53,7 @@ return {g, l}
 `;
 
 /**
- * ARGV: generation, call id, maxRetainedCalls. Answers a CLAIMED code, or {2, frame} for a finished call.
+ * ARGV: generation, call id, maxRetainedCalls, node id. Answers a CLAIMED code, or {2, frame} for a finished call.
  * A new claim is recorded as running; past maxRetainedCalls the oldest finished outcomes are dropped.
  */
 export const CLAIM = `${PRELUDE}
@@ -63,11 +64,11 @@ local id = tonumber(ARGV[2])
 if id > tonumber(m[2]) then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
 local v = redis.call('HGET', KEYS[1], ARGV[2])
 if v then
-  if v == '' then return ${CLAIMED.running} end
+  if string.sub(v, 1, 1) == '~' then return ${CLAIMED.running} end
   return {${CLAIMED.finished}, v}
 end
 if id < tonumber(m[3]) then return ${CLAIMED.confirmed} end
-redis.call('HSET', KEYS[1], ARGV[2], '')
+redis.call('HSET', KEYS[1], ARGV[2], '~' .. ARGV[4])
 local excess = redis.call('HLEN', KEYS[1]) - ${META_FIELDS} - tonumber(ARGV[3])
 if excess > 0 then
   local old = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
@@ -85,7 +86,8 @@ return ${CLAIMED.new}
  * Either way the call id goes out on the session's channel. Answers 1 when stored.
  */
 export const COMPLETE = `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= '' then return 0 end
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
 local stored = 1
 if tonumber(ARGV[1]) < tonumber(redis.call('HGET', KEYS[1], 'w')) then
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -102,13 +104,14 @@ return stored
 
 /** ARGV: call id, channel, publish command. Forgets a running claim (refused without running). */
 export const RELEASE = `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= '' then return 0 end
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call(ARGV[3], ARGV[2], ARGV[1])
 return 1
 `;
 
-/** ARGV: call id. A call's entry: its frame, '' while it runs, or false (nil) when the table has none. */
+/** ARGV: call id. A call's entry: its frame, `~<node id>` while it runs, or false (nil) when the table has none. */
 export const PEEK = `
 return redis.call('HGET', KEYS[1], ARGV[1])
 `;
@@ -156,5 +159,11 @@ local g = redis.call('HGET', KEYS[1], 'g')
 if not g or (ARGV[1] ~= '' and g ~= ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call(ARGV[3], ARGV[2], 'end')
+return 1
+`;
+
+/** KEYS[1]: a node's liveness key. ARGV: ttl ms. Set while the process (store instance) runs. */
+export const NODE_ALIVE = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 return 1
 `;

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAckwireError } from '@ackwire/core';
-import { createRedisSessionStore, SESSION_STORE_UNAVAILABLE, type RedisSessionStore, type RedisSessionStoreOptions } from '@ackwire/redis';
+import { createClient } from 'redis';
+import { createRedisSessionStore, SESSION_STORE_UNAVAILABLE, type AnyRedisClient, type RedisSessionStore, type RedisSessionStoreOptions } from '@ackwire/redis';
 import { skipWithoutRedis, startRedis, type RedisServer } from '../../../test/helpers/redis-server.js';
 
 const skip = skipWithoutRedis('packages/redis/test/redis-session-store.test.ts');
@@ -162,25 +163,49 @@ describe.skipIf(skip)('RedisSessionStore: outcomes of calls that run on another 
     const subscribed = async () => Number((await cli('PUBSUB', 'SHARDNUMSUB', nodeB.keys(session.id).channel)).split('\n')[1]);
     await expect.poll(subscribed, { timeout: 10_000 }).toBe(1);
     await nodeA.complete(session.id, 1, FRAME);
-    expect(await waiting).toBe(FRAME);
+    expect(await waiting).toStrictEqual({ state: 'finished', frame: FRAME });
     await expect.poll(subscribed, { timeout: 10_000 }).toBe(0);
   });
 
-  it('answers at once for an outcome stored before the wait began, and undefined when none will come', async () => {
+  it('answers at once for an outcome stored before the wait began, and none when no outcome will come', async () => {
     const nodeA = await store();
     const nodeB = await store({ outcomeWaitMs: 60_000 });
     const session = await nodeA.create();
     await nodeA.claim(session.id, 1, 1);
     await nodeA.complete(session.id, 1, FRAME);
-    expect(await nodeB.awaitOutcome(session.id, 1)).toBe(FRAME);
+    expect(await nodeB.awaitOutcome(session.id, 1)).toStrictEqual({ state: 'finished', frame: FRAME });
     await nodeA.claim(session.id, 1, 2);
     const released = nodeB.awaitOutcome(session.id, 2);
     await nodeA.release(session.id, 2); // refused without running: no outcome will come
-    expect(await released).toBeUndefined();
+    expect(await released).toStrictEqual({ state: 'none' });
     await nodeA.claim(session.id, 1, 3);
     const ended = nodeB.awaitOutcome(session.id, 3);
     await nodeA.end(session.id);
-    expect(await ended).toBeUndefined();
+    expect(await ended).toStrictEqual({ state: 'none' });
+  });
+
+  it('answers lost when the node running the call stops (its liveness key is gone), at once after a close', async () => {
+    const nodeA = await store();
+    const nodeB = await store({ outcomeWaitMs: 60_000 });
+    const session = await nodeA.create();
+    await nodeA.claim(session.id, 1, 1);
+    const waiting = nodeB.awaitOutcome(session.id, 1);
+    await expect.poll(() => nodeB.waitingSessions, { timeout: 10_000 }).toBe(1);
+    await nodeA.close(); // the process stops: its claims will not finish
+    expect(await waiting).toStrictEqual({ state: 'lost' });
+  });
+
+  it('answers lost when the node running the call was killed (its liveness key expired after leaseMs)', async () => {
+    const client = createClient({ url: redis!.url, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    const nodeA = await store({ client: client as unknown as AnyRedisClient, leaseMs: 300 });
+    const nodeB = await store({ leaseMs: 300, outcomeWaitMs: 60_000 });
+    const session = await nodeA.create();
+    await nodeA.claim(session.id, 1, 1);
+    expect(await cli('EXISTS', `ackwire:node:{${nodeA.nodeId}}`)).toBe('1');
+    const waiting = nodeB.awaitOutcome(session.id, 1);
+    client.destroy(); // killed: node A reaches Redis no more, no goodbye; its liveness key expires on its own
+    expect(await waiting).toStrictEqual({ state: 'lost' });
   });
 
   it('gives up after outcomeWaitMs when the call never finishes (the node running it may be gone)', async () => {
@@ -188,7 +213,7 @@ describe.skipIf(skip)('RedisSessionStore: outcomes of calls that run on another 
     const nodeB = await store({ outcomeWaitMs: 200 });
     const session = await nodeA.create();
     await nodeA.claim(session.id, 1, 1);
-    expect(await nodeB.awaitOutcome(session.id, 1)).toBeUndefined();
+    expect(await nodeB.awaitOutcome(session.id, 1)).toStrictEqual({ state: 'none' });
   });
 });
 

@@ -4,7 +4,9 @@
  * fail with UNAVAILABLE instead of running without dedupe, with the server still serving.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedisSessionStore, type RedisSessionStore } from '@ackwire/redis';
+import { createClient } from 'redis';
+import { isAckwireError } from '@ackwire/core';
+import { createRedisSessionStore, type AnyRedisClient, type RedisSessionStore } from '@ackwire/redis';
 import { harness, type Harness } from '../../../test/helpers/reliability.js';
 import { RawClient, type Frame } from '../../../test/helpers/raw-client.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from '../../../test/helpers/redis-server.js';
@@ -24,8 +26,8 @@ async function redis(persistence = false): Promise<RedisServer> {
 }
 
 /** A server process of its own: its own store (its own Redis connection) and handler counts. */
-async function node(r: RedisServer): Promise<{ h: Harness; store: RedisSessionStore }> {
-  const store = await createRedisSessionStore({ url: r.url, logger: quiet, commandTimeoutMs: 500 });
+async function node(r: RedisServer, leaseMs?: number): Promise<{ h: Harness; store: RedisSessionStore }> {
+  const store = await createRedisSessionStore({ url: r.url, logger: quiet, commandTimeoutMs: 500, leaseMs });
   const h = await harness({ sessionStore: store });
   cleanup.push(() => store.close(), () => h.close());
   return { h, store };
@@ -80,6 +82,40 @@ describe.skipIf(skip)('servers on RedisSessionStore', () => {
     finish();
     expect(await second.next(10_000)).toStrictEqual([5, 1, { key: 'slow', runs: 1 }]);
     expect([a.h.runs.get('slow'), b.h.runs.get('slow')]).toStrictEqual([1, undefined]);
+  });
+
+  it('settle a call with RESULT_UNKNOWN, never a second run, when the node running it dies after its client moved on', async () => {
+    const r = await redis();
+    const doomed = createClient({ url: r.url, disableOfflineQueue: true });
+    doomed.on('error', () => undefined);
+    const storeA = await createRedisSessionStore({ client: doomed as unknown as AnyRedisClient, logger: quiet, leaseMs: 400 });
+    const a = await harness({ sessionStore: storeA });
+    cleanup.push(() => storeA.close(), () => a.close());
+    const b = await node(r, 400); // checks the node of a call it waits for every 200 ms
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    a.during.set('stuck', () => {
+      started();
+      return new Promise<void>(() => undefined); // never finishes: its node dies first
+    });
+    const client = a.client();
+    const sessions: Array<{ sessionId: string; resumed: boolean }> = [];
+    client.$on('session', (e) => sessions.push(e));
+    await expect.poll(() => sessions.length, { timeout: 10_000 }).toBe(1); // the client holds its session
+    const call = client.jobs.run({ key: 'stuck' });
+    const settled = call.then(
+      () => 'result',
+      (err: unknown) => (isAckwireError(err) ? err.code : String(err)),
+    );
+    await running;
+    a.proxy.retarget(b.h.port);
+    a.proxy.cut(); // the client resumes on node B and re-sends the call there
+    await expect.poll(() => b.store.waitingSessions, { timeout: 10_000 }).toBe(1);
+    doomed.destroy(); // node A dies: its liveness key expires after leaseMs
+    expect(await settled).toBe('RESULT_UNKNOWN');
+    expect(sessions.map((e) => e.resumed)).toStrictEqual([false, true, false]); // resumed on B, then a new session
+    expect([a.runs.get('stuck'), b.h.runs.get('stuck')]).toStrictEqual([1, undefined]);
+    expect((await client.jobs.run({ key: 'after' })).runs).toBe(1); // the client carries on in a new session
   });
 
   it('answer calls with UNAVAILABLE while Redis is down, keep serving, and run them once when it is back', async () => {

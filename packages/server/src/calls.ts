@@ -4,7 +4,7 @@
  * to whichever connection holds the session by then. Receipts for calls that do not finish in the turn
  * they were read are batched, one frame per turn.
  */
-import { AckwireError, MessageType, encodeServerMessage, safeParseFast, type CallMessage, type Codec, type ProcedureDef } from '@ackwire/core';
+import { AckwireError, CloseCode, MessageType, encodeServerMessage, safeParseFast, type CallMessage, type Codec, type ProcedureDef } from '@ackwire/core';
 import type { z } from 'zod';
 import type { ConnectionRuntime } from './connection-runtime.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
@@ -21,6 +21,7 @@ export interface CallHost {
   /** Call ids waiting for this turn's receipt frame. */
   receipts: number[] | undefined;
   send(frame: string): void;
+  close(code: number, reason: string): void;
 }
 
 /** What a procedure's handler gets besides its input. A class: the signal's controller is made only when a
@@ -182,8 +183,13 @@ function forwardOutcome(host: CallHost, session: LiveSession, id: number): void 
   const store = host.runtime.sessions.store;
   if (!store.awaitOutcome) return;
   store.awaitOutcome(session.id, id).then(
-    (frame) => {
-      if (frame !== undefined) session.connection?.send(frame);
+    (outcome) => {
+      if (outcome.state === 'finished') return session.connection?.send(outcome.frame);
+      if (outcome.state !== 'lost') return;
+      // It may or may not have run, and the wire has no word for that: the session ends, so the client's
+      // resume fails and it settles the call with RESULT_UNKNOWN (or re-sends it if idempotent).
+      host.runtime.sessions.end(session);
+      if (host.session === session) host.close(CloseCode.INTERNAL_ERROR, 'the process running a call of this session stopped');
     },
     (err: unknown) => host.runtime.logger.error('session store: waiting for an outcome from another process failed', { error: err }),
   );

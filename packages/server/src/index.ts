@@ -6,7 +6,7 @@ export type { WireSocket } from './socket.js';
 export type { Connection } from './connection.js';
 export type { Broker, BrokerEvent, TopicHead, ReadResult, Listening } from './broker.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
-export type { SessionStore, StoredSession, Claim, MaybePromise } from './session-store.js';
+export type { SessionStore, StoredSession, Claim, MaybePromise, ElsewhereOutcome } from './session-store.js';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';
 export { sessionStoreConformance, type SessionStoreUnderTest } from './session-store-conformance.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';

@@ -39,10 +39,13 @@
  *   the retention window, the session ends. `resume` stops the clock.
  * - **Calls that run elsewhere** (stores shared by several processes). A claim answers `running` for a call
  *   another process runs when the client resumed its session here. A store that can tell when that call's
- *   outcome is stored implements `awaitOutcome(id, callId)`: it resolves with the frame once `complete` stored
- *   it (in any process), or with undefined when none will come (released, ended, or a bound passed); the
- *   server sends the frame to the connection holding the session. Without it, the client gets the outcome
- *   only by re-sending the call after it finished.
+ *   outcome is stored implements `awaitOutcome(id, callId)`: it answers `finished` with the frame once
+ *   `complete` stored it (in any process), and the server sends it to the connection holding the session;
+ *   `lost` when the process running the call is gone (the call will not finish and may or may not have had
+ *   its effects): the server ends the session and closes the connection, so that the client's resume fails
+ *   and it settles the call with RESULT_UNKNOWN (or re-sends it if idempotent), never a silent second run;
+ *   `none` when no outcome will come here (released, ended, or a bound passed). Without `awaitOutcome`, the
+ *   client gets the outcome only by re-sending the call after it finished.
  * - **End.** `end(id)` ends a session for good (revoked, expired, or the server closes): later claims
  *   answer `gone` and `resume` answers undefined. `end(id, generation)` does so only if no later resume
  *   took the session.
@@ -58,6 +61,12 @@ export interface StoredSession {
   /** Highest call or subscription id the session has seen (sent in welcome, so ids are never reused). */
   readonly lastId: number;
 }
+
+/** What `awaitOutcome` answers for a call another process runs. */
+export type ElsewhereOutcome =
+  | { readonly state: 'finished'; readonly frame: string }
+  | { readonly state: 'lost' }
+  | { readonly state: 'none' };
 
 export type Claim =
   | { readonly state: 'new' }
@@ -78,7 +87,7 @@ export interface SessionStore {
   detach(id: string, generation: number): MaybePromise<void>;
   end(id: string, generation?: number): MaybePromise<void>;
   /** See "Calls that run elsewhere" above; optional. */
-  awaitOutcome?(id: string, callId: number): Promise<string | undefined>;
+  awaitOutcome?(id: string, callId: number): Promise<ElsewhereOutcome>;
   /** Release what the store holds (timers, connections). */
   close?(): MaybePromise<void>;
 }
