@@ -118,6 +118,17 @@ describe.skipIf(skip)('servers on RedisSessionStore', () => {
     expect((await client.jobs.run({ key: 'after' })).runs).toBe(1); // the client carries on in a new session
   });
 
+  it('close a connection whose session Redis lost (restarted without its data) instead of leaving its call unanswered', async () => {
+    const r = await redis();
+    const { h } = await node(r);
+    const c = await raw(h);
+    await c.hello(h.server.fingerprint);
+    await r.cli('FLUSHALL');
+    c.send([3, 1, 'jobs.run', { key: 'lost' }]);
+    expect((await c.closed).code).toBe(4500);
+    expect(h.runs.get('lost')).toBeUndefined();
+  });
+
   it('answer calls with UNAVAILABLE while Redis is down, keep serving, and run them once when it is back', async () => {
     const r = await redis(true);
     const { h } = await node(r);

@@ -76,7 +76,15 @@ function claimed(host: CallHost, session: LiveSession, msg: CallMessage, claim: 
       return receipt(host, id);
     case 'finished': // a retry of a finished call: its outcome again
       return host.send(claim.frame);
-    default: // confirmed: the client already has the outcome; fenced or gone: this connection lost the session
+    case 'gone':
+      // The store no longer has a session this connection holds (a shared store lost its data): nothing
+      // would ever answer this call. Closing makes the client's resume fail and settle it as RESULT_UNKNOWN.
+      if (host.session === session && host.runtime.sessions.get(session.id) === session) {
+        host.runtime.sessions.end(session);
+        host.close(CloseCode.INTERNAL_ERROR, 'the session is gone from the session store');
+      }
+      return;
+    default: // confirmed: the client already has the outcome; fenced: this connection lost the session
       return;
   }
   const runtime = host.runtime;
