@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@ackwire\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@ackwire\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@ackwire\/server$/, replacement: src('./packages/server/src/index.ts') },
       { find: /^@ackwire\/server\/ws$/, replacement: src('./packages/server/src/ws/index.ts') },
       { find: /^@ackwire\/client$/, replacement: src('./packages/client/src/node.ts') },

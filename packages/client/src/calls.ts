@@ -2,7 +2,8 @@
  * Pending calls: ids, receipts, results, timeouts, cancellation, the offline outbox, and what to do with
  * calls in flight when a connection is lost (re-send them with the same id; the server dedupes).
  */
-import { AckwireError, MessageType, parseFromWire, type ProcedureDef, type ServerMessage } from '@ackwire/core';
+import { AckwireError, MessageType, type ProcedureDef, type ServerMessage } from '@ackwire/core';
+import { parseFromWire } from '@ackwire/core/internal';
 import type { CallJournal } from './persistence/journal.js';
 import type { StoredCall } from './persistence/storage.js';
 import type { CallOptions, CallPromise } from './types.js';

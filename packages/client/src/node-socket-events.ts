@@ -7,7 +7,7 @@
  * `ws` also tells why an attempt failed, which a browser cannot: the HTTP response of a refused upgrade
  * (`unexpected-response`) and the system error code of a failed connect (`ECONNREFUSED`).
  */
-import { TickCorker, socketOf } from '@ackwire/core';
+import { TickCorker, socketOf } from '@ackwire/core/internal';
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseRetryAfter, REASON_LENGTH, refused, type HandshakeRefusal } from './http-refusal.js';

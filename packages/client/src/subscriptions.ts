@@ -2,7 +2,8 @@
  * Active subscriptions: (re-)subscribing from the last delivered offset on every connection, routing event
  * frames by topic, dropping duplicates, validating events, and reporting gaps.
  */
-import { AckwireError, MessageType, parseFromWire, type ServerMessage, type SubscriptionDef } from '@ackwire/core';
+import { AckwireError, MessageType, type ServerMessage, type SubscriptionDef } from '@ackwire/core';
+import { parseFromWire } from '@ackwire/core/internal';
 import type { SubscribeHandlers, Subscription } from './types.js';
 
 interface Sub {

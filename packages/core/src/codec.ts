@@ -3,8 +3,6 @@
  * stands in a frame plus optional superjson metadata, and back. Frames themselves are always JSON text.
  */
 import superjson from 'superjson';
-import type { z } from 'zod';
-import { safeParseFast } from './fast-parse.js';
 
 export type CodecName = 'superjson' | 'json';
 
@@ -82,18 +80,6 @@ function withoutReferences(meta: PayloadMeta | undefined): PayloadMeta | undefin
   if (meta === undefined || !('referentialEqualities' in meta)) return meta;
   const { referentialEqualities: _dropped, ...rest } = meta;
   return Object.keys(rest).length === 0 ? undefined : rest;
-}
-
-/**
- * Parse a payload that came over the wire. JSON has no `undefined`: a payload that was `undefined` arrives as
- * `null` under the json codec, so when `null` fails a schema that accepts `undefined` (`z.void()`,
- * `.optional()`), `undefined` is what was meant.
- */
-export function parseFromWire<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
-  const result = safeParseFast(schema, value);
-  if (result.success || value !== null) return result;
-  const retry = safeParseFast(schema, undefined);
-  return retry.success ? retry : result;
 }
 
 export const codecs: Readonly<Record<CodecName, Codec>> = { superjson: superjsonCodec, json: jsonCodec };

@@ -2,10 +2,11 @@
  * Contracts: a tree of namespaces holding procedures and subscriptions, each with zod schemas.
  * `contract()` stamps every definition with its dotted path and indexes the tree once.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/v4/core';
 import { fingerprintOf } from './fingerprint.js';
+import type { Schema } from './validate.js';
 
-export type Schema = z.ZodType;
+export type { Schema };
 
 export interface ProcedureDef<I extends Schema = Schema, O extends Schema = Schema> {
   readonly kind: 'procedure';

@@ -3,5 +3,4 @@ export * from './contract.js';
 export * from './codec.js';
 export * from './protocol.js';
 export { canonicalJson } from './canonical.js';
-export { safeParseFast } from './fast-parse.js';
-export { TickCorker, socketOf, type Corkable } from './cork.js';
+export { isZodSchema } from './validate.js';

@@ -4,8 +4,9 @@
  * to whichever connection holds the session by then. Receipts for calls that do not finish in the turn
  * they were read are batched, one frame per turn.
  */
-import { AckwireError, CloseCode, MessageType, encodeServerMessage, safeParseFast, type CallMessage, type Codec, type ProcedureDef } from '@ackwire/core';
-import type { z } from 'zod';
+import { AckwireError, CloseCode, MessageType, encodeServerMessage, type CallMessage, type Codec, type ProcedureDef } from '@ackwire/core';
+import { parseSync } from '@ackwire/core/internal';
+import type { $ZodError } from 'zod/v4/core';
 import type { ConnectionRuntime } from './connection-runtime.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
 import type { RegisteredProcedure } from './registered.js';
@@ -43,7 +44,7 @@ class HandlerCallInfo {
   }
 }
 
-type Parsed = { success: true; data: unknown } | { success: false; error: z.ZodError };
+type Parsed = { success: true; data: unknown } | { success: false; error: $ZodError };
 
 const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
@@ -152,7 +153,7 @@ function run(host: CallHost, session: LiveSession, id: number, record: CallRecor
 function deliverOutput(host: CallHost, session: LiveSession, id: number, record: CallRecord, def: ProcedureDef, output: unknown): void {
   if (record.frame !== undefined) return;
   try {
-    const checked = safeParseFast(def.output, output);
+    const checked = parseSync(def.output, output);
     if (!checked.success) {
       host.runtime.logger.error(`${def.path}: handler returned an output that fails its schema`, { issues: checked.error.issues });
       return finish(host, session, id, record, errorFrame(id, 'INTERNAL_ERROR', 'Internal server error', null, host.codec));

@@ -6,7 +6,8 @@
  * it was read. The callers decide how a failure is told (a close for a hello, an error frame for
  * `$authenticate`).
  */
-import type { z } from 'zod';
+import type { Schema } from '@ackwire/core';
+import type { $ZodError } from 'zod/v4/core';
 import type { Handshake } from './handshake.js';
 import type { Logger } from './options.js';
 import { parseWith } from './outcome.js';
@@ -18,14 +19,14 @@ export type Expiry = number | Date | null | undefined;
 /** What the pipeline makes of a hello's or an authenticate frame's params. */
 export type Established =
   | { readonly ok: true; readonly ctx: unknown }
-  | { readonly ok: false; readonly invalid: z.ZodError }
+  | { readonly ok: false; readonly invalid: $ZodError }
   /** The connection went away while the params were being parsed; `context` was not called. */
   | { readonly ok: false; readonly invalid: undefined };
 
 const GONE: Established = { ok: false, invalid: undefined };
 
 export interface CredentialHooks {
-  params?: z.ZodType | undefined;
+  params?: Schema | undefined;
   context?: ((info: any) => unknown) | undefined;
   expiresAt?: ((ctx: any) => Expiry) | undefined;
 }
@@ -33,7 +34,7 @@ export interface CredentialHooks {
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 export class Credentials {
-  private readonly paramsSchema: z.ZodType | undefined;
+  private readonly paramsSchema: Schema | undefined;
   private readonly contextFn: CredentialHooks['context'];
   private readonly expiresAtFn: CredentialHooks['expiresAt'];
 

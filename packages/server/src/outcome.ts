@@ -1,14 +1,7 @@
 /** Turning what a handler did into the frame the caller gets. Internal details never leave the server. */
-import {
-  AckwireError,
-  WIRE_ERROR_CODES,
-  parseFromWire,
-  MessageType,
-  encodeServerMessage,
-  type Codec,
-  type ErrorCode,
-} from '@ackwire/core';
-import type { z } from 'zod';
+import { AckwireError, WIRE_ERROR_CODES, MessageType, encodeServerMessage, type Codec, type ErrorCode, type Schema } from '@ackwire/core';
+import { isAsyncSchemaError, parseAsync, parseFromWire, type ParseResult } from '@ackwire/core/internal';
+import type * as z from 'zod/v4/core';
 import type { Logger } from './options.js';
 
 export function errorFrame(id: number, code: ErrorCode, message: string, data: unknown, codec: Codec): string {
@@ -34,7 +27,7 @@ export function thrownFrame(id: number, err: unknown, codec: Codec, logger: Logg
 }
 
 /** Zod issues as sent in BAD_REQUEST data: path, message and code only. */
-export function issuesOf(error: z.ZodError): Array<{ path: Array<string | number>; message: string; code: string }> {
+export function issuesOf(error: z.$ZodError): Array<{ path: Array<string | number>; message: string; code: string }> {
   return error.issues.slice(0, 100).map((issue) => ({
     path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
     message: issue.message,
@@ -42,22 +35,19 @@ export function issuesOf(error: z.ZodError): Array<{ path: Array<string | number
   }));
 }
 
-export function badRequestFrame(id: number, error: z.ZodError, codec: Codec, what = 'input'): string {
+export function badRequestFrame(id: number, error: z.$ZodError, codec: Codec, what = 'input'): string {
   return errorFrame(id, 'BAD_REQUEST', `Invalid ${what}`, { issues: issuesOf(error) }, codec);
 }
 
 /** Parse with a schema, synchronously when the schema allows it. */
-export function parseWith<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-): z.ZodSafeParseResult<z.output<S>> | Promise<z.ZodSafeParseResult<z.output<S>>> {
+export function parseWith<S extends Schema>(schema: S, value: unknown): ParseResult<z.output<S>> | Promise<ParseResult<z.output<S>>> {
   try {
     return parseFromWire(schema, value);
   } catch (err) {
-    if (err instanceof Error && err.constructor.name === '$ZodAsyncError') {
-      return schema.safeParseAsync(value).then(async (r) => {
+    if (isAsyncSchemaError(err)) {
+      return parseAsync(schema, value).then(async (r) => {
         if (r.success || value !== null) return r;
-        const retry = await schema.safeParseAsync(undefined);
+        const retry = await parseAsync(schema, undefined);
         return retry.success ? retry : r;
       });
     }

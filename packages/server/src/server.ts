@@ -6,12 +6,12 @@
 import {
   AckwireError,
   CloseCode,
-  safeParseFast,
   type Contract,
   type ContractTree,
   type PublishedEventOf,
   type SubscriptionDef,
 } from '@ackwire/core';
+import { parseSync } from '@ackwire/core/internal';
 import type { TopicHead } from './broker.js';
 import type { Connection } from './connection.js';
 import type { TopicKey } from './handlers.js';
@@ -61,7 +61,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     const runtime = runtimeOf(this);
     const registered = runtime.subscriptions.get(def.path);
     if (!registered || registered.def !== def) throw new TypeError('Ackwire server: publish needs a subscription of this contract');
-    const parsed = safeParseFast(registered.def.event, event);
+    const parsed = parseSync(registered.def.event, event);
     if (!parsed.success) throw new AckwireError('BAD_REQUEST', `Invalid event for "${def.path}"`, { data: { issues: parsed.error.issues } });
     return runtime.broker.publish(runtime.topicName(def, key), parsed.data);
   }

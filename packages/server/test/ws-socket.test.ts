@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { socketOf } from '@ackwire/core';
+import { socketOf } from '@ackwire/core/internal';
 
 class Recording extends WebSocket {
   events: Array<[string | symbol, unknown, unknown]> = [];

@@ -8,7 +8,8 @@
  * - `WsWireSocket` corks the net.Socket under the WebSocket (read with core's `socketOf`, the one reader of
  *   `ws`'s private `_socket`) so that the frames written in one tick leave in one system call (A and B).
  */
-import { CloseCode, TickCorker, socketOf } from '@ackwire/core';
+import { CloseCode } from '@ackwire/core';
+import { TickCorker, socketOf } from '@ackwire/core/internal';
 import { WebSocket } from 'ws';
 import type { Connection } from '../connection.js';
 import type { WireSocket } from '../socket.js';

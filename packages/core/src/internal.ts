@@ -1,0 +1,7 @@
+/**
+ * `@ackwire/core/internal`: what @ackwire/server and @ackwire/client share beyond the public API (write
+ * coalescing, validation on the wire). Not for applications: it may change in any release, and no public
+ * type refers to it.
+ */
+export { TickCorker, socketOf, type Corkable } from './cork.js';
+export { parseFromWire, parseSync, parseAsync, isAsyncSchemaError, type ParseResult } from './validate.js';
