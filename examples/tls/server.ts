@@ -12,9 +12,10 @@ import { createServer } from '@ackwire/server';
 import { attach } from '@ackwire/server/ws';
 import * as z from 'zod';
 
-export const api = contract({
-  greet: procedure({ input: z.object({ name: z.string().max(100) }), output: z.string() }),
-});
+export const api = contract(
+  { greet: procedure({ input: z.object({ name: z.string().max(100) }), output: z.string() }) },
+  { params: z.object({ name: z.string().max(100) }).nullable() },
+);
 
 interface Ctx {
   name: string;
@@ -37,7 +38,6 @@ export async function startTlsServer(options: TlsServerOptions): Promise<{ url: 
     res.writeHead(426, { 'Content-Type': 'text/plain' }).end('Upgrade Required');
   });
   const server = createServer(api, {
-    params: z.object({ name: z.string().max(100) }).nullable(),
     context: ({ params, remoteAddress }): Ctx => {
       if (params === null) throw new AckwireError('UNAUTHORIZED', 'Say who you are');
       return { name: params.name, remoteAddress };

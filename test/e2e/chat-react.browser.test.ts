@@ -14,7 +14,7 @@ import { AckwireError } from '@ackwire/core';
 import { createServer } from '@ackwire/server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, Params, type Message, type Room } from '../../examples/chat/contract/src/index.js';
+import { api, type Message, type Room } from '../../examples/chat/contract/src/index.js';
 import { serveStatic } from '../../examples/chat/server/src/static.js';
 import { internals } from '../helpers/internals.js';
 import { listen, attach, type Listener } from '@ackwire/server/ws';
@@ -41,7 +41,6 @@ function chatServer() {
   const order: string[] = [];
   const state = { refuse: 'none' as Refuse, upgrades: 0, gate: undefined as Promise<void> | undefined };
   const server = createServer(api).implement({
-    params: Params,
     context: ({ params }) => ({ name: params.name }),
     authenticate: () => {
       state.upgrades++;

@@ -22,9 +22,11 @@ const Seen = z.object({
   url: z.string(),
 });
 
-const whoApi = contract({ whoami: procedure({ input: z.void(), output: Seen }) });
-
 const Params = z.object({ token: z.string().min(1), n: z.number().optional() });
+
+const whoApi = contract({ whoami: procedure({ input: z.void(), output: Seen }) }, { params: Params });
+/** The same contract as a client that declares no params schema sees it (same fingerprint). */
+const untypedWhoApi = contract({ whoami: procedure({ input: z.void(), output: Seen }) });
 
 function whoServer(context?: (info: ConnectionInfo<z.output<typeof Params>>) => unknown, logger = spyLogger()) {
   const contextFn = vi.fn(
@@ -45,7 +47,6 @@ function whoServer(context?: (info: ConnectionInfo<z.output<typeof Params>>) => 
       }),
   );
   const server = createServer(whoApi, {
-    params: Params,
     context: contextFn as (info: ConnectionInfo<z.output<typeof Params>>) => z.output<typeof Seen>,
     logger,
     handlers: { whoami: (_input, { ctx }) => ctx },
@@ -94,18 +95,40 @@ describe('context', () => {
     expect(params).toHaveBeenCalledTimes(1);
   });
 
-  it('params that fail the params schema close the connection with 4400, and it is not retried', async () => {
+  it('params that fail the schema are answered with their issues (BAD_REQUEST), then 4400, and not retried', async () => {
     const { server, contextFn } = whoServer();
     const counted = await h.attachCounting(server);
-    const client = h.client(whoApi, { url: counted.url, params: { token: '' }, reconnect: { initialDelayMs: 5, maxDelayMs: 10 } });
+    const client = h.client(untypedWhoApi, { url: counted.url, params: { token: '' }, reconnect: { initialDelayMs: 5, maxDelayMs: 10 } });
     const closes: Array<{ code: number; willRetry: boolean }> = [];
     client.$on('close', (c) => closes.push(c));
     const err = await rejection(client.whoami());
-    expect(err.code).toBe('PROTOCOL_ERROR');
-    expect(err.data).toMatchObject({ closeCode: 4400 });
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toBe('Invalid connection params');
+    expect(err.data).toMatchObject({ closeCode: 4400, issues: [{ path: ['token'], code: 'too_small' }] });
     await new Promise((r) => setTimeout(r, 100));
     expect(closes).toStrictEqual([expect.objectContaining({ code: 4400, willRetry: false })]);
     expect(counted.upgrades()).toBe(1);
+    expect(contextFn).not.toHaveBeenCalled();
+  });
+
+  it('a server given the params option of earlier versions throws, saying where the schema goes now', () => {
+    const config = { params: Params, handlers: { whoami: () => ({}) as never } };
+    expect(() => createServer(untypedWhoApi, config as never)).toThrow(/contract\(tree, \{ params: schema \}\)/);
+  });
+
+  it('on the wire, invalid params get an ERROR answering the hello (id 0) with the issues, then close 4400', async () => {
+    const { server, contextFn } = whoServer();
+    const { url } = await h.listen(server);
+    const raw = await h.raw(url);
+    raw.send([1, 1, server.fingerprint, { token: 5 }]);
+    expect(await raw.next()).toEqual([
+      6,
+      0,
+      'BAD_REQUEST',
+      'Invalid connection params',
+      { issues: [{ path: ['token'], message: expect.any(String), code: 'invalid_type' }] },
+    ]);
+    expect(await raw.closed).toEqual({ code: 4400, reason: 'invalid connection params' });
     expect(contextFn).not.toHaveBeenCalled();
   });
 

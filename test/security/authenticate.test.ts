@@ -12,8 +12,12 @@ import { listen } from '@ackwire/server/ws';
 import { internals } from '../helpers/internals.js';
 
 describe('authenticate hook (before the upgrade)', () => {
-  async function serve(authenticate: (h: Handshake) => unknown, extra: Parameters<typeof makeSecureServer>[0] = {}) {
-    const server = makeSecureServer({ authenticate, helloTimeoutMs: 500, ...extra });
+  async function serve(
+    authenticate: (h: Handshake) => unknown,
+    extra: Parameters<typeof makeSecureServer>[0] = {},
+    options: Parameters<typeof makeSecureServer>[1] = {},
+  ) {
+    const server = makeSecureServer({ authenticate, helloTimeoutMs: 500, ...extra }, options);
     later(() => server.close());
     const listener = await listen(server);
     return { server, url: listener.url };
@@ -50,12 +54,12 @@ describe('authenticate hook (before the upgrade)', () => {
         return { user: 'cookie-user', via: h.headers['x-forwarded-proto'] };
       },
       {
-        params: undefined,
         context: ({ auth }) => {
           const a = auth as { user: string };
           return { user: a.user, role: 'member' as const, exp: Date.now() + 60_000 };
         },
       },
+      { anyParams: true },
     );
     const refused = await upgrade(url, { headers: { cookie: 'sid=wrong' } });
     expect(refused.ok ? 0 : refused.status).toBe(401);

@@ -16,7 +16,7 @@ async function start(overrides: Parameters<typeof makeSecureServer>[0] = {}) {
   const server = makeSecureServer(overrides);
   later(() => server.close());
   const { url } = await listen(server);
-  const client = (token: string, extra: Partial<Parameters<typeof createClient>[1]> = {}) => {
+  const client = (token: string, extra: Partial<Omit<Parameters<typeof createClient>[1], 'params'>> = {}) => {
     const c = createClient(secureApi, { url, params: { token }, reconnect: { initialDelayMs: 10, maxDelayMs: 20 }, ...extra });
     later(() => c.$close());
     const closes: Array<{ code: number; reason: string }> = [];
@@ -53,7 +53,7 @@ describe('$authenticate: refreshed credentials without reconnecting', () => {
     const c = client('a');
     await c.$ready();
     expect(await errorOf(c.$authenticate({ token: 'forged' }))).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid or expired token' });
-    expect(await errorOf(c.$authenticate({ token: 42 }))).toMatchObject({ code: 'BAD_REQUEST', message: 'Invalid connection params' });
+    expect(await errorOf(c.$authenticate({ token: 42 } as unknown as { token: string }))).toMatchObject({ code: 'BAD_REQUEST', message: 'Invalid connection params' });
     expect(await c.whoami()).toEqual({ user: 'alice', role: 'member' });
     for (const conn of internals(server).connections) conn.close(1001, 'restart');
     await expect.poll(() => c.sessions.length).toBe(2);

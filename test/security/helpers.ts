@@ -9,7 +9,8 @@ import { abortableSleep } from '../helpers/sleep.js';
 import { internals } from '../helpers/internals.js';
 import { afterCleanup, later } from '../helpers/cleanup.js';
 
-export const secureApi = contract({
+/** A fresh copy of the contract's tree (a definition belongs to one contract). */
+const secureTree = () => ({
   whoami: procedure({ input: z.void(), output: z.object({ user: z.string(), role: z.string() }) }),
   notes: {
     read: procedure({ input: z.object({ owner: z.string() }), output: z.object({ owner: z.string(), text: z.string() }) }),
@@ -24,8 +25,13 @@ export const secureApi = contract({
   boom: procedure({ input: z.void(), output: z.void() }),
 });
 
+/** Connection params: a token from the token table. */
+export const secureApi = contract(secureTree(), { params: z.object({ token: z.string().max(256) }) });
+/** The same contract (same fingerprint) without a params schema: any params reach `context`. */
+export const anyParamsApi = contract(secureTree());
+
 /** The contract's tree (what `ServerConfig` and `Handlers` take). */
-export type SecureTree = typeof secureApi extends Contract<infer T> ? T : never;
+export type SecureTree = typeof secureApi;
 
 export interface User {
   user: string;
@@ -50,10 +56,12 @@ const quiet = { error: () => undefined, warn: () => undefined };
  * A server whose `context` reads `{ token }` params from the token table (UNAUTHORIZED for an unknown or
  * expired one) and whose credentials expire at the token's `exp`.
  */
-export function makeSecureServer(overrides: Partial<ServerConfig<SecureTree, SecureCtx, { token: string }, unknown>> = {}) {
+export function makeSecureServer(
+  overrides: Partial<ServerConfig<SecureTree, SecureCtx, { token: string }, unknown>> = {},
+  { anyParams = false }: { anyParams?: boolean } = {},
+) {
   const sessions = { count: () => 0 };
-  const server = createServer(secureApi, {
-    params: z.object({ token: z.string().max(256) }),
+  const server = createServer(anyParams ? (anyParamsApi as unknown as typeof secureApi) : secureApi, {
     context: ({ params }): SecureCtx => {
       const found = tokens.get(params.token);
       if (!found || found.exp <= Date.now()) throw new AckwireError('UNAUTHORIZED', 'Invalid or expired token');

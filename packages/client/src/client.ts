@@ -57,7 +57,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   /** Calls recovered from storage, as the application gets them. */
   recovered: readonly RecoveredCall[] = [];
 
-  constructor(fingerprint: string, options: ClientOptions, defaultWebSocket: WebSocketLike | undefined, sockets: SocketBinding, restored?: Restored) {
+  constructor(fingerprint: string, options: ClientOptions<unknown>, defaultWebSocket: WebSocketLike | undefined, sockets: SocketBinding, restored?: Restored) {
     const validate = options.validate ?? true;
     this.journal = restored?.journal;
     if (restored) {
@@ -295,13 +295,13 @@ function recover(core: ClientCore, contract: Contract, state: StoredState): Reco
   });
 }
 
-export function makeClient<T extends ContractTree>(
+export function makeClient<T extends ContractTree, Params>(
   contract: Contract<T>,
-  options: ClientOptions,
+  options: ClientOptions<Params>,
   defaultWebSocket: WebSocketLike | undefined,
   sockets: SocketBinding,
   restored?: Restored,
-): Client<T> {
+): Client<T, Params> {
   const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket, sockets, restored);
   if (restored) {
     core.recovered = Object.freeze(recover(core, contract as Contract, restored.state));
@@ -310,5 +310,5 @@ export function makeClient<T extends ContractTree>(
   }
   const client = build(contract, core, new ClientHandle(core) as unknown as Record<string, unknown>);
   if (!options.lazy) core.wake();
-  return client as unknown as Client<T>;
+  return client as unknown as Client<T, Params>;
 }

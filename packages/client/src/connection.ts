@@ -12,6 +12,7 @@ import {
   MessageType,
   NEGOTIATION_TOKEN,
   PROTOCOL_VERSION,
+  HELLO_ID,
   ProtocolViolation,
   codecForSubprotocol,
   decodeServerMessage,
@@ -95,6 +96,8 @@ export class Connection implements SocketSink {
   private refusal: Failure | undefined;
   private socketFailure: SocketFailure | undefined;
   private corker: Corker = NO_CORK;
+  /** The server's ERROR answering the hello (invalid params), which comes right before its 4400 close. */
+  private helloRefusal: AckwireError | undefined;
   /** Calls may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
   private pipelining = false;
   private earlyFrames = 0;
@@ -276,6 +279,7 @@ export class Connection implements SocketSink {
     this.welcomed = false;
     this.refusal = undefined;
     this.socketFailure = undefined;
+    this.helloRefusal = undefined;
     this.helloParams = params;
     let ws: WebSocket;
     try {
@@ -386,6 +390,10 @@ export class Connection implements SocketSink {
         return;
       default:
         if (this.welcomed) this.owner.frame(msg);
+        else if (msg.type === MessageType.ERROR && msg.id === HELLO_ID) {
+          const data = typeof msg.data === 'object' && msg.data !== null ? msg.data : {};
+          this.helloRefusal = new AckwireError(msg.code, msg.message, { data: { ...data, closeCode: CloseCode.BAD_MESSAGE } });
+        }
     }
   }
 
@@ -399,9 +407,9 @@ export class Connection implements SocketSink {
   private lost(code: number, reason: string): void {
     this.pipelining = false;
     if (this.state === 'closed') return;
-    const { refusal, socketFailure: socket } = this;
-    this.refusal = this.socketFailure = undefined;
-    const failure = classify({ code, reason, refusal, socket, url: this.options.url, offered: this.offered });
+    const { refusal, socketFailure: socket, helloRefusal } = this;
+    this.refusal = this.socketFailure = this.helloRefusal = undefined;
+    const failure = classify({ code, reason, refusal, socket, helloRefusal, url: this.options.url, offered: this.offered });
     // A server refusing for load is retried slowly, and after maxRefusals in a row, no more.
     this.refusals = failure.retry === 'slow' ? this.refusals + 1 : 0;
     const fatal = failure.fatal ?? (this.refusals >= this.reconnect.maxRefusals ? refusedError(failure, code, this.refusals) : undefined);

@@ -1,12 +1,15 @@
 /** Browser entry: uses the global WebSocket. */
-import type { Contract, ContractTree } from '@ackwire/core';
+import type { Contract, ContractTree, ParamsInput, Schema } from '@ackwire/core';
 import { makeClient } from './client.js';
 import { browserSockets } from './socket-events.js';
 import { restoreWith, type PersistentClientOptions } from './persistence/restore.js';
 import type { ClientOptions } from './options.js';
 import type { Client } from './types.js';
 
-export function createClient<T extends ContractTree>(contract: Contract<T>, options: ClientOptions): Client<T> {
+export function createClient<T extends ContractTree, P extends Schema | undefined = undefined>(
+  contract: Contract<T, P>,
+  options: ClientOptions<ParamsInput<P>>,
+): Client<T, ParamsInput<P>> {
   return makeClient(contract, options, undefined, browserSockets);
 }
 

@@ -1,6 +1,6 @@
 /** Node entry: like the browser entry, with `ws` as the default WebSocket (Node 20 has no global one; see
  * node-socket.ts). */
-import type { Contract, ContractTree } from '@ackwire/core';
+import type { Contract, ContractTree, ParamsInput, Schema } from '@ackwire/core';
 import { makeClient } from './client.js';
 import { restoreWith, type PersistentClientOptions } from './persistence/restore.js';
 import { NodeWebSocket } from './node-socket.js';
@@ -8,7 +8,10 @@ import { nodeSockets } from './node-socket-events.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
 import type { Client } from './types.js';
 
-export function createClient<T extends ContractTree>(contract: Contract<T>, options: ClientOptions): Client<T> {
+export function createClient<T extends ContractTree, P extends Schema | undefined = undefined>(
+  contract: Contract<T, P>,
+  options: ClientOptions<ParamsInput<P>>,
+): Client<T, ParamsInput<P>> {
   return makeClient(contract, options, NodeWebSocket as unknown as WebSocketLike, nodeSockets);
 }
 

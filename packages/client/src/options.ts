@@ -27,12 +27,14 @@ export interface HeartbeatOptions {
   timeoutMs: number;
 }
 
-export interface ClientOptions {
+/** `Params`: what the contract's params schema accepts (any value when it declares none). */
+export interface ClientOptions<Params = unknown> {
   /** `ws://` or `wss://` URL of the server's endpoint. */
   url: string;
-  /** Connection parameters sent in every hello (credentials browsers cannot put in headers). A function is
-   * called before each connection attempt, so it can return a fresh token. */
-  params?: unknown | (() => unknown | Promise<unknown>);
+  /** Connection parameters sent in every hello (credentials browsers cannot put in headers), typed by the
+   * contract's params schema. A function is called before each connection attempt, so it can return a
+   * fresh token. */
+  params?: Params | (() => Params | Promise<Params>);
   /** Subprotocol tokens offered, in order of preference. Default: superjson, then json. */
   subprotocols?: readonly Subprotocol[];
   /** WebSocket implementation. Default: `globalThis.WebSocket` (the Node entry defaults to `ws`). */

@@ -59,6 +59,8 @@ export interface Attempt {
   /** A refused upgrade, as the socket binding read it and what it means (http-refusal.ts, Node only). */
   readonly refusal: Failure | undefined;
   readonly socket: SocketFailure | undefined;
+  /** The server's ERROR answering the hello (invalid params, with their issues), sent before its 4400. */
+  readonly helloRefusal?: AckwireError | undefined;
   readonly url: string;
   readonly offered: readonly string[];
 }
@@ -72,6 +74,7 @@ export function classify(a: Attempt): Failure {
     });
     return failure(a.reason, 'never', fatal);
   }
+  if (a.code === CloseCode.BAD_MESSAGE && a.helloRefusal) return failure(a.reason, 'never', a.helloRefusal);
   if (isFatalCloseCode(a.code)) {
     const fatal = new AckwireError(FATAL_CLOSES[a.code] ?? 'CONNECTION_CLOSED', a.reason || `Closed with code ${a.code}`, { data: { closeCode: a.code } });
     return failure(a.reason, 'never', fatal);

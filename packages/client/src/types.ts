@@ -2,7 +2,10 @@
 import type { CloseKind } from './close-kinds.js';
 import type {
   AckwireError,
+  Contract,
   ContractTree,
+  ParamsOf,
+  TreeOf,
   EventOf,
   GapReason,
   InputOf,
@@ -143,7 +146,7 @@ export interface RecoveredCall {
   readonly result: CallPromise<unknown>;
 }
 
-export interface ClientControls {
+export interface ClientControls<Params = unknown> {
   readonly $state: ConnectionState;
   /** The state, the last close and the next attempt, in one immutable object (`$on('connection')`). */
   readonly $connection: ConnectionInfo;
@@ -162,7 +165,7 @@ export interface ClientControls {
    * (UNAUTHORIZED, FORBIDDEN, BAD_REQUEST), in which case the connection keeps its current credentials.
    * Later hellos send these params (a function is called before each, as for `options.params`).
    */
-  $authenticate(params: unknown): Promise<void>;
+  $authenticate(params: Params | (() => Params | Promise<Params>)): Promise<void>;
   /**
    * Try to connect now (after up to `reconnect.wakeJitterMs`) instead of waiting out the backoff, for a
    * "retry now" button. True if an attempt was brought forward; false when open, connecting or closed for
@@ -173,4 +176,8 @@ export interface ClientControls {
   $close(): void;
 }
 
-export type Client<T extends ContractTree> = ClientTree<T> & ClientControls;
+/** A client of the tree `T`; `Params`: what its connection params may be. */
+export type Client<T extends ContractTree, Params = unknown> = ClientTree<T> & ClientControls<Params>;
+
+/** The type of `createClient(api, options)`, for code that names it: `let client: ClientOf<typeof api>`. */
+export type ClientOf<C extends Contract> = Client<TreeOf<C>, ParamsOf<C>>;

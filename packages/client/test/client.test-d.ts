@@ -2,8 +2,20 @@
  * Type tests for the client, checked by `tsc -p tsconfig.json --noEmit` (never run). Each `@ts-expect-error`
  * marks a mistake that must not compile; the comment after it says which error it stands for.
  */
-import { createClient, type AckwireError, type CallPromise, type CloseInfo, type CloseKind, type ConnectionInfo, type ConnectionState, type EventInfo, type StartInfo, type Subscription } from '@ackwire/client';
-import { contract, procedure, subscription } from '@ackwire/core';
+import {
+  createClient,
+  type AckwireError,
+  type CallPromise,
+  type ClientOf,
+  type CloseInfo,
+  type CloseKind,
+  type ConnectionInfo,
+  type ConnectionState,
+  type EventInfo,
+  type StartInfo,
+  type Subscription,
+} from '@ackwire/client';
+import { contract, procedure, subscription, type EventOf, type InputOf, type OutputOf, type ParamsOf, type ParsedParamsOf } from '@ackwire/core';
 import { expectTypeOf } from 'vitest';
 import { z } from 'zod';
 
@@ -146,3 +158,36 @@ client.$connection = client.$connection;
 // @ts-expect-error: not a close kind
 const kind: CloseKind = 'offline';
 void kind;
+
+// ---- connection params are typed by the contract's params schema -----------------------------------------
+
+const withParams = contract(
+  { ping: procedure({ input: z.void(), output: z.literal('pong') }) },
+  { params: z.object({ token: z.string(), n: z.number().default(1) }) },
+);
+const url = 'ws://127.0.0.1:1/';
+const pc = createClient(withParams, { url, params: { token: 't' } });
+createClient(withParams, { url, params: async () => ({ token: 't', n: 2 }) });
+// @ts-expect-error: params of the wrong type
+createClient(withParams, { url, params: { token: 1 } });
+// @ts-expect-error: params missing a required field
+createClient(withParams, { url, params: () => ({ n: 1 }) });
+void pc.$authenticate({ token: 'u' });
+// @ts-expect-error: $authenticate takes the params type too
+void pc.$authenticate({ tok: 'u' });
+// Without a params schema, any value may be sent.
+createClient(api, { url, params: 42 });
+
+// ---- types to name things with ------------------------------------------------------------------------
+
+const named: ClientOf<typeof api> = client;
+expectTypeOf(named).toEqualTypeOf(client);
+expectTypeOf(pc).toEqualTypeOf<ClientOf<typeof withParams>>();
+expectTypeOf<InputOf<typeof api.math.add>>().toEqualTypeOf<{ a: number; b: number }>();
+expectTypeOf<InputOf<typeof api.users.search>>().toEqualTypeOf<{ q: string; limit?: number | undefined }>();
+expectTypeOf<OutputOf<typeof api.users.length>>().toEqualTypeOf<string>();
+expectTypeOf<OutputOf<typeof api.users.get>>().toEqualTypeOf<{ id: string; born: Date; karma: bigint }>();
+expectTypeOf<EventOf<typeof api.users.changes>>().toEqualTypeOf<{ at: Date; karma: bigint; tags: Set<string> }>();
+expectTypeOf<ParamsOf<typeof withParams>>().toEqualTypeOf<{ token: string; n?: number | undefined }>();
+expectTypeOf<ParsedParamsOf<typeof withParams>>().toEqualTypeOf<{ token: string; n: number }>();
+expectTypeOf<ParamsOf<typeof api>>().toEqualTypeOf<unknown>();

@@ -4,7 +4,7 @@
  */
 import type * as z from 'zod/v4/core';
 import { fingerprintOf } from './fingerprint.js';
-import type { Schema } from './validate.js';
+import { isZodSchema, type Schema } from './validate.js';
 
 export type { Schema };
 
@@ -36,14 +36,29 @@ export interface ContractTree {
 
 export const CONTRACT_INDEX = Symbol.for('ackwire.contract');
 
-export interface ContractIndex {
+export interface ContractIndex<P extends Schema | undefined = Schema | undefined> {
   /** Every definition by dotted path. */
   readonly byPath: ReadonlyMap<string, Definition>;
   /** Hash of the contract's shape (names, kinds and schemas). Equal on both sides or the client is refused. */
   readonly fingerprint: string;
+  /** Schema of the connection params a client sends in its hello and in `$authenticate`; none: any JSON. */
+  readonly params: P;
 }
 
-export type Contract<T extends ContractTree = ContractTree> = T & { readonly [CONTRACT_INDEX]: ContractIndex };
+/** A contract: its tree of namespaces and definitions, indexed by `contract()`. `P`: the params schema. */
+export type Contract<T extends ContractTree = ContractTree, P extends Schema | undefined = Schema | undefined> = T & {
+  readonly [CONTRACT_INDEX]: ContractIndex<P>;
+};
+
+export interface ContractOptions<P extends Schema | undefined> {
+  /**
+   * Schema of the connection params (credentials a browser cannot put in headers) that clients send in
+   * every hello and in `$authenticate`. It types `params` on the client and on the server's `context`; the
+   * client checks them before sending, the server checks them again and answers invalid ones with their
+   * issues (BAD_REQUEST). Default: none, any JSON value.
+   */
+  readonly params?: P;
+}
 
 export function procedure<I extends Schema, O extends Schema>(def: {
   input: I;
@@ -57,7 +72,8 @@ export function subscription<I extends Schema, E extends Schema>(def: { input: I
   return { kind: 'subscription', input: def.input, event: def.event, path: '' };
 }
 
-const NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Identifiers, except that a name may not start with `$`: the client's own controls do (`$close`, `$on`). */
+const NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 export function isDefinition(value: unknown): value is Definition {
   if (typeof value !== 'object' || value === null) return false;
@@ -65,16 +81,45 @@ export function isDefinition(value: unknown): value is Definition {
   return kind === 'procedure' || kind === 'subscription';
 }
 
-/** Define a contract. Names must be identifiers; each definition object may appear once. */
-export function contract<const T extends ContractTree>(tree: T): Contract<T> {
+/** What a value that should be a zod 4 schema looks like instead, for the error message. */
+function whatIs(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return value === null ? 'null' : typeof value;
+  const vendor = (value as { '~standard'?: { vendor?: unknown } })['~standard']?.vendor;
+  if ('_def' in value && !('_zod' in value)) return 'a zod 3 schema';
+  if (typeof vendor === 'string') return `a ${vendor} schema`;
+  return 'an object that is not a schema';
+}
+
+function checkSchema(value: unknown, what: string): void {
+  if (!isZodSchema(value)) {
+    throw new TypeError(
+      `Ackwire contract: ${what} is ${whatIs(value)}, not a zod 4 schema. Ackwire validates with zod 4: build schemas with 'zod' or 'zod/mini'.`,
+    );
+  }
+}
+
+/**
+ * Define a contract. Names must be identifiers that do not start with `$`; each definition object may
+ * appear once; every schema must be a zod 4 schema (classic or mini).
+ */
+export function contract<const T extends ContractTree, P extends Schema | undefined = undefined>(
+  tree: T,
+  options: ContractOptions<P> = {},
+): Contract<T, P> {
   const byPath = new Map<string, Definition>();
   const seen = new Set<Definition>();
   const walk = (node: ContractTree, prefix: string): void => {
     for (const [name, child] of Object.entries(node)) {
+      if (name.startsWith('$')) {
+        throw new TypeError(`Ackwire contract: "${prefix}${name}" starts with "$", which the client's own controls ($close, $on, ...) use`);
+      }
       if (!NAME.test(name)) throw new TypeError(`Ackwire contract: "${prefix}${name}" is not a valid name`);
       const path = prefix + name;
       if (isDefinition(child)) {
         if (seen.has(child)) throw new TypeError(`Ackwire contract: the definition at "${path}" is used twice`);
+        checkSchema(child.input, `the input of "${path}"`);
+        if (child.kind === 'procedure') checkSchema(child.output, `the output of "${path}"`);
+        else checkSchema(child.event, `the event of "${path}"`);
         seen.add(child);
         (child as { path: string }).path = path;
         Object.freeze(child);
@@ -87,15 +132,17 @@ export function contract<const T extends ContractTree>(tree: T): Contract<T> {
     }
   };
   walk(tree, '');
+  if (options.params !== undefined) checkSchema(options.params, 'the params schema');
   let fingerprint: string | undefined;
-  const index: ContractIndex = {
+  const index: ContractIndex<P> = {
     byPath,
     get fingerprint() {
       return (fingerprint ??= fingerprintOf(byPath));
     },
+    params: options.params as P,
   };
   Object.defineProperty(tree, CONTRACT_INDEX, { value: index, enumerable: false });
-  return tree as Contract<T>;
+  return tree as Contract<T, P>;
 }
 
 export function indexOf(c: Contract): ContractIndex {
@@ -127,3 +174,16 @@ export type PathsOf<T extends ContractTree, P extends string = ''> = {
       ? PathsOf<T[K], `${P}${K}.`>
       : never;
 }[keyof T & string];
+
+/** The params schema of a contract (undefined when it declares none). */
+export type ParamsSchemaOf<C extends Contract> = C[typeof CONTRACT_INDEX]['params'];
+/** What a client sends as connection params: the params schema's input, or any value without one. */
+export type ParamsOf<C extends Contract> = ParamsInput<ParamsSchemaOf<C>>;
+/** What the server's `context` receives as `params`: the params schema's output. */
+export type ParsedParamsOf<C extends Contract> = ParamsOutput<ParamsSchemaOf<C>>;
+/** The input type of a params schema; `unknown` without one. */
+export type ParamsInput<P extends Schema | undefined> = P extends Schema ? z.input<P> : unknown;
+/** The output type of a params schema; `unknown` without one. */
+export type ParamsOutput<P extends Schema | undefined> = P extends Schema ? z.output<P> : unknown;
+/** The tree of a contract, without its index (what `createServer` and `createClient` infer as `T`). */
+export type TreeOf<C extends Contract> = C extends Contract<infer T, Schema | undefined> ? T : never;

@@ -225,6 +225,7 @@ export interface ResultMessage {
 }
 export interface ErrorMessage {
   type: typeof MessageType.ERROR;
+  /** The CALL, SUBSCRIBE or AUTHENTICATE answered; 0 for the HELLO (refused params, right before 4400). */
   id: number;
   code: ErrorCode;
   message: string;
@@ -356,6 +357,9 @@ function isId(v: unknown): v is number {
 function isOffset(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_ID;
 }
+/** The id an ERROR gives when it answers the HELLO (which has no id). */
+export const HELLO_ID = 0;
+
 function id(v: unknown, what = 'id'): number {
   return isId(v) ? v : bad(`${what} must be an integer from 1 to 2^53-1`);
 }
@@ -498,7 +502,8 @@ export function decodeServerMessage(text: string, codec: Codec): ServerMessage {
         const code = f[2];
         if (typeof code !== 'string' || !WIRE_ERROR_CODES.has(code)) bad('error code is not a known code');
         if (typeof f[3] !== 'string') bad('error message must be a string');
-        return { type: MessageType.ERROR, id: id(f[1]), code: code as ErrorCode, message: f[3] as string, data: f[4] ?? null };
+        const answered = f[1] === HELLO_ID ? HELLO_ID : id(f[1]);
+        return { type: MessageType.ERROR, id: answered, code: code as ErrorCode, message: f[3] as string, data: f[4] ?? null };
       }
       case MessageType.WELCOME: {
         arity(f, 6, 7, 'welcome');

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { contract, indexOf, procedure, subscription, type ContractTree, type Definition } from '../src/contract.js';
 import { AckwireError, ErrorCode, WIRE_ERROR_CODES, isAckwireError, isErrorCode } from '../src/errors.js';
 
@@ -41,9 +42,37 @@ describe('contract()', () => {
       expect(() => contract({ [name]: procedure({ input: z.void(), output: z.void() }) }), JSON.stringify(name)).toThrow(TypeError);
       expect(() => contract({ ns: { [name]: procedure({ input: z.void(), output: z.void() }) } }), JSON.stringify(name)).toThrow(/not a valid name/);
     }
-    for (const name of ['a', '_a', '$a', 'A1', 'camelCase']) {
+    for (const name of ['a', '_a', 'a$', 'A1', 'camelCase']) {
       expect(() => contract({ [name]: procedure({ input: z.void(), output: z.void() }) }), name).not.toThrow();
     }
+  });
+
+  it('refuses names starting with $, which the controls of a client use (a procedure named $close replaced $close)', () => {
+    const p = () => procedure({ input: z.void(), output: z.void() });
+    expect(() => contract({ $close: p() })).toThrow(/"\$close" starts with "\$"/);
+    expect(() => contract({ ns: { $on: subscription({ input: z.void(), event: z.void() }) } })).toThrow(/"ns\.\$on" starts with "\$"/);
+    expect(() => contract({ $admin: { stats: p() } })).toThrow(/"\$admin" starts with "\$"/);
+  });
+
+  it('refuses a schema that is not zod 4, naming the definition and what it got', () => {
+    // The shape of a valibot schema: a Standard Schema of another vendor, with no zod internals.
+    const valibotLike = { kind: 'schema', type: 'string', '~standard': { version: 1, vendor: 'valibot', validate: () => ({ value: '' }) } };
+    const zod3Like = { _def: { typeName: 'ZodString' }, safeParse: () => ({ success: true }) };
+    const bad = (schema: unknown) => schema as z.ZodString;
+    expect(() => contract({ a: procedure({ input: bad(valibotLike), output: z.void() }) })).toThrow(
+      /the input of "a" is a valibot schema, not a zod 4 schema/,
+    );
+    expect(() => contract({ ns: { a: procedure({ input: z.void(), output: bad(zod3Like) }) } })).toThrow(/the output of "ns\.a" is a zod 3 schema/);
+    expect(() => contract({ s: subscription({ input: z.void(), event: bad(undefined) }) })).toThrow(/the event of "s" is undefined/);
+    expect(() => contract({ a: procedure({ input: z.void(), output: z.void() }) }, { params: bad({}) })).toThrow(/the params schema is an object that is not a schema/);
+  });
+
+  it('takes zod/mini schemas, and a params schema', () => {
+    const params = zm.object({ token: zm.string() });
+    const c = contract({ add: procedure({ input: zm.object({ a: zm.number() }), output: zm.number() }) }, { params });
+    expect(indexOf(c).params).toBe(params);
+    expect(indexOf(contract({ a: procedure({ input: z.void(), output: z.void() }) })).params).toBeUndefined();
+    expect(indexOf(c).fingerprint).toBe(indexOf(contract({ add: procedure({ input: z.object({ a: z.number() }), output: z.number() }) })).fingerprint);
   });
 
   it('rejects a definition used twice, naming the second path', () => {

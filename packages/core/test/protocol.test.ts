@@ -297,12 +297,22 @@ describe('malformed frames are rejected with ProtocolViolation 4400', () => {
       rejectsAtClient(`[4,${id}]`);
       rejectsAtClient(`[4,1,${id}]`);
       rejectsAtClient(`[5,${id},null]`);
-      rejectsAtClient(`[6,${id},"NOT_FOUND","x"]`);
+      if (id !== '0') rejectsAtClient(`[6,${id},"NOT_FOUND","x"]`); // an ERROR with id 0 answers the hello
       rejectsAtClient(`[8,${id},1,"e",0]`);
       rejectsAtClient(`[8,1,${id},"e",0]`); // topic
       rejectsAtClient(`[9,${id},1,null]`); // topic
     });
   }
+
+  it('an ERROR with id 0 answers the hello', () => {
+    expect(decodeServerMessage(`[6,0,"BAD_REQUEST","Invalid connection params",{"issues":[]}]`, jsonCodec)).toStrictEqual({
+      type: 6,
+      id: 0,
+      code: 'BAD_REQUEST',
+      message: 'Invalid connection params',
+      data: { issues: [] },
+    });
+  });
 
   it('ids at the limits are accepted', () => {
     expect(decodeClientMessage(`[10,1]`, jsonCodec)).toStrictEqual({ type: 10, id: 1 });

@@ -4,11 +4,12 @@
  * params schema and `context` are (the usual case), so the welcome and the answers to calls that came
  * right behind the hello leave in one write.
  */
-import { AckwireError, CloseCode, MessageType, PROTOCOL_VERSION, encodeServerMessage, type Codec, type HelloMessage } from '@ackwire/core';
+import { AckwireError, CloseCode, HELLO_ID, MessageType, PROTOCOL_VERSION, encodeServerMessage, type Codec, type HelloMessage } from '@ackwire/core';
 import type { ConnectionRuntime } from './connection-runtime.js';
 import type { Established } from './credentials.js';
 import type { CredentialExpiry } from './expiry.js';
 import type { Handshake } from './handshake.js';
+import { badRequestFrame } from './outcome.js';
 import type { LiveSession, Opened, SessionHolder } from './session.js';
 import type { WireSocket } from './socket.js';
 
@@ -68,7 +69,11 @@ function helloFailed(conn: CredentialHost, err: unknown): void {
 
 function welcome(conn: CredentialHost, msg: HelloMessage, established: Established): void {
   if (!established.ok) {
-    if (established.invalid) conn.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
+    if (established.invalid && conn.alive) {
+      // The issues in an ERROR answering the hello (id 0), then the close (docs/protocol.md §6, rule 6).
+      conn.send(badRequestFrame(HELLO_ID, established.invalid, conn.codec, 'connection params'));
+      conn.close(CloseCode.BAD_MESSAGE, 'invalid connection params');
+    }
     return;
   }
   if (!conn.alive) return;

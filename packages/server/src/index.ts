@@ -1,4 +1,4 @@
-export { AckwireServer, createServer, type ServerConfig, type ServerBuilder } from './server.js';
+export { AckwireServer, createServer, type ServerConfig, type ServerBuilder, type ServerOf } from './server.js';
 export type { Handlers, ProcedureHandler, SubscriptionHandler, CallInfo, SubscribeInfo, TopicKey } from './handlers.js';
 export type { ServerOptions, ServerLimits, ConnectionInfo, Logger } from './options.js';
 export type { Handshake } from './handshake.js';

@@ -1,13 +1,12 @@
 /** Server options and their defaults. Every default is documented in docs/server.md and docs/security.md. */
 import type { Subprotocol } from '@ackwire/core';
-import type { z } from 'zod';
 import type { Broker } from './broker.js';
 import type { Handshake } from './handshake.js';
 import type { OriginPolicy } from './origin.js';
 import type { SessionStore } from './session-store.js';
 
 export interface ConnectionInfo<Params, Auth = unknown> extends Handshake {
-  /** Connection parameters from the client's hello, parsed by the `params` schema. */
+  /** Connection parameters from the client's hello, parsed by the contract's params schema. */
   readonly params: Params;
   /** What `authenticate` returned for the upgrade request (undefined without that option). */
   readonly auth: Auth;
@@ -63,8 +62,6 @@ export interface ServerOptions<Ctx, Params, Auth = undefined> {
    * (UNAUTHORIZED → close 4401, FORBIDDEN → 4403) to refuse the connection. Runs again on every resume and
    * on every `$authenticate` of the client. */
   context?: (info: ConnectionInfo<Params, Auth>) => Ctx | Promise<Ctx>;
-  /** Schema of the connection params the client sends in its hello. Invalid params close with 4400. */
-  params?: z.ZodType<Params>;
   /**
    * When the context's credentials stop being valid (ms since the epoch or a Date; null/undefined for
    * never). Once it passes, the connection is closed with 4401 (checked on every frame and by a timer);

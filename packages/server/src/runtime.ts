@@ -75,6 +75,11 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
 
   constructor(contract: Contract<ContractTree>, config: RuntimeConfig) {
     const index = indexOf(contract);
+    if ((config as { params?: unknown }).params !== undefined) {
+      throw new TypeError(
+        'Ackwire server: the params schema is declared in the contract now, so that clients are typed from it: contract(tree, { params: schema }) instead of the server option `params`',
+      );
+    }
     this.fingerprint = index.fingerprint;
     for (const [path, def] of index.byPath) {
       let node: unknown = config.handlers;
@@ -100,7 +105,7 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
     this.admission = new Admission(config, this.limits, helloTimeoutMs, this.logger);
     this.helloDeadlines = new HelloDeadlines(helloTimeoutMs);
     this.owners = new SessionOwners(this.sessions);
-    this.credentials = new Credentials(config, this.logger, this.owners);
+    this.credentials = new Credentials({ ...config, params: index.params }, this.logger, this.owners);
   }
 
   /** Start speaking ackwire.v1 on a socket whose subprotocol was negotiated. */

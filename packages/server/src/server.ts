@@ -8,8 +8,12 @@ import {
   CloseCode,
   type Contract,
   type ContractTree,
+  type ParamsOutput,
+  type ParsedParamsOf,
   type PublishedEventOf,
+  type Schema,
   type SubscriptionDef,
+  type TreeOf,
 } from '@ackwire/core';
 import { parseSync } from '@ackwire/core/internal';
 import type { TopicHead } from './broker.js';
@@ -81,13 +85,14 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
 }
 
 /** A contract waiting for its implementation; see `createServer`. */
-export interface ServerBuilder<T extends ContractTree> {
+export interface ServerBuilder<T extends ContractTree, Params = unknown> {
   /**
    * Implement the contract: handlers, guards, context and options. Because the contract's type is already
    * fixed here, TypeScript infers everything else: `ctx` in handlers and guards is what `context` returns,
-   * `params` is what the `params` schema parses, and a missing, misspelled or mistyped handler is an error.
+   * `params` is what the contract's params schema parses, and a missing, misspelled or mistyped handler is
+   * an error.
    */
-  implement<Ctx = undefined, Params = unknown, Auth = undefined>(
+  implement<Ctx = undefined, Auth = undefined>(
     config: ServerConfig<T, Ctx, Params, Auth>,
   ): AckwireServer<T, Ctx, Params, Auth>;
 }
@@ -101,11 +106,13 @@ export interface ServerBuilder<T extends ContractTree> {
  * `context` function without the contract (no context, or an annotated parameter); the two-step form
  * always works, so the guides use it.
  */
-export function createServer<const T extends ContractTree>(contract: Contract<T>): ServerBuilder<T>;
-export function createServer<const T extends ContractTree, Ctx = undefined, Params = unknown, Auth = undefined>(
-  contract: Contract<T>,
-  config: ServerConfig<T, Ctx, Params, Auth>,
-): AckwireServer<T, Ctx, Params, Auth>;
+export function createServer<const T extends ContractTree, P extends Schema | undefined = undefined>(
+  contract: Contract<T, P>,
+): ServerBuilder<T, ParamsOutput<P>>;
+export function createServer<const T extends ContractTree, P extends Schema | undefined = undefined, Ctx = undefined, Auth = undefined>(
+  contract: Contract<T, P>,
+  config: ServerConfig<T, Ctx, ParamsOutput<P>, Auth>,
+): AckwireServer<T, Ctx, ParamsOutput<P>, Auth>;
 export function createServer<const T extends ContractTree>(
   contract: Contract<T>,
   config?: ServerConfig<T, unknown, unknown, unknown>,
@@ -113,3 +120,9 @@ export function createServer<const T extends ContractTree>(
   if (config) return new AckwireServer(contract, config);
   return { implement: (c) => new AckwireServer(contract, c) } as ServerBuilder<T>;
 }
+
+/**
+ * The type of the server `createServer(api).implement(...)` returns, for code that names it:
+ * `let server: ServerOf<typeof api, Ctx>`.
+ */
+export type ServerOf<C extends Contract, Ctx = undefined, Auth = any> = AckwireServer<TreeOf<C>, Ctx, ParsedParamsOf<C>, Auth>;

@@ -7,9 +7,11 @@ import { expectTypeOf } from 'vitest';
 import { AckwireError, contract, procedure, subscription } from '@ackwire/core';
 import { createServer } from '@ackwire/server';
 import { z } from 'zod';
-const api = contract({ count: procedure({ input: z.object({ k: z.string() }), output: z.number() }), admin: { s: subscription({ input: z.object({ a: z.string() }), event: z.number() }) } });
+const api = contract(
+  { count: procedure({ input: z.object({ k: z.string() }), output: z.number() }), admin: { s: subscription({ input: z.object({ a: z.string() }), event: z.number() }) } },
+  { params: z.object({ tok: z.string() }) },
+);
 const s = createServer(api).implement({
-  params: z.object({ tok: z.string() }),
   authenticate: ({ cookies }) => ({ sid: cookies.sid ?? '' }),
   context: ({ params, auth }) => ({ n: params.tok.length + auth.sid.length, role: 'admin' as const }),
   guards: { '*': ({ ctx }) => ctx.n > 0, admin: ({ ctx }) => ctx.role === 'admin', count: ({ input, ctx }) => input.k.length < ctx.n },

@@ -3,7 +3,7 @@
  * marks a mistake that must not compile; the comment after it says which error it stands for.
  */
 import { contract, procedure, subscription } from '@ackwire/core';
-import { createServer, type CallInfo, type ConnectionInfo, type Handlers, type SubscribeInfo, type TopicKey } from '@ackwire/server';
+import { createServer, type CallInfo, type ConnectionInfo, type Handlers, type ServerOf, type SubscribeInfo, type TopicKey } from '@ackwire/server';
 import { expectTypeOf } from 'vitest';
 import { z } from 'zod';
 
@@ -80,14 +80,34 @@ createServer(small, {
   },
 });
 
-// Connection params are typed by the params schema (the context's parameter is annotated: see the note below).
-createServer(api, {
-  params: z.object({ token: z.string() }),
-  context: ({ params }: ConnectionInfo<{ token: string }>) => {
-    expectTypeOf(params).toEqualTypeOf<{ token: string }>();
+// Connection params are typed by the contract's params schema (its output: defaults applied), in both forms.
+const withParams = contract(
+  { count: procedure({ input: z.void(), output: z.number() }) },
+  { params: z.object({ token: z.string(), n: z.number().default(1) }) },
+);
+createServer(withParams, {
+  context: ({ params }: ConnectionInfo<{ token: string; n: number }>) => {
+    expectTypeOf(params).toEqualTypeOf<{ token: string; n: number }>();
     return { user: params.token, role: 'member' as const };
   },
-  handlers: { math: { add }, users },
+  handlers: { count: (_input, { ctx }) => ctx.user.length },
+});
+createServer(withParams).implement({
+  context: ({ params }) => {
+    expectTypeOf(params).toEqualTypeOf<{ token: string; n: number }>();
+    return { n: params.n };
+  },
+  handlers: { count: (_input, { ctx }) => ctx.n },
+});
+createServer(withParams).implement({
+  // @ts-expect-error: params has no field "user"
+  context: ({ params }) => ({ n: params.user }),
+  handlers: { count: () => 1 },
+});
+createServer(small).implement({
+  // @ts-expect-error: the params schema is declared in the contract (contract(tree, { params })), not in the server's options
+  params: z.object({ token: z.string() }),
+  handlers: { count: () => 1 },
 });
 
 // An unannotated context is typed through the two-step form (the contract's type is fixed first).
@@ -101,6 +121,19 @@ createServer(small).implement({
     },
   },
 });
+
+// The server's type, named from the contract (a variable, a parameter, an export).
+const named: ServerOf<typeof api, Ctx> = server;
+expectTypeOf(named.publish).toEqualTypeOf(server.publish);
+expectTypeOf(named.revoke).parameter(0).parameter(0).toEqualTypeOf<Ctx>();
+const builtNamed: ServerOf<typeof withParams, { n: number }> = createServer(withParams).implement({
+  context: ({ params }) => ({ n: params.n }),
+  handlers: { count: (_input, { ctx }) => ctx.n },
+});
+void builtNamed;
+// @ts-expect-error: a server of another context type
+const wrongCtx: ServerOf<typeof api, { other: true }> = server;
+void wrongCtx;
 
 // publish takes the event schema's input, for that subscription only.
 void server.publish(api.users.changes, { user: 'u' }, { at: new Date(), karma: 1n });

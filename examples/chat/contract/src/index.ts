@@ -32,5 +32,5 @@ export const api = contract({
     /** Messages posted to a room from now on. */
     messages: subscription({ input: z.object({ room: Room }), event: Message }),
   },
-});
+}, { params: Params });
 export type Api = typeof api;

@@ -1,7 +1,7 @@
 /**
  * The chat's Ackwire server: handlers for the contract, and the last messages of each room in memory.
  */
-import { api, Params, type Message, type Room } from '@ackwire-example/chat-contract';
+import { api, type Message, type Room } from '@ackwire-example/chat-contract';
 import { createServer } from '@ackwire/server';
 
 const HISTORY = 50;
@@ -12,8 +12,7 @@ export function createChatServer() {
 
   // Pages from other sites are refused by the server's default origin policy ('same-origin').
   const server = createServer(api).implement({
-    params: Params,
-    // Runs on every hello, with the params the schema parsed: the handlers' ctx is what it returns.
+    // Runs on every hello, with the params the contract's schema parsed: the handlers' ctx is what it returns.
     context: ({ params }) => ({ name: params.name }),
     handlers: {
       chat: {
