@@ -4,6 +4,9 @@
  * server handler for each and a typed client call to each. The same schemas are written once for Ackwire
  * and once for tRPC v11, each system in its own directory with its own tsconfig.json.
  *
+ * A third project, `zod`, holds the same schemas and nothing but the zod types that both systems must
+ * compute: what each costs above it is its own.
+ *
  * Ackwire resolves to the packages' sources (the repo's path mapping), so its figures include checking the
  * library itself; tRPC resolves to its published declarations (checked with skipLibCheck, as users do).
  */
@@ -11,7 +14,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type System = 'ackwire' | 'trpc';
+/** `zod`: the same schemas and only the four zod types per procedure any typed RPC needs (the handler's
+ * input and return, the caller's input and result), as a floor for both. */
+export type System = 'ackwire' | 'trpc' | 'zod';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const NAMESPACES = 50;
@@ -156,12 +161,24 @@ function trpc(n: number): Record<string, string> {
   return { 'router.ts': router.join('\n') + '\n', 'client.ts': client.join('\n') + '\n' };
 }
 
+function zodOnly(n: number): Record<string, string> {
+  const lines = [`import * as z from 'zod';`, ``];
+  for (let i = 0; i < n; i++) {
+    const p = proc(i);
+    lines.push(`const i${i} = ${p.input};`, `const o${i} = ${p.output};`);
+    lines.push(`export const handler${i} = (input: z.output<typeof i${i}>): z.input<typeof o${i}> => (${p.result});`);
+    lines.push(`export const input${i}: z.input<typeof i${i}> = ${p.call};`);
+    lines.push(`export const result${i} = (r: z.output<typeof o${i}>) => r.v${i};`);
+  }
+  return { 'types.ts': lines.join('\n') + '\n' };
+}
+
 /** Write the project of `system` for N procedures; returns its directory. */
 export function generate(system: System, n: number, base = GENERATED): string {
   const dir = join(base, `${system}-${n}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const files = system === 'ackwire' ? ackwire(n) : trpc(n);
+  const files = system === 'ackwire' ? ackwire(n) : system === 'trpc' ? trpc(n) : zodOnly(n);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, 'tsconfig.json'), tsconfig(dir, system) + '\n');
   return dir;
