@@ -1,6 +1,7 @@
 /** Node entry: like the browser entry, with `ws` as the default WebSocket (Node 20 has no global one; see
  * node-socket.ts). */
 import type { Contract, ContractTree, ParamsInput, Schema } from '@ackwire/core';
+import { enableZodCompiler } from '@ackwire/core/internal';
 import { makeClient } from './client.js';
 import { restoreWith, type PersistentClientOptions } from './persistence/restore.js';
 import { NodeWebSocket } from './node-socket.js';
@@ -12,6 +13,9 @@ export function createClient<T extends ContractTree, P extends Schema | undefine
   contract: Contract<T, P>,
   options: ClientOptions<ParamsInput<P>>,
 ): Client<T, ParamsInput<P>> {
+  // Validation through zod's compiler, as on the server; the browser entry parses with zod's interpreter,
+  // which keeps the compiler out of browser bundles.
+  enableZodCompiler();
   return makeClient(contract, options, NodeWebSocket as unknown as WebSocketLike, nodeSockets);
 }
 

@@ -5,3 +5,4 @@
  */
 export { TickCorker, socketOf, type Corkable } from './cork.js';
 export { parseFromWire, parseSync, parseAsync, isAsyncSchemaError, type ParseResult } from './validate.js';
+export { enableZodCompiler } from './compiler.js';

@@ -1,11 +1,13 @@
 /**
  * Validation with zod, through zod's public API only: the functional forms of `zod/v4/core` (`safeParse`,
  * `safeParseAsync`), which take classic zod and zod/mini schemas alike, and zod's own ahead-of-time compiler
- * (`compile()`, zod 4.6 and later) where it exists and the page may evaluate code.
+ * (`compile()`, zod 4.6 and later) where it is enabled and the environment may evaluate code.
  *
- * A schema is compiled once, on its first parse. `compile()` returns a clone with a generated fast path and
- * falls back to zod's interpreter for anything the fast path does not model, so results and issues are
- * zod's own. It is skipped, and the schema parsed as it is, when:
+ * The compiler is enabled by the server and the Node client (`enableZodCompiler`, compiler.ts); the browser
+ * client leaves it out, which keeps zod's compiler (about 35 KB minified) out of browser bundles, and parses
+ * with zod's interpreter. A schema is compiled once, on its first parse. `compile()` returns a clone with a
+ * generated fast path and falls back to zod's interpreter for anything the fast path does not model, so
+ * results and issues are zod's own. It is skipped, and the schema parsed as it is, when:
  * - the installed zod has no `compile()` (zod before 4.6);
  * - `z.config({ jitless: true })` is set (zod's switch for environments that forbid `eval`);
  * - code generation is forbidden (a Content-Security-Policy without 'unsafe-eval', or Node's
@@ -20,10 +22,15 @@ export interface Schema<O = unknown, I = unknown> {
 
 export type ParseResult<T> = z.util.SafeParseResult<T>;
 
-type Compile = <T extends Schema>(schema: T) => T;
+export type Compile = <T extends z.$ZodType>(schema: T) => T;
 
-/** zod's compiler, when the installed zod has one. */
-const compileFn: Compile | undefined = typeof (z as { compile?: unknown }).compile === 'function' ? (z as unknown as { compile: Compile }).compile : undefined;
+/** zod's compiler, once enabled (see compiler.ts). */
+let compileFn: Compile | undefined;
+
+/** Use `compile` for the schemas parsed from now on (those parsed already keep their parser). */
+export function useCompiler(compile: Compile | undefined): void {
+  compileFn = compile;
+}
 
 let evalAllowed: boolean | undefined;
 

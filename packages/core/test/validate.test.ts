@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import * as zm from 'zod/mini';
-import { isAsyncSchemaError, parseFromWire, parseSync, parserOf } from '../src/validate.js';
+import { enableZodCompiler } from '../src/compiler.js';
+import { isAsyncSchemaError, parseFromWire, parseSync, parserOf, useCompiler } from '../src/validate.js';
 
 /** JSON text of a value with `undefined` fields shown, so key order and present-undefined keys compare. */
 function shape(value: unknown): string {
@@ -72,10 +73,17 @@ describe('parseSync', () => {
 describe("zod's compiler", () => {
   afterEach(() => {
     z.config({ jitless: false });
+    useCompiler(undefined);
+  });
+
+  it('is not used until enabled (the browser client does not enable it)', () => {
+    const schema = z.object({ a: z.string() });
+    expect(parserOf(schema)).toBe(schema);
   });
 
   it('compiles a schema once, on its first parse, where the installed zod has compile()', () => {
     expect(typeof z.compile).toBe('function'); // the lock file pins a zod with the compiler
+    enableZodCompiler();
     const schema = z.object({ a: z.string() });
     const parser = parserOf(schema);
     expect(parser).not.toBe(schema);
@@ -83,6 +91,7 @@ describe("zod's compiler", () => {
   });
 
   it("is not used when zod's jitless is set", () => {
+    enableZodCompiler();
     z.config({ jitless: true });
     const schema = z.object({ a: z.string() });
     expect(parserOf(schema)).toBe(schema);

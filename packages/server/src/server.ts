@@ -15,7 +15,7 @@ import {
   type SubscriptionDef,
   type TreeOf,
 } from '@ackwire/core';
-import { parseSync } from '@ackwire/core/internal';
+import { enableZodCompiler, parseSync } from '@ackwire/core/internal';
 import type { TopicHead } from './broker.js';
 import type { Connection } from './connection.js';
 import type { TopicKey } from './handlers.js';
@@ -36,6 +36,7 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     readonly contract: Contract<T>,
     config: ServerConfig<T, Ctx, Params, Auth>,
   ) {
+    enableZodCompiler(); // zod's compiler for validation where the installed zod has one (see core's validate.ts)
     const runtime = new ServerRuntime(contract as Contract<ContractTree>, config as unknown as RuntimeConfig);
     this.fingerprint = runtime.fingerprint;
     registerRuntime(this, runtime);
