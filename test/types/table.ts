@@ -26,10 +26,14 @@ if (sizes.length === 0) sizes.push(100, 1000);
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const cell = (c: TypeCost | undefined) =>
-  c === undefined ? '' : c.errors ? `fails: ${c.errors.split('\n')[0]!.replace(/^.*error /, '').slice(0, 80)}` : `${fmt(c.instantiations)} | ${c.memoryMB} MB | ${c.checkSeconds.toFixed(2)} s`;
+  c === undefined
+    ? ' | | '
+    : c.errors
+      ? `fails: ${c.errors.split('\n')[0]!.replace(/^.*error /, '').slice(0, 80)} | | `
+      : `${fmt(c.instantiations)} | ${c.memoryMB} MB | ${c.checkSeconds.toFixed(2)} s`;
 
 const both = systems.includes('trpc') && systems.includes('ackwire');
-const header = ['N', ...systems.map((s) => `${s} instantiations | memory | check time`), ...(both ? ['ackwire / trpc (inst, mem)'] : [])];
+const header = ['N', ...systems.flatMap((s) => [`${s} instantiations`, 'memory', 'check time']), ...(both ? ['ackwire / trpc (inst, mem)'] : [])];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const n of sizes) {
