@@ -40,7 +40,9 @@ export function describeConnection(info: ConnectionInfo, now: number): string {
   }
 }
 
-/** An error for users: its message, without codes. */
+/** An error for users: its message, without codes; a schema's refusal (BAD_REQUEST) says which field and why. */
 export function describeError(error: AckwireError): string {
-  return error.message;
+  const issues = (error.data as { issues?: Array<{ path: unknown[]; message: string }> } | undefined)?.issues ?? [];
+  const why = issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  return why ? `${error.message}: ${why}` : error.message;
 }
