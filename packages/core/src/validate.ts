@@ -15,7 +15,12 @@
  */
 import * as z from 'zod/v4/core';
 
-/** Any zod 4 schema, classic or mini. */
+/**
+ * Any zod 4 schema, classic or mini, as far as the types need it: its output and input types, the members
+ * zod's own `z.output`/`z.input` read. Structural rather than zod core's `$ZodType`, whose members (a
+ * `this`-typed `~standard` among them) made checking a contract of thousands of procedures compare every
+ * schema with them. `contract()` checks at run time that each schema is a zod 4 schema (`isZodSchema`).
+ */
 export interface Schema<O = unknown, I = unknown> {
   readonly _zod: { readonly output: O; readonly input: I };
 }
