@@ -27,7 +27,15 @@ const common = ['LICENSE', 'README.md', 'package.json', 'dist/index.cjs', 'dist/
 
 describe('npm pack', () => {
   it('core and redis ship their builds, types for both module systems, README and LICENSE, nothing else', () => {
-    expect(packed.core.files).toStrictEqual([...common].sort());
+    // Core also ships @ackwire/core/internal (what server and client share), with its node10 stub, and the
+    // chunks its two entries share.
+    const coreChunks = packed.core.files.filter((f) => /^dist\/(chunk-[\w-]+\.js|[a-z]+-[\w-]+\.d\.c?ts)$/.test(f));
+    const internal = ['dist/internal.cjs', 'dist/internal.d.cts', 'dist/internal.d.ts', 'dist/internal.js', 'internal/package.json'];
+    expect(packed.core.files.filter((f) => !coreChunks.includes(f))).toStrictEqual([...common, ...internal].sort());
+    const coreEntries = ['index.js', 'internal.js', 'index.d.ts', 'internal.d.ts', 'index.d.cts', 'internal.d.cts']
+      .map((f) => readFileSync(join(ROOT, 'packages/core/dist', f), 'utf8'))
+      .join('\n');
+    for (const chunk of coreChunks) expect(coreEntries, chunk).toContain(chunk.slice('dist/'.length).replace(/\.d\.c?ts$/, ''));
     expect(packed.redis.files).toStrictEqual([...common].sort());
   });
 

@@ -14,7 +14,7 @@ import { ROOT } from './generate.js';
 /** Ackwire's packages, their entry points and their direct dependencies (package.json's). */
 const OURS: Record<string, { exports: Record<string, string>; deps: string[] }> = {
   '@ackwire/core': { exports: { '.': 'src/index.ts', './internal': 'src/internal.ts' }, deps: ['zod', 'superjson'] },
-  '@ackwire/server': { exports: { '.': 'src/index.ts' }, deps: ['@ackwire/core', 'zod', 'ws', '@types/ws', 'nanoid', '@types/node'] },
+  '@ackwire/server': { exports: { '.': 'src/index.ts' }, deps: ['@ackwire/core', 'zod', 'ws', '@types/ws', '@types/node'] },
   '@ackwire/client': { exports: { '.': 'src/index.ts' }, deps: ['@ackwire/core', 'zod', 'ws', '@types/ws'] },
 };
 
