@@ -6,7 +6,7 @@
  * - `web` depends on a contract package, @ackwire/client and its peers (@ackwire/core, zod) and exports an
  *   inferred client; `named` depends on the contract package, @ackwire/client and zod only and exports a
  *   client annotated with `ClientOf<typeof api>`, so that its declarations name nothing else;
- * - `consumer` depends on `app`, `web` and `named` only and uses their exports: it type-checks, with the
+ * - `consumer` depends on `app`, `web` and `named` only (and Node's types) and uses their exports: it type-checks, with the
  *   types kept (a wrong input is still an error), so the emitted declarations resolve from where they are.
  */
 import { execFile } from 'node:child_process';
@@ -126,7 +126,8 @@ export const client: ClientOf<typeof api> = createClient(api, { url: 'ws://127.0
     base,
     'consumer',
     {
-      'tsconfig.json': JSON.stringify({ compilerOptions: { ...compilerOptions(false), types: [] }, include: ['index.ts'] }),
+      // A Node app (it runs a server), so it has Node's types; Ackwire's packages are sources here.
+      'tsconfig.json': JSON.stringify({ compilerOptions: compilerOptions(false), include: ['index.ts'] }),
       'index.ts': `import { api, client, server } from 'app';
 import { client as webClient } from 'web';
 import { client as namedClient } from 'named';
@@ -149,7 +150,7 @@ void webClient.$authenticate({ token: 1 });
 void namedClient.math.add({ a: 1 });
 `,
     },
-    ['app', 'web', 'named'],
+    ['app', 'web', 'named', '@types/node'],
     done,
     { app, web, named },
   );
