@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const alias = {
   '@ackwire/core': `${ROOT}packages/core/src/index.ts`,
+  '@ackwire/core/internal': `${ROOT}packages/core/src/internal.ts`,
   '@ackwire/client': `${ROOT}packages/client/src/index.ts`,
   '@ackwire/react': `${ROOT}packages/react/src/index.ts`,
   '@ackwire/react/query': `${ROOT}packages/react/src/query.ts`,
