@@ -104,7 +104,8 @@ class Checker {
         case 'undefined':
           return;
         case 'bigint':
-          if (typeof target !== 'string' || !/^-?\d+$/.test(target) || target.length > this.limits.maxBigIntDigits + 1) {
+          // The limit counts digits: a minus sign is not one.
+          if (typeof target !== 'string' || !/^-?\d+$/.test(target) || target.length - (target[0] === '-' ? 1 : 0) > this.limits.maxBigIntDigits) {
             reject(`a bigint must be a string of at most ${this.limits.maxBigIntDigits} digits`);
           }
           return;

@@ -71,6 +71,13 @@ describe('checked superjson metadata (unit)', () => {
     expect(rejection({ a: 1 }, { values: { 'a\\x': ['Date'] }, v: 1 })).toBe('metadata path has an invalid escape');
   });
 
+  it('a BigInt one digit over the limit is refused whether or not it has a minus sign', () => {
+    expect(rejection({ a: '9'.repeat(4097) }, { values: { a: ['bigint'] } })).toMatch(/at most 4096 digits/);
+    expect(rejection({ a: `-${'9'.repeat(4097)}` }, { values: { a: ['bigint'] } })).toMatch(/at most 4096 digits/);
+    expect(rejection({ a: '9'.repeat(4096) }, { values: { a: ['bigint'] } })).toBe('accepted');
+    expect(rejection({ a: `-${'9'.repeat(4096)}` }, { values: { a: ['bigint'] } })).toBe('accepted');
+  });
+
   it('checks what each annotation points at', () => {
     expect(rejection({ a: '9'.repeat(5000) }, { values: { a: ['bigint'] } })).toMatch(/at most 4096 digits/);
     expect(rejection({ a: ['9'.repeat(100)] }, { values: { a: ['bigint'] } })).toMatch(/bigint must be a string/);
