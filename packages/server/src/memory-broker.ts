@@ -7,6 +7,10 @@ export interface MemoryBrokerOptions {
   retainCount?: number;
   /** Longest time an event is kept for replay, in ms. Default 120,000 (2 minutes). */
   retainMs?: number;
+  /** Never-published topics nobody listens to are dropped at once; their epochs are remembered (so a
+   * subscriber resuming one sees no gap) for at most this many topics, the oldest forgotten first.
+   * Default 10,000. */
+  maxReleasedTopics?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -27,8 +31,18 @@ interface Topic {
   touched: number;
 }
 
+/**
+ * Epochs are `<broker instance>.<n>`: a resume point with another broker's epoch lost its history to a restart
+ * (gap 'epoch'); one with an older epoch of this broker lost it to retention (the topic aged out and was
+ * forgotten: gap 'retention').
+ */
 export class MemoryBroker implements Broker {
   private readonly topics = new Map<string, Topic>();
+  private readonly instance = randomId(9);
+  private epochs = 0;
+  /** Epochs of never-published topics dropped when their last listener left, oldest first. */
+  private readonly released = new Map<string, string>();
+  private readonly maxReleased: number;
   private readonly retainCount: number;
   private readonly retainMs: number;
   private readonly now: () => number;
@@ -38,6 +52,7 @@ export class MemoryBroker implements Broker {
     this.retainCount = Math.max(1, options.retainCount ?? 10_000);
     this.retainMs = options.retainMs ?? 120_000;
     this.now = options.now ?? Date.now;
+    this.maxReleased = Math.max(0, options.maxReleasedTopics ?? 10_000);
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, this.retainMs / 2));
     this.sweeper.unref?.();
   }
@@ -54,10 +69,23 @@ export class MemoryBroker implements Broker {
   private topic(name: string): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { epoch: randomId(9), offset: 0, ring: [], start: 0, size: 0, listeners: new Set(), touched: this.now() };
+      // A topic that was dropped unpublished continues its epoch: its offsets start at 0 either way.
+      let epoch = this.released.get(name);
+      if (epoch === undefined) epoch = `${this.instance}.${(++this.epochs).toString(36)}`;
+      else this.released.delete(name);
+      t = { epoch, offset: 0, ring: [], start: 0, size: 0, listeners: new Set(), touched: this.now() };
       this.topics.set(name, t);
     }
     return t;
+  }
+
+  /** A never-published topic nobody listens to holds nothing worth keeping but its epoch. */
+  private release(name: string, t: Topic): void {
+    if (t.offset !== 0 || t.listeners.size > 0 || this.topics.get(name) !== t) return;
+    this.topics.delete(name);
+    if (this.maxReleased === 0) return;
+    this.released.set(name, t.epoch);
+    if (this.released.size > this.maxReleased) this.released.delete(this.released.keys().next().value!);
   }
 
   /** Drop events past the age limit; forget idle topics whose history is empty. */
@@ -94,6 +122,7 @@ export class MemoryBroker implements Broker {
       stop: () => {
         t.listeners.delete(onEvent);
         t.touched = this.now();
+        this.release(name, t);
       },
     };
   }
@@ -103,13 +132,20 @@ export class MemoryBroker implements Broker {
     const live = this.topic(name);
     this.trim(name, live);
     const head = { epoch: live.epoch, offset: live.offset };
-    if (from.epoch !== live.epoch || from.offset > live.offset) return { gap: 'epoch', head };
+    this.release(name, live); // read without listening: nothing to keep for a topic never published
+    if (from.epoch !== live.epoch) return { gap: this.isOurs(from.epoch) ? 'retention' : 'epoch', head };
+    if (from.offset > live.offset) return { gap: 'epoch', head };
     if (from.offset === live.offset) return { events: [], head };
     const first = live.offset - live.size + 1;
     if (from.offset + 1 < first) return { gap: 'retention', head };
     const events: BrokerEvent[] = [];
     for (let i = from.offset + 1 - first; i < live.size; i++) events.push(live.ring[(live.start + i) % this.retainCount]!);
     return { events, head };
+  }
+
+  /** Whether an epoch was made by this broker (its history aged out here rather than in a restart). */
+  private isOurs(epoch: string): boolean {
+    return epoch.length > this.instance.length + 1 && epoch.startsWith(this.instance) && epoch[this.instance.length] === '.';
   }
 
   /** Number of topics held, for tests and metrics. */
