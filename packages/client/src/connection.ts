@@ -91,6 +91,13 @@ export class Connection implements SocketSink {
   private heartbeatTimer: SharedInterval<Connection> | undefined;
   private lastSeen = 0;
   private pinged = false;
+  /**
+   * The outgoing direction's clock (see checkHeartbeat): when the first frame written and not yet proven read
+   * was written (0: none), and when the probe ping proving it went out, with the first write after it.
+   */
+  private unproven = 0;
+  private probeAt = 0;
+  private unprovenAfterProbe = 0;
   private welcomed = false;
   /** What the current attempt's socket reported before closing: a refused upgrade, a socket error. */
   private refusal: Failure | undefined;
@@ -219,7 +226,15 @@ export class Connection implements SocketSink {
     }
     this.corker.cork();
     this.ws.send(text);
+    this.wrote();
     return true;
+  }
+
+  /** A frame was written: start the outgoing direction's clock unless it runs. */
+  private wrote(): void {
+    if (this.probeAt !== 0) {
+      if (this.unprovenAfterProbe === 0) this.unprovenAfterProbe = Date.now();
+    } else if (this.unproven === 0) this.unproven = Date.now();
   }
 
   /** Close for good. */
@@ -294,6 +309,7 @@ export class Connection implements SocketSink {
     this.ws = ws;
     this.codec = undefined;
     this.pinged = false;
+    this.unproven = this.probeAt = this.unprovenAfterProbe = 0;
     this.sockets.listen(ws, this);
     // Nothing waits for this connection yet: opening it does not keep a Node process alive either.
     if (!this.owner.busy()) this.sockets.hold?.(ws, false);
@@ -362,6 +378,14 @@ export class Connection implements SocketSink {
     ws.send(encodeClientMessage(msg, this.codec!));
   }
 
+  /** Ping to prove that what was written so far was read; its pong is the proof. */
+  private probe(ws: WebSocket): void {
+    this.pinged = true;
+    this.probeAt = Date.now();
+    this.unprovenAfterProbe = 0;
+    this.send0(ws, { type: MessageType.PING });
+  }
+
   private receive(ws: WebSocket, data: unknown): void {
     if (typeof data !== 'string') return this.drop(CloseCode.BAD_MESSAGE, 'binary frame from server');
     let msg: ServerMessage;
@@ -387,6 +411,10 @@ export class Connection implements SocketSink {
       case MessageType.PING:
         return this.send0(ws, { type: MessageType.PONG });
       case MessageType.PONG:
+        // Frames arrive in order: everything written before the probe was read.
+        this.probeAt = 0;
+        this.unproven = this.unprovenAfterProbe;
+        this.unprovenAfterProbe = 0;
         return;
       default:
         if (this.welcomed) this.owner.frame(msg);
@@ -457,17 +485,22 @@ export class Connection implements SocketSink {
     shared.add(this);
   }
 
-  /** @internal Called by the shared heartbeat timer. */
+  /**
+   * @internal Called by the shared heartbeat timer. Two directions are watched, with the same bounds: a
+   * server silent for `idleMs` is pinged, and dropped after `timeoutMs` more; and a frame written that has
+   * not been proven read for `idleMs` (a server that keeps sending events proves nothing about the other
+   * direction) is followed by a ping, and the connection dropped if its pong is `timeoutMs` late.
+   */
   checkHeartbeat(): void {
     const ws = this.ws;
     if (!ws) return;
     const { idleMs, timeoutMs } = this.heartbeat;
-    const silence = Date.now() - this.lastSeen;
+    const now = Date.now();
+    const silence = now - this.lastSeen;
     if (silence > idleMs + timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer');
-    if (silence > idleMs && !this.pinged && this.codec) {
-      this.pinged = true;
-      this.send0(ws, { type: MessageType.PING });
-    }
+    if (this.probeAt !== 0 && now - this.probeAt >= timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer a ping');
+    if (!this.codec || this.probeAt !== 0) return;
+    if ((silence > idleMs && !this.pinged) || (this.unproven !== 0 && this.welcomed && now - this.unproven >= idleMs)) this.probe(ws);
   }
 
   private stopTimers(): void {
