@@ -53,7 +53,8 @@ export class LiveSession {
     if (!this.runningTable) return;
     for (const record of this.runningTable.values()) {
       if (record.timer) clearTimeout(record.timer);
-      if (record.frame === undefined) record.controller?.abort(new Error('session ended'));
+      // Made here if the handler has not read `signal` yet: it may read it after an await.
+      if (record.frame === undefined) (record.controller ??= new AbortController()).abort(new Error('session ended'));
     }
     this.runningTable.clear();
   }
