@@ -15,6 +15,7 @@ import { gatewayOf } from '../runtime.js';
 import type { Handshake } from '../handshake.js';
 import type { AckwireServer } from '../server.js';
 import { destroySocket, handshakeFrom, offeredTokens, refuse } from './upgrade-request.js';
+import { UpgradeWait } from './upgrade-wait.js';
 import { AckwireWebSocket, WsWireSocket, type Home } from './ws-socket.js';
 import { closeRefused } from './in-band-refusal.js';
 
@@ -132,9 +133,11 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
       socket.on('close', releaseHeld);
       socket.on('error', destroySocket);
     };
+    let waiting: UpgradeWait | undefined;
     // Nothing thrown here may reach the HTTP server's emitter (or become an unhandled rejection).
     const upgrade = (admitted: Handshake | Refusal): void => {
       try {
+        const early = waiting ? waiting.done(head) : head;
         if (isRefusal(admitted)) {
           // The slot comes back with the TCP socket's close, whichever way the refusal is told.
           holdSlot();
@@ -145,7 +148,7 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
           if (!isHeld) admission.release(slot);
           return;
         }
-        wss.handleUpgrade(req, socket, head, (upgraded) => {
+        wss.handleUpgrade(req, socket, early, (upgraded) => {
           // The WebSocket takes over the slot, and `ws` has its own error listener on the socket now.
           taken = true;
           const ws = upgraded as AckwireWebSocket;
@@ -175,6 +178,7 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
     const admitted = admission.authenticate(handshake);
     if (admitted instanceof Promise) {
       holdSlot();
+      waiting = new UpgradeWait(socket);
       void admitted.then(upgrade);
     } else upgrade(admitted);
   };

@@ -14,6 +14,9 @@ import { WebSocket } from 'ws';
 import type { Connection } from '../connection.js';
 import type { WireSocket } from '../socket.js';
 
+/** How long a peer has to answer our close frame. */
+const CLOSE_DEADLINE_MS = 5_000;
+
 /** What the sockets of one `attach` share. */
 export interface Home {
   /** Gives a connection slot back when its socket closes. */
@@ -53,7 +56,7 @@ export class WsWireSocket implements WireSocket {
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
     // A peer that does not complete the closing handshake is dropped.
-    setTimeout(terminate, 5_000, this.ws).unref?.();
+    setTimeout(terminate, CLOSE_DEADLINE_MS, this.ws).unref?.();
   }
 
   terminate(): void {
@@ -101,7 +104,10 @@ export class AckwireWebSocket extends WebSocket {
         return true;
       }
       case 'error':
-        this.terminate();
+        // A frame `ws` refused (too large, say): it has sent its close frame and reads on, so the client gets
+        // the close code rather than a reset; give it a deadline to answer. Any other error ends the socket.
+        if (this.readyState === WebSocket.CLOSING) setTimeout(terminate, CLOSE_DEADLINE_MS, this).unref?.();
+        else this.terminate();
         return true;
       case 'close':
         this.ackwireClosed();
