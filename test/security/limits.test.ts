@@ -30,6 +30,7 @@ describe('defaults', () => {
       maxBufferedBytes: 8 * 1024 * 1024,
       maxEarlyFrames: 64,
       maxSubscriptions: 256,
+      maxReplayEvents: 10_000,
       maxConnections: 10_000,
       maxConnectionsPerAddress: 1_000,
       messagesPerSecond: 20_000,

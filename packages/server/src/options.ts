@@ -28,6 +28,10 @@ export interface ServerLimits {
   maxEarlyFrames: number;
   /** Active subscriptions per connection. Beyond it a subscribe gets TOO_MANY_REQUESTS. Default 256. */
   maxSubscriptions: number;
+  /** Events one subscribe may replay; a resume point further back is answered with the newest this many
+   * and a `'retention'` gap. Replays are paced (64 events per turn of the event loop, one subscription of a
+   * connection at a time). Default 10,000 (the in-memory broker's retention). */
+  maxReplayEvents: number;
   /** Open connections per server (all listeners). Beyond it an upgrade gets HTTP 503. Default 10,000. */
   maxConnections: number;
   /** Open connections per client address (IPv6: per /64). Beyond it an upgrade gets HTTP 429. Default 1,000: a
@@ -109,6 +113,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
   maxEarlyFrames: 64,
   maxSubscriptions: 256,
+  maxReplayEvents: 10_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 1_000,
   messagesPerSecond: 20_000,

@@ -90,10 +90,10 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
     }
     this.broker = config.broker ?? new MemoryBroker();
     this.ownsBroker = config.broker === undefined;
-    this.hub = new TopicHub(this.broker);
     this.logger = config.logger ?? consoleLogger;
     this.refusals = new RefusalLog(this.logger);
     this.limits = { ...DEFAULT_LIMITS, ...config.limits };
+    this.hub = new TopicHub(this.broker, this.limits.maxReplayEvents);
     const helloTimeoutMs = config.helloTimeoutMs ?? 10_000;
     this.heartbeatMs = config.heartbeatMs ?? 30_000;
     this.subprotocols = config.subprotocols ?? DEFAULT_SUBPROTOCOLS;

@@ -54,11 +54,20 @@ export interface Joined {
 
 const encoder = new TextEncoder();
 
+/** Replayed events one member gets per turn of the event loop. */
+const REPLAY_SLICE = 64;
+
 export class TopicHub {
   private readonly byName = new Map<string, LocalTopic>();
   private nextRef = 1;
+  /** Replays waiting for the one a member has running: a member replays one subscription at a time. */
+  private readonly replaying = new Map<TopicMember, Array<() => void>>();
 
-  constructor(private readonly broker: Broker) {}
+  /** `maxReplayEvents`: the most events one subscribe replays; older ones are reported as a gap. */
+  constructor(
+    private readonly broker: Broker,
+    private readonly maxReplayEvents = Infinity,
+  ) {}
 
   get size(): number {
     return this.byName.size;
@@ -155,31 +164,70 @@ export class TopicHub {
     replay: readonly BrokerEvent[],
     announce: (joined: Joined) => boolean,
   ): LocalTopic | undefined | Promise<LocalTopic | undefined> {
+    if (replay.length > this.maxReplayEvents) {
+      // Asking for more than one subscribe may replay: the oldest are a gap, said so like any other.
+      replay = replay.slice(replay.length - this.maxReplayEvents);
+      joined = { ...joined, offset: replay[0]!.offset - 1, gap: 'retention' };
+    }
     if (!announce(joined)) {
       this.release(member, topic, m);
       this.leave(member, topic);
       return undefined;
     }
-    const done = this.replay(member, topic, m, replay, 0, 0);
-    return isPromise(done) ? done.then(() => topic) : topic;
+    if (replay.length === 0) {
+      this.release(member, topic, m);
+      return topic;
+    }
+    // One replay per member at a time, a slice per turn: what a connection asks to replay is paced by its
+    // own turns, and other connections are served in between.
+    const waiting = this.replaying.get(member);
+    if (!waiting) {
+      this.replaying.set(member, []);
+      const done = this.replay(member, topic, m, replay, 0, 0);
+      return isPromise(done) ? done.then(() => topic) : topic;
+    }
+    return new Promise<LocalTopic>((resolve) => {
+      waiting.push(() => {
+        const done = this.replay(member, topic, m, replay, 0, 0);
+        if (isPromise(done)) void done.then(() => resolve(topic));
+        else resolve(topic);
+      });
+    });
   }
 
   /**
-   * Deliver replayed events, paced by the member's send buffer so that a client coming back from a long
-   * absence is not closed as a slow consumer by its own backlog; then release the held live frames.
+   * Deliver replayed events, a slice per turn and paced by the member's send buffer (so that a client coming
+   * back from a long absence is not closed as a slow consumer by its own backlog); then release the held
+   * live frames and start the member's next replay.
    */
   private replay(member: TopicMember, topic: LocalTopic, m: Membership, events: readonly BrokerEvent[], from: number, last: number): void | Promise<void> {
+    let sent = 0;
     for (let i = from; i < events.length; i++) {
       if (!member.alive) break;
       if (member.buffered > member.bufferLimit / 2) {
         return new Promise<void>((r) => setTimeout(r, 5)).then(() => this.replay(member, topic, m, events, i, last));
       }
+      if (sent === REPLAY_SLICE) return new Promise<void>((r) => setImmediate(r)).then(() => this.replay(member, topic, m, events, i, last));
       const event = events[i]!;
       if (event.offset <= last) continue;
       member.deliver(topic, event.offset, this.frameOf(topic, event, member.codec));
       last = event.offset;
+      sent++;
     }
     this.release(member, topic, m, last);
+    this.nextReplay(member);
+  }
+
+  private nextReplay(member: TopicMember): void {
+    const waiting = this.replaying.get(member);
+    if (!waiting) return;
+    const next = waiting.shift();
+    if (!next) this.replaying.delete(member);
+    else if (!member.alive) {
+      // Gone: the waiting replays have nobody to deliver to; each ends at once.
+      waiting.unshift(next);
+      for (const start of waiting.splice(0)) start();
+    } else next();
   }
 
   /**

@@ -1,0 +1,57 @@
+/**
+ * Replay is paced and bounded per connection: subscribes asking to resume from the start of a retained topic
+ * are replayed one at a time, a slice per turn of the event loop, and no subscribe replays more than
+ * limits.maxReplayEvents (the rest is a gap, said so).
+ */
+import type { WireSocket } from '@ackwire/server';
+import { afterEach, expect, it } from 'vitest';
+import { api, makeServer } from '../helpers/fixtures.js';
+
+const servers: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+const handshake = { url: '/', headers: {}, cookies: {}, remoteAddress: '127.0.0.1', origin: undefined };
+
+async function retained(limits: Record<string, number>, events: number) {
+  const server = makeServer({ limits });
+  servers.push(server);
+  let head = { epoch: '', offset: 0 };
+  for (let i = 1; i <= events; i++) head = await server.publish(api.chat.messages, { room: 'r' }, { id: i, room: 'r', text: `m${i}`, at: new Date(0) });
+  const sent: string[] = [];
+  const socket: WireSocket = {
+    protocol: 'ackwire.v1.json',
+    bufferedAmount: 0,
+    send: (data) => void sent.push(typeof data === 'string' ? data : new TextDecoder().decode(data)),
+    close: () => undefined,
+    terminate: () => undefined,
+  };
+  const conn = server.accept(socket, handshake);
+  conn.message(JSON.stringify([1, 1, server.fingerprint, null]));
+  return { conn, sent, epoch: head.epoch };
+}
+
+it('8 subscribes resuming from offset 0 of 2,000 retained events replay one at a time, a slice per turn', async () => {
+  const { conn, sent, epoch } = await retained({}, 2_000);
+  for (let id = 1; id <= 8; id++) conn.message(JSON.stringify([7, id, 'chat.messages', { room: 'r' }, null, [epoch, 0]]));
+  const events = (): string[] => sent.filter((f) => f.startsWith('[9,'));
+  // In the turn the subscribes arrived, one slice at most.
+  expect(events().length).toBeLessThanOrEqual(64);
+  for (let i = 0; i < 5_000 && events().length < 16_000; i++) await turn();
+  expect(events()).toHaveLength(16_000);
+  // One at a time: each subscription's 2,000 events in order, then the next's.
+  const offsets = events().map((f) => (JSON.parse(f) as number[])[2]);
+  expect(offsets).toEqual(Array.from({ length: 8 }, () => Array.from({ length: 2_000 }, (_, i) => i + 1)).flat());
+});
+
+it('a subscribe asking for more than maxReplayEvents gets the newest ones and a retention gap before them', async () => {
+  const { conn, sent, epoch } = await retained({ maxReplayEvents: 100 }, 500);
+  conn.message(JSON.stringify([7, 1, 'chat.messages', { room: 'r' }, null, [epoch, 0]]));
+  for (let i = 0; i < 100 && sent.filter((f) => f.startsWith('[9,')).length < 100; i++) await turn();
+  const subscribed = JSON.parse(sent.find((f) => f.startsWith('[8,'))!) as unknown[];
+  expect(subscribed.slice(3)).toEqual([epoch, 400, 'retention']);
+  const offsets = sent.filter((f) => f.startsWith('[9,')).map((f) => (JSON.parse(f) as number[])[2]);
+  expect(offsets).toEqual(Array.from({ length: 100 }, (_, i) => 401 + i));
+});
