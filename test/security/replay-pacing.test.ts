@@ -55,3 +55,24 @@ it('a subscribe asking for more than maxReplayEvents gets the newest ones and a 
   const offsets = sent.filter((f) => f.startsWith('[9,')).map((f) => (JSON.parse(f) as number[])[2]);
   expect(offsets).toEqual(Array.from({ length: 100 }, (_, i) => 401 + i));
 });
+
+it('subscribe/unsubscribe pairs while a replay runs cost at most a slice of replay per turn', async () => {
+  const { conn, sent, epoch } = await retained({}, 1_000);
+  const events = (): number => sent.filter((f) => f.startsWith('[9,')).length;
+  conn.message(JSON.stringify([7, 1, 'chat.messages', { room: 'r' }, null, [epoch, 0]]));
+  for (let id = 2; id <= 1_001; id++) {
+    conn.message(JSON.stringify([7, id, 'chat.messages', { room: 'r' }, null, [epoch, 0]]));
+    conn.message(JSON.stringify([10, id]));
+  }
+  const perTurn: number[] = [events()];
+  for (let i = 0; i < 200; i++) {
+    const before = events();
+    await turn();
+    perTurn.push(events() - before);
+  }
+  expect(Math.max(...perTurn)).toBeLessThanOrEqual(64);
+  // The first subscription's 1,000, and at most a slice for each turn the 2,000 frames took (64 per turn):
+  // not a replay of 1,000 for each of the 1,000 subscriptions that left at once.
+  expect(events()).toBeGreaterThanOrEqual(1_000);
+  expect(events()).toBeLessThanOrEqual(1_000 + 64 * 32);
+});

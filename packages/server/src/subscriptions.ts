@@ -92,7 +92,7 @@ function join(conn: SubscriberState, id: number, topicName: string, from: Subscr
         ),
       );
       return true;
-    });
+    }, gone);
     if (isPromise(joining)) joining.catch(failed);
   } catch (err) {
     failed(err);

@@ -53,15 +53,41 @@ export interface Joined {
 }
 
 const encoder = new TextEncoder();
+const never = (): boolean => false;
 
-/** Replayed events one member gets per turn of the event loop. */
+/** The turn of the event loop, counted by one setImmediate per turn in which a replay ran. */
+let turnCount = 0;
+let counting = false;
+function nextTurn(): void {
+  counting = false;
+  turnCount++;
+}
+function currentTurn(): number {
+  if (!counting) {
+    counting = true;
+    setImmediate(nextTurn);
+  }
+  return turnCount;
+}
+
+interface WaitingReplay {
+  /** The subscription ended. */
+  readonly gone: () => boolean;
+  start(): void;
+  /** The subscription left before its turn. */
+  drop(): void;
+}
+
+/** Replayed events one member gets per turn of the event loop, all its replays together. */
 const REPLAY_SLICE = 64;
 
 export class TopicHub {
   private readonly byName = new Map<string, LocalTopic>();
   private nextRef = 1;
   /** Replays waiting for the one a member has running: a member replays one subscription at a time. */
-  private readonly replaying = new Map<TopicMember, Array<() => void>>();
+  private readonly replaying = new Map<TopicMember, WaitingReplay[]>();
+  /** Replayed events per member in the current turn, across its replays. */
+  private readonly budget = new WeakMap<TopicMember, { turn: number; used: number }>();
 
   /** `maxReplayEvents`: the most events one subscribe replays; older ones are reported as a gap. */
   constructor(
@@ -103,6 +129,7 @@ export class TopicHub {
     name: string,
     from: { epoch: string; offset: number } | null,
     announce: (joined: Joined) => boolean,
+    gone: () => boolean = never,
   ): LocalTopic | undefined | Promise<LocalTopic | undefined> {
     let topic = this.byName.get(name);
     if (!topic) {
@@ -140,7 +167,7 @@ export class TopicHub {
       throw err;
     };
     const afterListen = (): LocalTopic | undefined | Promise<LocalTopic | undefined> => {
-      if (!from) return this.finish(member, t, membership, { topic: t, epoch: t.head.epoch, offset: t.head.offset, gap: null }, [], announce);
+      if (!from) return this.finish(member, t, membership, { topic: t, epoch: t.head.epoch, offset: t.head.offset, gap: null }, [], announce, gone);
       let read: ReadResult | Promise<ReadResult>;
       try {
         read = this.broker.read(name, from);
@@ -149,8 +176,8 @@ export class TopicHub {
       }
       const onRead = (r: ReadResult): LocalTopic | undefined | Promise<LocalTopic | undefined> =>
         'gap' in r
-          ? this.finish(member, t, membership, { topic: t, epoch: r.head.epoch, offset: Math.max(r.head.offset, t.head.offset), gap: r.gap }, [], announce)
-          : this.finish(member, t, membership, { topic: t, epoch: r.head.epoch, offset: from.offset, gap: null }, r.events, announce);
+          ? this.finish(member, t, membership, { topic: t, epoch: r.head.epoch, offset: Math.max(r.head.offset, t.head.offset), gap: r.gap }, [], announce, gone)
+          : this.finish(member, t, membership, { topic: t, epoch: r.head.epoch, offset: from.offset, gap: null }, r.events, announce, gone);
       return isPromise(read) ? read.then(onRead, failed) : onRead(read);
     };
     return t.listened ? afterListen() : t.listening!.then(afterListen, failed);
@@ -163,6 +190,7 @@ export class TopicHub {
     joined: Joined,
     replay: readonly BrokerEvent[],
     announce: (joined: Joined) => boolean,
+    gone: () => boolean,
   ): LocalTopic | undefined | Promise<LocalTopic | undefined> {
     if (replay.length > this.maxReplayEvents) {
       // Asking for more than one subscribe may replay: the oldest are a gap, said so like any other.
@@ -183,14 +211,21 @@ export class TopicHub {
     const waiting = this.replaying.get(member);
     if (!waiting) {
       this.replaying.set(member, []);
-      const done = this.replay(member, topic, m, replay, 0, 0);
+      const done = this.replay(member, topic, m, replay, 0, 0, gone);
       return isPromise(done) ? done.then(() => topic) : topic;
     }
     return new Promise<LocalTopic>((resolve) => {
-      waiting.push(() => {
-        const done = this.replay(member, topic, m, replay, 0, 0);
-        if (isPromise(done)) void done.then(() => resolve(topic));
-        else resolve(topic);
+      waiting.push({
+        gone,
+        start: () => {
+          const done = this.replay(member, topic, m, replay, 0, 0, gone);
+          if (isPromise(done)) void done.then(() => resolve(topic));
+          else resolve(topic);
+        },
+        drop: () => {
+          this.release(member, topic, m);
+          resolve(topic);
+        },
       });
     });
   }
@@ -200,19 +235,33 @@ export class TopicHub {
    * back from a long absence is not closed as a slow consumer by its own backlog); then release the held
    * live frames and start the member's next replay.
    */
-  private replay(member: TopicMember, topic: LocalTopic, m: Membership, events: readonly BrokerEvent[], from: number, last: number): void | Promise<void> {
-    let sent = 0;
+  private replay(
+    member: TopicMember,
+    topic: LocalTopic,
+    m: Membership,
+    events: readonly BrokerEvent[],
+    from: number,
+    last: number,
+    gone: () => boolean,
+  ): void | Promise<void> {
+    const turn = currentTurn();
+    let budget = this.budget.get(member);
+    if (!budget) this.budget.set(member, (budget = { turn, used: 0 }));
+    else if (budget.turn !== turn) {
+      budget.turn = turn;
+      budget.used = 0;
+    }
     for (let i = from; i < events.length; i++) {
-      if (!member.alive) break;
+      if (!member.alive || gone()) break;
       if (member.buffered > member.bufferLimit / 2) {
-        return new Promise<void>((r) => setTimeout(r, 5)).then(() => this.replay(member, topic, m, events, i, last));
+        return new Promise<void>((r) => setTimeout(r, 5)).then(() => this.replay(member, topic, m, events, i, last, gone));
       }
-      if (sent === REPLAY_SLICE) return new Promise<void>((r) => setImmediate(r)).then(() => this.replay(member, topic, m, events, i, last));
+      if (budget.used >= REPLAY_SLICE) return new Promise<void>((r) => setImmediate(r)).then(() => this.replay(member, topic, m, events, i, last, gone));
       const event = events[i]!;
       if (event.offset <= last) continue;
       member.deliver(topic, event.offset, this.frameOf(topic, event, member.codec));
       last = event.offset;
-      sent++;
+      budget.used++;
     }
     this.release(member, topic, m, last);
     this.nextReplay(member);
@@ -221,13 +270,18 @@ export class TopicHub {
   private nextReplay(member: TopicMember): void {
     const waiting = this.replaying.get(member);
     if (!waiting) return;
-    const next = waiting.shift();
-    if (!next) this.replaying.delete(member);
-    else if (!member.alive) {
-      // Gone: the waiting replays have nobody to deliver to; each ends at once.
-      waiting.unshift(next);
-      for (const start of waiting.splice(0)) start();
-    } else next();
+    let next: WaitingReplay | undefined;
+    while ((next = waiting.shift()) && next.gone()) next.drop();
+    if (next) next.start();
+    else this.replaying.delete(member);
+  }
+
+  /** A subscription left: replays waiting for subscriptions that ended are dropped, so what waits is bounded
+   * by the member's live subscriptions. */
+  private dropWaiting(member: TopicMember): void {
+    const waiting = this.replaying.get(member);
+    if (!waiting) return;
+    for (let i = 0; i < waiting.length; i++) if (waiting[i]!.gone()) waiting.splice(i--, 1)[0]!.drop();
   }
 
   /**
@@ -262,8 +316,9 @@ export class TopicHub {
   leave(member: TopicMember, topic: LocalTopic): void {
     const m = topic.members.get(member);
     if (!m) return;
-    if (--m.subscriptions > 0) return;
+    if (--m.subscriptions > 0) return this.dropWaiting(member);
     topic.members.delete(member);
+    this.dropWaiting(member);
     if (topic.members.size > 0 || this.byName.get(topic.name) !== topic) return;
     this.byName.delete(topic.name);
     if (topic.listened) topic.listened.stop();
