@@ -85,31 +85,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     // In the same write as the frame: the frames of one turn are corked together. A call being written is
     // not in the call table yet, so the watermark must stay at or below its id.
     this.acks.beforeSend(isCall ? msg.id : undefined);
-    // Requests may follow the hello of a new session before its welcome (the server holds them in order).
-    return this.conn.send(msg, isCall || msg.type === MessageType.SUBSCRIBE || msg.type === MessageType.UNSUBSCRIBE || msg.type === MessageType.CANCEL);
-  }
-
-  /**
-   * Write what waits, in the order the application asked for it: a call never overtakes a subscribe made
-   * before it (so it sees its own event), while a subscribe need not wait for calls held back by the
-   * server's in-flight limit (as when connected).
-   */
-  private flush(): void {
-    const subs = this.subs.unsent();
-    let s = 0;
-    let callsHeld = false;
-    for (;;) {
-      const call = callsHeld ? undefined : this.calls.nextQueued();
-      const sub = subs[s];
-      if (sub && (call === undefined || sub.id < call)) {
-        if (!this.subs.write(sub)) return;
-        s++;
-      } else if (call !== undefined) {
-        const r = this.calls.writeNext();
-        if (r === 'blocked') return;
-        if (r === 'window') callsHeld = true;
-      } else return;
-    }
+    return this.conn.send(msg, isCall);
   }
 
   get open(): boolean {
@@ -150,7 +126,6 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
     this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
     this.subs.opened();
-    this.flush();
     this.acks.flush();
     // A refresh cut off by the reconnect is done too: the hello just accepted carried its params.
     this.settleWaiters(undefined);
@@ -167,7 +142,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   writable(): void {
-    this.flush();
+    this.calls.writable();
   }
 
   frame(msg: ServerMessage): void {
@@ -186,7 +161,6 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   down(error: AckwireError | undefined): void {
     // A queued ack finds the connection down and waits for the next welcome (see opened).
     this.calls.down();
-    this.subs.down();
     if (!error) return;
     this.calls.closed(error);
     this.subs.closed(error);

@@ -6,7 +6,7 @@ import { AckwireError, MessageType, type ServerMessage, type SubscriptionDef } f
 import { parseFromWire } from '@ackwire/core/internal';
 import type { SubscribeHandlers, Subscription } from './types.js';
 
-export interface Sub {
+interface Sub {
   id: number;
   readonly def: SubscriptionDef;
   readonly input: unknown;
@@ -18,8 +18,6 @@ export interface Sub {
   offset: number;
   /** Established at least once. */
   started: boolean;
-  /** Its subscribe frame was written on the current connection. */
-  onConnection: boolean;
 }
 
 export interface SubscriptionTransport {
@@ -37,9 +35,6 @@ export class SubscriptionManager {
   private byId = NO_SUBS as Map<number, Sub>;
   private byTopic = NO_TOPICS as Map<number, Set<Sub>>;
   private closedWith: AckwireError | undefined;
-  /** Unsubscribes that could not be written for subscriptions written on the current connection (before its
-   * welcome); they go right after it. Subscriptions of earlier connections ended with them. */
-  private unsubscribes: number[] | undefined;
 
   constructor(
     private readonly transport: SubscriptionTransport,
@@ -58,7 +53,7 @@ export class SubscriptionManager {
   }
 
   subscribe(def: SubscriptionDef, input: unknown, handlers: SubscribeHandlers<unknown>): Subscription {
-    const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false, onConnection: false };
+    const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false };
     const stop = (() => this.stop(sub)) as Subscription;
     Object.defineProperties(stop, {
       unsubscribe: { value: stop },
@@ -77,13 +72,13 @@ export class SubscriptionManager {
   /** Write the subscribe frame; false if not connected. An input the codec cannot write ends the subscription. */
   private send(sub: Sub): boolean {
     try {
-      return (sub.onConnection = this.transport.send({
+      return this.transport.send({
         type: MessageType.SUBSCRIBE,
         id: sub.id,
         path: sub.def.path,
         input: sub.input,
         from: sub.epoch === undefined ? null : { epoch: sub.epoch, offset: sub.offset },
-      }));
+      });
     } catch (err) {
       this.forget(sub);
       queueMicrotask(() => sub.handlers.onError?.(err as AckwireError));
@@ -94,13 +89,7 @@ export class SubscriptionManager {
   private stop(sub: Sub): void {
     if (this.byId.get(sub.id) !== sub) return;
     this.forget(sub);
-    this.unsubscribe(sub);
-  }
-
-  private unsubscribe(sub: Sub): void {
-    if (!sub.onConnection) return; // never written on this connection: nothing to undo
-    sub.onConnection = false;
-    if (!this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id })) (this.unsubscribes ??= []).push(sub.id);
+    this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
   }
 
   private forget(sub: Sub): void {
@@ -112,36 +101,13 @@ export class SubscriptionManager {
     }
   }
 
-  /**
-   * A new connection: topic numbers are per connection, so every subscription starts over from its offset.
-   * Unsubscribes that waited go out at once; the subscribe frames are written by the owner (`unsent`,
-   * `write`), interleaved with calls in the order the application made them.
-   */
+  /** A new connection: topic numbers are per connection, so every subscription starts over from its offset. */
   opened(): void {
     this.byTopic.clear();
-    const unsubscribes = this.unsubscribes;
-    this.unsubscribes = undefined;
-    if (unsubscribes) for (const id of unsubscribes) this.transport.send({ type: MessageType.UNSUBSCRIBE, id });
-    for (const sub of this.byId.values()) if (!sub.onConnection) sub.topic = undefined;
-  }
-
-  /** Subscriptions whose subscribe frame is not written on the current connection, in id order. */
-  unsent(): Sub[] {
-    const out: Sub[] = [];
-    for (const sub of this.byId.values()) if (!sub.onConnection) out.push(sub);
-    return out.sort((a, b) => a.id - b.id);
-  }
-
-  /** Write one of `unsent()`; false if the connection cannot take it now. */
-  write(sub: Sub): boolean {
-    if (this.byId.get(sub.id) !== sub || sub.onConnection) return true; // ended or written meanwhile
-    return this.send(sub) || this.byId.get(sub.id) !== sub;
-  }
-
-  /** The connection is gone: no subscription is on it any more. */
-  down(): void {
-    this.unsubscribes = undefined;
-    for (const sub of this.byId.values()) sub.onConnection = false;
+    for (const sub of this.byId.values()) {
+      sub.topic = undefined;
+      if (!this.send(sub)) return;
+    }
   }
 
   frame(msg: ServerMessage): boolean {
@@ -211,7 +177,7 @@ export class SubscriptionManager {
 
   private resubscribe(sub: Sub): void {
     this.forget(sub);
-    this.unsubscribe(sub);
+    this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
     sub.id = this.transport.nextId();
     sub.topic = undefined;
     this.own();
@@ -221,7 +187,6 @@ export class SubscriptionManager {
 
   closed(error: AckwireError): void {
     this.closedWith = error;
-    this.unsubscribes = undefined;
     for (const sub of [...this.byId.values()]) {
       this.forget(sub);
       sub.handlers.onError?.(error);
