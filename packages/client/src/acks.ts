@@ -16,9 +16,6 @@ const ACK_QUIET_MS = 5_000;
 export interface AckSink {
   /** The watermark to send: every call id below it has its outcome here (or is no longer awaited). */
   watermark(): number;
-  /** Call-id ranges above the watermark that are not awaited (their outcomes are here, or they are no
-   * calls): the watermark cannot pass a call still running, so the outcomes after it are released by range. */
-  settled(): Array<[number, number]>;
   /** Write the ack; false when there is no open connection (it is sent on the next one). */
   sendAck(ack: AckMessage): boolean;
 }
@@ -73,8 +70,7 @@ export class AckScheduler {
   flush(sending?: number): void {
     if (this.unacked === 0) return;
     const watermark = this.sink.watermark();
-    const calls = this.sink.settled();
-    const ack: AckMessage = { type: MessageType.ACK, callWatermark: sending !== undefined && sending < watermark ? sending : watermark, ...(calls.length > 0 ? { calls } : {}) };
+    const ack: AckMessage = { type: MessageType.ACK, callWatermark: sending !== undefined && sending < watermark ? sending : watermark };
     if (!this.sink.sendAck(ack)) return;
     this.unacked = 0;
     this.riding = false;

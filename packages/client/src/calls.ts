@@ -120,24 +120,6 @@ export class CallManager {
     return next;
   }
 
-  /**
-   * The ids between the watermark and `next` (exclusive) that are not pending, as ascending ranges: their
-   * outcomes are here, or they are not calls. The server forgets those outcomes (docs/protocol.md §9.6).
-   * At most `max` ranges, the lowest first.
-   */
-  settledRanges(next: number, max: number): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    let previous = 0;
-    for (const id of this.pending.keys()) {
-      if (previous !== 0 && id > previous + 1) {
-        if (out.push([previous + 1, id - 1]) >= max) return out;
-      }
-      previous = id;
-    }
-    if (previous !== 0 && next > previous + 1) out.push([previous + 1, next - 1]);
-    return out;
-  }
-
   call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
     const outcome = deferred<unknown>();
     const receipt = deferred<void>();

@@ -41,9 +41,6 @@ interface Waiter {
   reject(e: AckwireError): void;
 }
 
-/** Call-id ranges in one ack; the rest go in a later one. */
-const ACK_MAX_RANGES = 256;
-
 class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport, AckSink {
   private counter = 0;
   private listeners: Listeners | undefined;
@@ -108,10 +105,6 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
 
   watermark(): number {
     return this.calls.watermark(this.counter + 1);
-  }
-
-  settled(): Array<[number, number]> {
-    return this.calls.settledRanges(this.counter + 1, ACK_MAX_RANGES);
   }
 
   sendAck(ack: AckMessage): boolean {
