@@ -7,10 +7,13 @@ export function unavailable(cause: unknown, detail = REDIS_UNAVAILABLE): Ackwire
   return new AckwireError('UNAVAILABLE', detail, { cause });
 }
 
-/** Reject with `UNAVAILABLE` if `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Reject with `UNAVAILABLE` (saying `detail`) if `promise` does not settle within `ms` or Redis fails it; an
+ * `AckwireError` it rejects with already says what went wrong and passes through.
+ */
+export function within<T>(promise: Promise<T>, ms: number, what: string, detail = REDIS_UNAVAILABLE): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable(new Error(`${what}: no answer from Redis within ${ms} ms`), `${REDIS_UNAVAILABLE}: no answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(unavailable(new Error(`${what}: no answer from Redis within ${ms} ms`), `${detail}: no answer within ${ms} ms`)), ms);
     promise.then(
       (v) => {
         clearTimeout(timer);
@@ -18,7 +21,7 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
       },
       (err: unknown) => {
         clearTimeout(timer);
-        reject(unavailable(err));
+        reject(err instanceof AckwireError ? err : unavailable(err, detail));
       },
     );
   });

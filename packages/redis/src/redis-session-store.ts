@@ -18,7 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { AckwireError } from '@ackwire/core';
 import type { Claim, ElsewhereOutcome, Logger, SessionStore, StoredSession } from '@ackwire/server';
-import { unavailable } from './errors.js';
+import { within } from './errors.js';
 import { clientLink, clusterLink, script, type AnyRedisClient, type AnyRedisCluster, type Link, type Script } from './link.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
 import { nodeKey, sessionKeys, type SessionKeys } from './session-keys.js';
@@ -125,22 +125,8 @@ export async function createRedisSessionStore(options: RedisSessionStoreOptions)
   }
 }
 
-/** `promise`, or `UNAVAILABLE` if Redis fails it or gives no answer within `ms`. */
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable(new Error(`${what}: no answer from Redis within ${ms} ms`), `${SESSION_STORE_UNAVAILABLE}: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof AckwireError ? err : unavailable(err, SESSION_STORE_UNAVAILABLE));
-      },
-    );
-  });
-}
+/** `promise`, or `UNAVAILABLE` (the session store's) if Redis fails it or gives no answer within `ms`. */
+const bounded = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => within(promise, ms, what, SESSION_STORE_UNAVAILABLE);
 
 export class RedisSessionStore implements SessionStore {
   readonly prefix: string;
