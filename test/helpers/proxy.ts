@@ -114,3 +114,27 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Cut every connection of `proxy` again and again, 20–200 ms apart (drawn from `random`), until `stop()`;
+ * `stop()` resolves with the number of cuts made.
+ */
+export function cutAtRandom(proxy: Proxy, random: () => number): { stop(): Promise<number> } {
+  let cuts = 0;
+  let cutting = true;
+  const loop = (async () => {
+    while (cutting) {
+      await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 180)));
+      if (!cutting) break;
+      proxy.cut();
+      cuts++;
+    }
+  })();
+  return {
+    async stop() {
+      cutting = false;
+      await loop;
+      return cuts;
+    },
+  };
+}

@@ -10,7 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { MemorySessionStore } from '@ackwire/server';
 import { DelayedSessionStore } from '../helpers/async-session-store.js';
 import { z } from 'zod';
-import { seeded, startProxy } from '../helpers/proxy.js';
+import { cutAtRandom, seeded, startProxy } from '../helpers/proxy.js';
 import { listen } from '@ackwire/server/ws';
 
 const api = contract({
@@ -81,16 +81,7 @@ it.each(STORES)(`loses, doubles and reorders nothing across random cuts (seed ${
   });
 
   const started = Date.now();
-  let cuts = 0;
-  let cutting = true;
-  const cutLoop = (async () => {
-    while (cutting) {
-      await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 180)));
-      if (!cutting) break;
-      proxy.cut();
-      cuts++;
-    }
-  })();
+  const cutting = cutAtRandom(proxy, random);
 
   let published = 0;
   const publishLoop = (async () => {
@@ -118,8 +109,7 @@ it.each(STORES)(`loses, doubles and reorders nothing across random cuts (seed ${
   const deadline = new Promise((r) => setTimeout(r, 45_000));
   await Promise.race([Promise.all([Promise.all(Array.from({ length: IN_FLIGHT }, worker)), publishLoop]), deadline]);
   await Promise.race([expect.poll(() => offsets.length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(EVENTS), deadline]);
-  cutting = false;
-  await cutLoop;
+  const cuts = await cutting.stop();
 
   const twice = [...runs.values()].filter((n) => n > 1).length;
   const lostCalls = CALLS - results.filter((r) => r >= 0).length;

@@ -5,14 +5,15 @@
  * without a gap, and all of them the same event at each offset; also when one node (a child process) is
  * killed with -9 in the middle. Seeded (CHAOS_SEED), bounded in time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@ackwire/client';
 import { createServer } from '@ackwire/server';
 import { createRedisBroker } from '@ackwire/redis';
 import { afterAll, expect, it } from 'vitest';
-import { seeded, startProxy } from '../helpers/proxy.js';
+import { cutAtRandom, seeded, startProxy } from '../helpers/proxy.js';
 import { api } from '../helpers/reliability.js';
+import { listeningPort } from '../helpers/listening-port.js';
 import { skipWithoutRedis, startRedis } from '../helpers/redis-server.js';
 import { listen } from '@ackwire/server/ws';
 
@@ -81,16 +82,7 @@ async function chaos(killOne: boolean): Promise<void> {
   );
 
   const started = Date.now();
-  let cuts = 0;
-  let cutting = true;
-  const cutLoop = (async () => {
-    while (cutting) {
-      await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 180)));
-      if (!cutting) break;
-      proxy.cut();
-      cuts++;
-    }
-  })();
+  const cutting = cutAtRandom(proxy, random);
 
   // Every node publishes, 25 events at a time each, so offsets interleave events from all three.
   let published = 0;
@@ -114,8 +106,7 @@ async function chaos(killOne: boolean): Promise<void> {
     expect.poll(() => Math.min(...subs.map((s) => s.offsets.length)), { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(EVENTS),
     deadline,
   ]);
-  cutting = false;
-  await cutLoop;
+  const cuts = await cutting.stop();
 
   const report = subs.map((s) => {
     const distinct = new Set(s.offsets).size;
@@ -136,20 +127,3 @@ async function chaos(killOne: boolean): Promise<void> {
 it.skipIf(skip)(`events across three nodes lose, double and reorder nothing across random cuts (seed ${SEED})`, { timeout: 120_000 }, () => chaos(false));
 
 it.skipIf(skip)(`events across three nodes, one killed with -9 halfway, lose, double and reorder nothing across random cuts (seed ${SEED})`, { timeout: 120_000 }, () => chaos(true));
-
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the node printed no port within 20 s:\n${out}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`the node exited with ${code}:\n${out}`)));
-  });
-}

@@ -10,6 +10,7 @@ import { isAckwireError } from '@ackwire/core';
 import type { StartInfo } from '@ackwire/client';
 import { createRedisBroker, type RedisBroker } from '@ackwire/redis';
 import { api, harness, type Harness, type ReliabilityClient } from '../helpers/reliability.js';
+import { listeningPort } from '../helpers/listening-port.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from '../helpers/redis-server.js';
 
 const skip = skipWithoutRedis('test/reliability/redis-nodes.test.ts');
@@ -190,23 +191,6 @@ describe.skipIf(skip)('events across nodes on one Redis', () => {
     }
   });
 });
-
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the node printed no port within 20 s:\n${out}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`the node exited with ${code}:\n${out}`)));
-  });
-}
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -10,7 +10,7 @@ import { createServer } from '@ackwire/server';
 import { createRedisSessionStore } from '@ackwire/redis';
 import { listen } from '@ackwire/server/ws';
 import { afterAll, expect, it } from 'vitest';
-import { seeded, startProxy } from '../helpers/proxy.js';
+import { cutAtRandom, seeded, startProxy } from '../helpers/proxy.js';
 import { api } from '../helpers/reliability.js';
 import { skipWithoutRedis, startRedis } from '../helpers/redis-server.js';
 
@@ -59,16 +59,7 @@ it.skipIf(skip)(`calls across three nodes sharing sessions in Redis: none lost, 
   const proxy = await startProxy(ports);
   cleanups.push(() => proxy.close());
 
-  let cuts = 0;
-  let cutting = true;
-  const cutLoop = (async () => {
-    while (cutting) {
-      await new Promise((r) => setTimeout(r, 20 + Math.floor(random() * 180)));
-      if (!cutting) break;
-      proxy.cut();
-      cuts++;
-    }
-  })();
+  const cutting = cutAtRandom(proxy, random);
 
   const started = Date.now();
   const failures: string[] = [];
@@ -96,8 +87,7 @@ it.skipIf(skip)(`calls across three nodes sharing sessions in Redis: none lost, 
       }
     }),
   );
-  cutting = false;
-  await cutLoop;
+  const cuts = await cutting.stop();
 
   const ranTwice = [...runs.values()].filter((n) => n > 1).length;
   const neverRan = CALLS - runs.size;

@@ -3,36 +3,27 @@
  * against a local three-master cluster.
  * Losing history is FLUSHALL (on every master of the cluster).
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { createCluster } from 'redis';
 import { brokerConformance, type Broker } from '@ackwire/server';
 import { createRedisBroker, type RedisBroker } from '@ackwire/redis';
-import { skipWithoutRedis, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../../../test/helpers/redis-server.js';
+import { redisForFile } from '../../../test/helpers/redis-for-file.js';
+import { skipWithoutRedis } from '../../../test/helpers/redis-server.js';
 
 const skip = skipWithoutRedis('packages/redis/test/broker-conformance.test.ts');
 const quiet = { error: () => undefined, warn: () => undefined };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-let single: RedisServer | undefined;
-let cluster: RedisCluster | undefined;
-
-beforeAll(async () => {
-  if (skip) return;
-  [single, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([single?.stop(), cluster?.stop()]);
-});
+const redis = redisForFile(skip);
 
 describe.skipIf(skip)('RedisBroker', () => {
   brokerConformance(
     'RedisBroker on one redis-server',
     {
       shared: true,
-      create: (r = {}) => createRedisBroker({ url: single!.url, ...r, logger: quiet }),
+      create: (r = {}) => createRedisBroker({ url: redis.single.url, ...r, logger: quiet }),
       loseHistory: async (b) => {
-        await single!.cli('FLUSHALL');
+        await redis.single.cli('FLUSHALL');
         return b;
       },
       advance: sleep,
@@ -45,9 +36,9 @@ describe.skipIf(skip)('RedisBroker', () => {
     'RedisBroker on one redis-server with plain pub/sub (sharded: false)',
     {
       shared: true,
-      create: (r = {}) => createRedisBroker({ url: single!.url, ...r, sharded: false, logger: quiet }),
+      create: (r = {}) => createRedisBroker({ url: redis.single.url, ...r, sharded: false, logger: quiet }),
       loseHistory: async (b) => {
-        await single!.cli('FLUSHALL');
+        await redis.single.cli('FLUSHALL');
         return b;
       },
       advance: sleep,
@@ -60,7 +51,7 @@ describe.skipIf(skip)('RedisBroker', () => {
     {
       shared: true,
       create: async (r = {}): Promise<Broker> => {
-        const c = createCluster({ rootNodes: cluster!.urls.map((url) => ({ url })) });
+        const c = createCluster({ rootNodes: redis.cluster.urls.map((url) => ({ url })) });
         const b: RedisBroker = await createRedisBroker({ cluster: c, ...r, logger: quiet });
         return {
           publish: (t, d) => b.publish(t, d),
@@ -73,7 +64,7 @@ describe.skipIf(skip)('RedisBroker', () => {
         };
       },
       loseHistory: async (b) => {
-        await Promise.all(cluster!.nodes.map((n) => n.cli('FLUSHALL')));
+        await Promise.all(redis.cluster.nodes.map((n) => n.cli('FLUSHALL')));
         return b;
       },
       advance: sleep,
