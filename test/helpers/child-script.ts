@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCES: Record<string, string> = {
   '@ackwire/core': `${ROOT}packages/core/src/index.ts`,
+  '@ackwire/core/internal': `${ROOT}packages/core/src/internal.ts`,
   '@ackwire/server': `${ROOT}packages/server/src/index.ts`,
   '@ackwire/client': `${ROOT}packages/client/src/node.ts`,
 };
@@ -44,7 +45,7 @@ export async function runChild(name: string, args: string[] = []): Promise<Child
       {
         name: 'ackwire-sources',
         setup(b) {
-          b.onResolve({ filter: /^@ackwire\/(core|server|client)$/ }, (args) => ({ path: SOURCES[args.path]! }));
+          b.onResolve({ filter: /^@ackwire\/(core|core\/internal|server|client)$/ }, (args) => ({ path: SOURCES[args.path]! }));
         },
       },
     ],
