@@ -62,8 +62,8 @@ export class DelayedSessionStore implements SessionStore {
   seen(id: string, requestId: number): Promise<void> {
     return this.later(this.inner.seen(id, requestId));
   }
-  confirm(id: string, watermark: number): Promise<void> {
-    return this.later(this.inner.confirm(id, watermark));
+  confirm(id: string, watermark: number, ranges?: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    return this.later(this.inner.confirm(id, watermark, ranges));
   }
   detach(id: string, generation: number): Promise<void> {
     return this.later(this.inner.detach(id, generation));

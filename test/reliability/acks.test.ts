@@ -83,3 +83,33 @@ it('sends one ack frame per batch of results, carrying only the call watermark; 
   expect(watermarks).toEqual([...watermarks].sort((a, b) => a - b));
   client.$close();
 });
+
+it('acknowledges the results after a call still running by range, and no range reaches the call being written', async () => {
+  h = await harness();
+  const Socket = inMemoryWebSocket(h.server);
+  const client = createClient(api, { url: 'memory://', WebSocket: Socket as unknown as WebSocketLike });
+  const acks = () => Socket.wire.sent.map((f) => JSON.parse(f) as unknown[]).filter((f) => f[0] === 12);
+  let finish!: () => void;
+  const gate = new Promise<void>((r) => (finish = r));
+  h.during.set('slow', () => gate);
+  const slow = client.jobs.run({ key: 'slow' }); // call 1, held by its handler
+  await slow.received;
+  // 64 results: the ack goes at once; the watermark stays at the running call, the rest go by range.
+  await Promise.all(Array.from({ length: 64 }, (_, i) => client.jobs.run({ key: `q${i}` }))); // calls 2 to 65
+  await expect.poll(() => acks().at(-1)).toEqual([12, 1, [2, 65]]);
+  const sessionId = client.$sessionId!;
+  expect(ids(h, sessionId)).toEqual([1]); // the quick outcomes are forgotten, the running call is kept
+
+  await client.jobs.retryable({ key: 'r' }); // call 66
+  await sleep(200); // its ack is due and rides with the next call
+  const next = client.jobs.retryable({ key: 's' }); // call 67
+  expect(Socket.wire.sent.slice(-2).map((f) => JSON.parse(f) as unknown[])).toEqual([
+    [12, 1, [2, 66]],
+    [3, 67, 'jobs.retryable', { key: 's' }],
+  ]);
+  await next;
+  finish();
+  expect(await slow).toEqual({ key: 'slow', runs: 1 });
+  await expect.poll(() => ids(h, sessionId), { timeout: 7_000, interval: 100 }).toEqual([]);
+  client.$close();
+});

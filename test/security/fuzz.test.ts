@@ -126,6 +126,9 @@ function validFrame(fingerprint: string): fc.Arbitrary<unknown[]> {
     { weight: 2, arbitrary: id.map((i) => [10, i]) },
     { weight: 2, arbitrary: id.map((i) => [13, i]) },
     { weight: 2, arbitrary: fc.nat(50).map((w) => [12, w]) },
+    // Call-id ranges: ascending, disjoint pairs, or any array of numbers (most of them refused).
+    { weight: 1, arbitrary: fc.tuple(fc.nat(50), fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 2, maxLength: 12 })).map(([w, ids]) => [12, w, ids.sort((a, b) => a - b).slice(0, ids.length & ~1)]) },
+    { weight: 1, arbitrary: fc.tuple(fc.nat(50), fc.array(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -2, max: 60 }) }, { weight: 1, arbitrary: weird }), { maxLength: 9 })).map(([w, r]) => [12, w, r]) },
     { weight: 2, arbitrary: fc.constantFrom<unknown[]>([14], [15]) },
     { weight: 2, arbitrary: fc.tuple(id, params).map(([i, p]) => [16, i, p]) },
     { weight: 1, arbitrary: fc.constantFrom<unknown[]>([2, 1, 's', 't', 0, 0], [4, 1], [5, 1, null], [6, 1, 'X', 'y'], [8, 1, 1, 'e', 0], [9, 1, 1, null]) },
@@ -248,6 +251,8 @@ describe('fuzzing ServerConnection', () => {
         const answer = good.socket.sent.slice(before);
         assert(answer.length === 1 && answer[0] === JSON.stringify([5, callId, { owner: 'alice', text: 'notes of alice' }]), `bystander got ${answer.join(' ')}`);
         assert(good.socket.closed === undefined, 'bystander closed');
+        // A well-behaved client acknowledges the outcomes it has (the server keeps them until then).
+        good.conn.message(JSON.stringify([MessageType.ACK, goodId]));
         target.conn.close(CloseCode.NORMAL, 'end of run');
       }),
       { numRuns: RUNS, endOnFailure: true, seed: SEED },

@@ -120,6 +120,17 @@ export class CallManager {
     return next;
   }
 
+  /**
+   * The ids of the calls still awaited, ascending; with a journal also those still in storage (a reloaded
+   * page may ask for their outcomes). The ack's ranges are the gaps between them (acks.ts).
+   */
+  awaitedIds(): Iterable<number> {
+    if (!this.journal) return this.pending.keys(); // Map keeps insertion (= id) order
+    const ids = new Set(this.journal.ids());
+    for (const id of this.pending.keys()) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
   call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
     const outcome = deferred<unknown>();
     const receipt = deferred<void>();
@@ -248,8 +259,9 @@ export class CallManager {
         return true;
       case MessageType.RESULT: {
         // Outcomes for ids no longer tracked (timed out or cancelled here) are dropped, but still acked.
-        this.transport.resultArrived();
+        // Taken first: an ack sent at once covers this outcome too.
         const p = this.take(msg.id);
+        this.transport.resultArrived();
         if (!p) return true;
         if (!this.validate) {
           p.resolve(msg.output);
@@ -261,8 +273,8 @@ export class CallManager {
         return true;
       }
       case MessageType.ERROR: {
-        this.transport.resultArrived();
         const p = this.take(msg.id);
+        this.transport.resultArrived();
         if (!p) return true;
         p.onReceived(); // an error from the server is its receipt too
         p.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));

@@ -107,6 +107,14 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     return this.calls.watermark(this.counter + 1);
   }
 
+  awaited(): Iterable<number> {
+    return this.calls.awaitedIds();
+  }
+
+  lastId(): number {
+    return this.counter;
+  }
+
   sendAck(ack: AckMessage): boolean {
     return this.conn.send(ack);
   }

@@ -264,6 +264,9 @@ export interface AckMessage {
   type: typeof MessageType.ACK;
   /** Every call id below this has its result at the client. 0 for "no information". */
   callWatermark: number;
+  /** Ranges of call ids above the watermark whose outcomes are at the client (or are no longer awaited),
+   * ascending and disjoint, first and last id inclusive. Absent for none. */
+  calls?: Array<[first: number, last: number]>;
 }
 export interface CancelMessage {
   type: typeof MessageType.CANCEL;
@@ -366,6 +369,20 @@ function id(v: unknown, what = 'id'): number {
 function offset(v: unknown, what: string): number {
   return isOffset(v) ? v : bad(`${what} must be an integer from 0 to 2^53-1`);
 }
+/** An ack's call-id ranges: `[first, last, first, last, ...]`, ascending, disjoint, at most maxBatch pairs. */
+function callRanges(r: unknown[]): Array<[number, number]> {
+  if (r.length === 0 || r.length % 2 !== 0 || r.length > 2 * LIMITS.maxBatch) bad('ack call ranges are 1 to 4096 [first, last] pairs');
+  const out: Array<[number, number]> = [];
+  let previous = 0;
+  for (let i = 0; i < r.length; i += 2) {
+    const first = id(r[i], 'call range start');
+    const last = id(r[i + 1], 'call range end');
+    if (first > last || first <= previous) bad('ack call ranges must be ascending and disjoint');
+    out.push([first, last]);
+    previous = last;
+  }
+  return out;
+}
 function token(v: unknown, what: string): string {
   return typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxTokenLength
     ? v
@@ -461,9 +478,13 @@ export function decodeClientMessage(text: string, codec: Codec): ClientMessage {
     case MessageType.CANCEL:
       arity(f, 2, 2, 'cancel');
       return { type: MessageType.CANCEL, id: id(f[1]) };
-    case MessageType.ACK:
-      arity(f, 2, 2, 'ack');
-      return { type: MessageType.ACK, callWatermark: offset(f[1], 'call watermark') };
+    case MessageType.ACK: {
+      arity(f, 2, 3, 'ack');
+      const callWatermark = offset(f[1], 'call watermark');
+      if (f.length === 2) return { type: MessageType.ACK, callWatermark };
+      if (!Array.isArray(f[2])) bad('ack is [12, callWatermark, [first, last, ...]?]');
+      return { type: MessageType.ACK, callWatermark, calls: callRanges(f[2] as unknown[]) };
+    }
     case MessageType.PING:
       arity(f, 1, 1, 'ping');
       return { type: MessageType.PING };
@@ -571,7 +592,7 @@ export function encodeClientMessage(msg: ClientMessage, codec: Codec): string {
     case MessageType.CANCEL:
       return frame([msg.type, msg.id]);
     case MessageType.ACK:
-      return `[${msg.type},${msg.callWatermark}]`;
+      return msg.calls && msg.calls.length > 0 ? JSON.stringify([msg.type, msg.callWatermark, msg.calls.flat()]) : `[${msg.type},${msg.callWatermark}]`;
     case MessageType.PING:
     case MessageType.PONG:
       return `[${msg.type}]`;

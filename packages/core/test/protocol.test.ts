@@ -61,6 +61,7 @@ function clientMessages(input: unknown): ClientMessage[] {
     { type: MessageType.ACK, callWatermark: 0 },
     { type: MessageType.ACK, callWatermark: 12 },
     { type: MessageType.ACK, callWatermark: Number.MAX_SAFE_INTEGER },
+    { type: MessageType.ACK, callWatermark: 3, calls: [[5, 5], [7, 1030]] },
     { type: MessageType.PING },
     { type: MessageType.PONG },
   ];
@@ -357,11 +358,19 @@ describe('malformed frames are rejected with ProtocolViolation 4400', () => {
     expect(decodeClientMessage(f(3, 1, 'p', null, null, 1), jsonCodec)).toMatchObject({ timeoutMs: 1 });
   });
 
-  it('ack: the watermark and nothing else (topic offsets are not part of v1)', () => {
+  it('ack: the watermark, then optional call-id ranges (topic offsets are not part of v1)', () => {
+    expect(decodeClientMessage(f(12, 2, [4, 4, 6, 9]), jsonCodec)).toEqual({ type: 12, callWatermark: 2, calls: [[4, 4], [6, 9]] });
     for (const text of [
       f(12),
       f(12, 0, 1),
       f(12, 0, 1, 2),
+      f(12, 0, []),
+      f(12, 0, [1]),
+      f(12, 0, [2, 1]),
+      f(12, 0, [0, 1]),
+      f(12, 0, [1, 2, 2, 3]),
+      f(12, 0, [3, 4, 1, 2]),
+      f(12, 0, [1, 2], 1),
       f(12, -1),
       f(12, 1.5),
       f(12, '0'),

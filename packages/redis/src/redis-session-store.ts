@@ -35,7 +35,7 @@ export interface RedisSessionStoreOptions {
   prefix?: string;
   /** How long a detached session stays resumable, in ms (the keys' expiry). Default 120,000. */
   retentionMs?: number;
-  /** Outcomes kept per session until the client confirms them. Default 1,024. */
+  /** Outcomes kept per session until the client confirms them; at the bound, new calls are refused. Default 1,024. */
   maxRetainedCalls?: number;
   /** How long a session held here outlives this process's last renewal, beyond `retentionMs`. Default 30,000. */
   leaseMs?: number;
@@ -58,7 +58,6 @@ const SCRIPTS = {
   release: script(lua.RELEASE),
   seen: script(lua.SEEN),
   confirm: script(lua.CONFIRM),
-  confirmRanges: script(lua.CONFIRM_RANGES),
   expire: script(lua.EXPIRE_IF_OWNER),
   end: script(lua.END),
   retained: script(`return redis.call('ZCARD', KEYS[2])`),
@@ -74,8 +73,16 @@ const CLAIMS = new Map<unknown, Claim>([
   [lua.CLAIMED.running, Object.freeze({ state: 'running' })],
   [lua.CLAIMED.confirmed, Object.freeze({ state: 'confirmed' })],
   [lua.CLAIMED.fenced, Object.freeze({ state: 'fenced' })],
+  [lua.CLAIMED.full, Object.freeze({ state: 'full' })],
   [lua.CLAIMED.gone, Object.freeze({ state: 'gone' })],
 ]);
+
+/** The confirm script's ARGV: the watermark, then each range's first and last id. */
+function confirmArgs(watermark: number, ranges: ReadonlyArray<readonly [number, number]> | undefined): string[] {
+  const args = [String(watermark)];
+  if (ranges) for (const [first, last] of ranges) args.push(String(first), String(last));
+  return args;
+}
 
 const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -257,20 +264,19 @@ export class RedisSessionStore implements SessionStore {
     await this.run(SCRIPTS.seen, id, [String(requestId)], 'seen');
   }
 
-  async confirm(id: string, watermark: number): Promise<void> {
-    await this.run(SCRIPTS.confirm, id, [String(watermark)], 'confirm');
+  /**
+   * Raise the watermark and forget the stored outcomes below it and in `ranges` (ascending, disjoint, first
+   * and last inclusive: outcomes the client has although the watermark cannot pass them yet); running calls
+   * stay. One script.
+   */
+  async confirm(id: string, watermark: number, ranges?: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    await this.run(SCRIPTS.confirm, id, confirmArgs(watermark, ranges), 'confirm');
   }
 
-  /**
-   * Forget the stored outcomes of the calls in `ranges` (ascending, disjoint, first and last inclusive),
-   * which the client has although the watermark cannot pass them yet; running calls and the watermark stay.
-   * Answers the number of outcomes forgotten.
-   */
+  /** Forget the stored outcomes of the calls in `ranges` only; answers the number forgotten. */
   async confirmRanges(id: string, ranges: ReadonlyArray<readonly [number, number]>): Promise<number> {
     if (ranges.length === 0) return 0;
-    const args: string[] = [];
-    for (const [first, last] of ranges) args.push(String(first), String(last));
-    return Number(await this.run(SCRIPTS.confirmRanges, id, args, 'confirm ranges'));
+    return Number(await this.run(SCRIPTS.confirm, id, confirmArgs(0, ranges), 'confirm'));
   }
 
   /** Outcomes the session holds that the client has not acknowledged (0 for an unknown session). */

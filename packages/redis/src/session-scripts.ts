@@ -13,7 +13,7 @@
 export const META_FIELDS = 4;
 
 /** Claim answers, as the claim script returns them. */
-export const CLAIMED = { new: 0, running: 1, finished: 2, confirmed: 3, fenced: 4, gone: 5 } as const;
+export const CLAIMED = { new: 0, running: 1, finished: 2, confirmed: 3, fenced: 4, gone: 5, full: 6 } as const;
 
 const PRELUDE = `
 local function str(n) return string.format('%.0f', n) end
@@ -54,9 +54,10 @@ return {g, l}
 
 /**
  * ARGV: generation, call id, maxRetainedCalls, node id. Answers a CLAIMED code, or {2, frame} for a finished call.
- * A new claim is recorded as running; past maxRetainedCalls the oldest finished outcomes are dropped.
+ * A new claim is recorded as running, unless the session holds maxRetainedCalls outcomes the client has not
+ * confirmed: then it answers `full` and records nothing (no outcome is ever dropped unconfirmed).
  */
-export const CLAIM = `${PRELUDE}
+export const CLAIM = `
 local m = redis.call('HMGET', KEYS[1], 'g', 'l', 'w')
 if not m[1] then return ${CLAIMED.gone} end
 if m[1] ~= ARGV[1] then return ${CLAIMED.fenced} end
@@ -68,15 +69,8 @@ if v then
   return {${CLAIMED.finished}, v}
 end
 if id < tonumber(m[3]) then return ${CLAIMED.confirmed} end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return ${CLAIMED.full} end
 redis.call('HSET', KEYS[1], ARGV[2], '~' .. ARGV[4])
-local excess = redis.call('HLEN', KEYS[1]) - ${META_FIELDS} - tonumber(ARGV[3])
-if excess > 0 then
-  local old = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
-  if #old > 0 then
-    redis.call('HDEL', KEYS[1], unpack(old))
-    redis.call('ZREM', KEYS[2], unpack(old))
-  end
-end
 return ${CLAIMED.new}
 `;
 
@@ -123,22 +117,21 @@ if l and tonumber(ARGV[1]) > tonumber(l) then redis.call('HSET', KEYS[1], 'l', A
 return 0
 `;
 
-/** ARGV: watermark. Raises it and forgets the finished calls below it. Answers the number forgotten. */
+/**
+ * ARGV: watermark, then first, last, first, last, ... (inclusive, ascending, disjoint; none is fine).
+ * Raises the watermark (a lower one changes nothing) and forgets the finished calls below it, then the
+ * finished calls in the ranges; running calls stay (the sorted set holds finished ones only). Answers the
+ * number forgotten.
+ */
 export const CONFIRM = `${PRELUDE}
 local w = redis.call('HGET', KEYS[1], 'w')
-if not w or tonumber(ARGV[1]) <= tonumber(w) then return 0 end
-redis.call('HSET', KEYS[1], 'w', ARGV[1])
-return forget(KEYS[1], KEYS[2], '-inf', '(' .. ARGV[1])
-`;
-
-/**
- * ARGV: first, last, first, last, ... (inclusive). Forgets the finished calls in the ranges; running calls
- * and the watermark stay. Answers the number forgotten.
- */
-export const CONFIRM_RANGES = `${PRELUDE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if not w then return 0 end
 local n = 0
-for i = 1, #ARGV, 2 do n = n + forget(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1]) end
+if tonumber(ARGV[1]) > tonumber(w) then
+  redis.call('HSET', KEYS[1], 'w', ARGV[1])
+  n = forget(KEYS[1], KEYS[2], '-inf', '(' .. ARGV[1])
+end
+for i = 2, #ARGV, 2 do n = n + forget(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1]) end
 return n
 `;
 

@@ -77,6 +77,8 @@ function claimed(host: CallHost, session: LiveSession, msg: CallMessage, claim: 
       return receipt(host, id);
     case 'finished': // a retry of a finished call: its outcome again
       return host.send(claim.frame);
+    case 'full': // never run (a retry is decided afresh): outcomes the client has not confirmed are never dropped
+      return host.send(errorFrame(id, 'TOO_MANY_REQUESTS', 'Too many unacknowledged outcomes', null, codec));
     case 'gone':
       // The store no longer has a session this connection holds (a shared store lost its data): nothing
       // would ever answer this call. Closing makes the client's resume fail and settle it as RESULT_UNKNOWN.

@@ -277,7 +277,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
         return cancelCall(this, msg.id);
       case MessageType.ACK: {
         const sessions = this.runtime.sessions;
-        return sessions.quietly('confirm', sessions.store.confirm(this.session!.id, msg.callWatermark));
+        return sessions.quietly('confirm', sessions.store.confirm(this.session!.id, msg.callWatermark, msg.calls));
       }
       case MessageType.PING:
         return this.send(encodeServerMessage({ type: MessageType.PONG }, this.codec));

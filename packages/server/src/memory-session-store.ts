@@ -7,6 +7,7 @@ import { randomId } from './random-id.js';
 import {
   CLAIM_CONFIRMED,
   CLAIM_FENCED,
+  CLAIM_FULL,
   CLAIM_GONE,
   CLAIM_NEW,
   CLAIM_RUNNING,
@@ -18,7 +19,7 @@ import {
 export interface MemorySessionStoreOptions {
   /** How long a detached session stays resumable, in ms. Default 120,000. */
   retentionMs?: number;
-  /** Outcomes kept per session until the client confirms them. Default 1,024. */
+  /** Outcomes kept per session until the client confirms them; at the bound, new calls are refused. Default 1,024. */
   maxRetainedCalls?: number;
 }
 
@@ -29,6 +30,8 @@ class MemorySession implements StoredSession {
   watermark = 0;
   /** Call id to its outcome frame; `undefined` while it runs. Made on first use. */
   calls: Map<number, string | undefined> | undefined;
+  /** Calls in `calls` that have an outcome. */
+  finished = 0;
   expiry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -94,18 +97,10 @@ export class MemorySessionStore implements SessionStore {
       return frame === undefined ? CLAIM_RUNNING : { state: 'finished', frame };
     }
     if (callId < session.watermark) return CLAIM_CONFIRMED;
+    // Never drop an outcome the client has not confirmed: refuse new calls instead, loudly.
+    if (session.finished >= this.maxRetainedCalls) return CLAIM_FULL;
     calls.set(callId, undefined);
-    if (calls.size > this.maxRetainedCalls) this.evict(calls);
     return CLAIM_NEW;
-  }
-
-  /** Keep the table within its bound: drop finished outcomes, oldest first. */
-  private evict(calls: Map<number, string | undefined>): void {
-    for (const [oldId, frame] of calls) {
-      if (frame === undefined) continue;
-      calls.delete(oldId);
-      if (calls.size <= this.maxRetainedCalls) return;
-    }
   }
 
   release(id: string, callId: number): void {
@@ -114,8 +109,14 @@ export class MemorySessionStore implements SessionStore {
   }
 
   complete(id: string, callId: number, frame: string): void {
-    const calls = this.sessions.get(id)?.calls;
-    if (calls?.has(callId) && calls.get(callId) === undefined) calls.set(callId, frame);
+    const session = this.sessions.get(id);
+    const calls = session?.calls;
+    if (!session || !calls?.has(callId) || calls.get(callId) !== undefined) return;
+    if (callId < session.watermark) calls.delete(callId); // the client stopped waiting for it
+    else {
+      calls.set(callId, frame);
+      session.finished++;
+    }
   }
 
   seen(id: string, requestId: number): void {
@@ -123,17 +124,43 @@ export class MemorySessionStore implements SessionStore {
     if (session && requestId > session.lastId) session.lastId = requestId;
   }
 
-  confirm(id: string, watermark: number): void {
+  confirm(id: string, watermark: number, ranges?: ReadonlyArray<readonly [number, number]>): void {
     const session = this.sessions.get(id);
-    if (!session || watermark <= session.watermark) return;
-    session.watermark = watermark;
+    if (!session) return;
     const calls = session.calls;
-    if (!calls) return;
-    for (const [callId, frame] of calls) {
-      // Ids are mostly inserted in increasing order: stop at the first one the watermark does not cover.
-      if (callId >= watermark) break;
-      if (frame !== undefined) calls.delete(callId);
+    if (watermark > session.watermark) {
+      session.watermark = watermark;
+      if (calls) {
+        for (const [callId, frame] of calls) {
+          // Ids are mostly inserted in increasing order: stop at the first one the watermark does not cover.
+          if (callId >= watermark) break;
+          if (frame !== undefined) this.forget(session, calls, callId);
+        }
+      }
     }
+    if (ranges && calls && session.finished > 0) this.confirmRanges(session, calls, ranges);
+  }
+
+  /** Forget the outcomes of the call ids in `ranges`; costs at most the smaller of their length and the table. */
+  private confirmRanges(session: MemorySession, calls: Map<number, string | undefined>, ranges: ReadonlyArray<readonly [number, number]>): void {
+    let span = 0;
+    for (const [first, last] of ranges) span += last - first + 1;
+    if (span <= calls.size) {
+      for (const [first, last] of ranges) for (let callId = first; callId <= last; callId++) if (calls.get(callId) !== undefined) this.forget(session, calls, callId);
+      return;
+    }
+    let r = 0;
+    for (const [callId, frame] of calls) {
+      if (frame === undefined) continue;
+      while (r > 0 && ranges[r - 1]![0] > callId) r--; // ids are mostly, not strictly, in increasing order
+      while (r < ranges.length && ranges[r]![1] < callId) r++;
+      if (r < ranges.length && ranges[r]![0] <= callId) this.forget(session, calls, callId);
+    }
+  }
+
+  private forget(session: MemorySession, calls: Map<number, string | undefined>, callId: number): void {
+    calls.delete(callId);
+    session.finished--;
   }
 
   detach(id: string, generation: number): void {

@@ -167,18 +167,53 @@ export function sessionStoreConformance(name: string, backend: SessionStoreUnder
         deepStrictEqual(await store.claim(s.id, 1, 4), { state: 'new' });
       });
 
-      it('keeps at most maxRetainedCalls outcomes, dropping the oldest finished first, never a running call', async (make) => {
+      it('never drops an unconfirmed outcome: at maxRetainedCalls of them a new call is refused (full)', async (make) => {
         const store = await make(3);
         const s = await store.create();
         await store.claim(s.id, 1, 1); // stays running
-        for (const id of [2, 3, 4, 5]) {
+        for (const id of [2, 3, 4]) {
           await store.claim(s.id, 1, id);
           await store.complete(s.id, id, FRAME(id));
         }
+        deepStrictEqual(await store.claim(s.id, 1, 5), { state: 'full' }); // refused, recorded nothing
         deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'running' });
-        deepStrictEqual(await store.claim(s.id, 1, 5), { state: 'finished', frame: FRAME(5) });
-        deepStrictEqual(await store.claim(s.id, 1, 4), { state: 'finished', frame: FRAME(4) });
-        deepStrictEqual(await store.claim(s.id, 1, 2), { state: 'new' }); // dropped: the documented limit
+        for (const id of [2, 3, 4]) deepStrictEqual(await store.claim(s.id, 1, id), { state: 'finished', frame: FRAME(id) });
+        await store.complete(s.id, 1, FRAME(1)); // a running call still gets its outcome kept
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'finished', frame: FRAME(1) });
+        await store.confirm(s.id, 1, [[3, 4]]); // by range: the watermark cannot pass the running call
+        deepStrictEqual(await store.claim(s.id, 1, 5), { state: 'new' });
+        deepStrictEqual(await store.claim(s.id, 1, 2), { state: 'finished', frame: FRAME(2) });
+      });
+
+      it('confirms by range above the watermark: finished outcomes go, running calls stay, later claims are new', async (make) => {
+        const store = await make();
+        const s = await store.create();
+        for (const id of [1, 2, 3]) await store.claim(s.id, 1, id);
+        await store.complete(s.id, 2, FRAME(2));
+        await store.complete(s.id, 3, FRAME(3));
+        await store.confirm(s.id, 0, [[2, 3]]);
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'running' });
+        deepStrictEqual(await store.claim(s.id, 1, 3), { state: 'new' }); // forgotten; a range does not confirm later claims
+      });
+
+      it('keeps every outcome outside the confirmed ranges, however many calls finish beside a running one', async (make) => {
+        const store = await make(4);
+        const s = await store.create();
+        await store.claim(s.id, 1, 1); // a slow call: the watermark cannot pass it
+        for (let id = 2; id <= 40; id++) {
+          deepStrictEqual(await store.claim(s.id, 1, id), { state: 'new' }, `call ${id}`);
+          await store.complete(s.id, id, FRAME(id));
+          // The client acknowledges the quick calls by range, all but the newest one.
+          if (id > 2) await store.confirm(s.id, 1, [[2, id - 1]]);
+        }
+        await store.confirm(s.id, 1, [[1, 39]]); // covers the running call: it stays running
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'running' });
+        await store.complete(s.id, 1, FRAME(1));
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'finished', frame: FRAME(1) }); // not lost in between
+        deepStrictEqual(await store.claim(s.id, 1, 40), { state: 'finished', frame: FRAME(40) }); // outside every range
+        await store.confirm(s.id, 41);
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'confirmed' });
+        deepStrictEqual(await store.claim(s.id, 1, 40), { state: 'confirmed' });
       });
     });
 

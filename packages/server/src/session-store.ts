@@ -25,16 +25,19 @@
  *   call id is and records it as running if it was unknown:
  *   `new` (unknown until now, recorded as running: run it), `running` (claimed before, no outcome yet),
  *   `finished` with the stored outcome frame, `confirmed` (below the watermark: the client has the outcome),
+ *   `full` (unknown, but the session holds `maxRetainedCalls` outcomes the client has not confirmed: the
+ *   call is refused and nothing is recorded; no outcome is ever dropped before the client confirms it),
  *   `fenced` (the caller's generation is not the session's), `gone` (no such session, or ended).
  *   Every claim raises `lastId` to the call id if it is higher; so does `seen` (subscription ids).
  *   `release` forgets a claim whose call was refused without running (over the in-flight limit), so that a
  *   retry can claim it again.
  * - **Outcomes.** `complete(id, callId, frame)` stores a claimed call's outcome frame. The store keeps every
- *   outcome until the watermark passes it, and at most `maxRetainedCalls` outcomes per session, dropping
- *   the oldest call ids first; a running claim is never dropped. `confirm(id, watermark)` records that the
- *   client has every outcome below `watermark`: those outcomes are dropped, and a claim of a call id below
- *   it that the table no longer holds answers `confirmed` (a running call stays `running`). A lower
- *   watermark than the current one changes nothing.
+ *   outcome until the client confirms it. `confirm(id, watermark, ranges?)` records that the client has
+ *   every outcome below `watermark`, and those of the call ids in `ranges` (ascending, disjoint, inclusive):
+ *   those outcomes are dropped (running calls stay `running`). A claim of a call id below the watermark
+ *   that the table no longer holds answers `confirmed`; ranges do not change what later claims answer. A
+ *   lower watermark than the current one changes nothing. An outcome completed for a call id below the
+ *   watermark is not kept (the client stopped waiting for it).
  * - **Retention.** `detach(id, generation)` says the owning connection is gone: unless it is resumed within
  *   the retention window, the session ends. `resume` stops the clock.
  * - **Calls that run elsewhere** (stores shared by several processes). A claim answers `running` for a call
@@ -73,6 +76,7 @@ export type Claim =
   | { readonly state: 'running' }
   | { readonly state: 'finished'; readonly frame: string }
   | { readonly state: 'confirmed' }
+  | { readonly state: 'full' }
   | { readonly state: 'fenced' }
   | { readonly state: 'gone' };
 
@@ -83,7 +87,7 @@ export interface SessionStore {
   release(id: string, callId: number): MaybePromise<void>;
   complete(id: string, callId: number, frame: string): MaybePromise<void>;
   seen(id: string, requestId: number): MaybePromise<void>;
-  confirm(id: string, watermark: number): MaybePromise<void>;
+  confirm(id: string, watermark: number, ranges?: ReadonlyArray<readonly [number, number]>): MaybePromise<void>;
   detach(id: string, generation: number): MaybePromise<void>;
   end(id: string, generation?: number): MaybePromise<void>;
   /** See "Calls that run elsewhere" above; optional. */
@@ -96,5 +100,6 @@ export interface SessionStore {
 export const CLAIM_NEW: Claim = Object.freeze({ state: 'new' });
 export const CLAIM_RUNNING: Claim = Object.freeze({ state: 'running' });
 export const CLAIM_CONFIRMED: Claim = Object.freeze({ state: 'confirmed' });
+export const CLAIM_FULL: Claim = Object.freeze({ state: 'full' });
 export const CLAIM_FENCED: Claim = Object.freeze({ state: 'fenced' });
 export const CLAIM_GONE: Claim = Object.freeze({ state: 'gone' });

@@ -71,6 +71,11 @@ export class CallJournal {
     return cap;
   }
 
+  /** Ids of the calls in storage (or being written or deleted), in no order. */
+  ids(): Iterable<number> {
+    return this.stored;
+  }
+
   private reserve(): void {
     if (this.reserving) return;
     this.reserving = true;
