@@ -192,6 +192,8 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     this.expiryTimer?.clear();
     leaveAll(this);
     if (this.session) this.runtime.sessions.detach(this.session, this);
+    // A closed connection may stay referenced for a while (its socket, its hello deadline); its session must not.
+    this.session = undefined;
     this.runtime.forget(this);
   }
 

@@ -12,7 +12,15 @@ export interface RevokeInfo {
 export class SessionOwners {
   private readonly owners = new Map<LiveSession, unknown>();
 
-  constructor(private readonly sessions: SessionRegistry) {}
+  constructor(private readonly sessions: SessionRegistry) {
+    // An ended session leaves the index at once: an idle server gives its memory back.
+    sessions.onEnd = (session) => this.owners.delete(session);
+  }
+
+  /** Sessions in the index. */
+  get size(): number {
+    return this.owners.size;
+  }
 
   /** Record (or replace) the context a session's credentials produced. */
   note(session: LiveSession, ctx: unknown): void {

@@ -65,6 +65,8 @@ export type Opened = LiveSession | 'replaced';
 
 export class SessionRegistry {
   private readonly live = new Map<string, LiveSession>();
+  /** Told when a session ends here (expired, revoked, or the server closes), so indexes let go of it. */
+  onEnd: ((session: LiveSession) => void) | undefined;
 
   constructor(
     readonly store: SessionStore,
@@ -133,6 +135,7 @@ export class SessionRegistry {
     session.retention = undefined;
     if (this.live.get(session.id) === session) this.live.delete(session.id);
     session.abortAll();
+    this.onEnd?.(session);
     this.quietly('end', this.store.end(session.id, generation));
   }
 
