@@ -27,6 +27,8 @@ describe('defaults', () => {
     expect(DEFAULT_LIMITS).toEqual({
       maxInFlight: 256,
       maxRetainedCalls: 1024,
+      maxDetachedSessionsPerAddress: 256,
+      maxDetachedSessions: 10_000,
       maxBufferedBytes: 8 * 1024 * 1024,
       maxEarlyFrames: 64,
       maxSubscriptions: 256,

@@ -71,6 +71,16 @@ export class Admission {
   /** Take a connection slot for the client: the key to give back with `release` (once), or a refusal. */
   reserve(handshake: Handshake): Refusal | string {
     if (this.total >= this.limits.maxConnections) return { status: 503, message: 'Too many connections' };
+    const key = this.keyOf(handshake);
+    const count = this.perAddress.get(key) ?? 0;
+    if (count >= this.limits.maxConnectionsPerAddress) return { status: 429, message: 'Too many connections from this address' };
+    this.total++;
+    this.perAddress.set(key, count + 1);
+    return key;
+  }
+
+  /** The key a client is counted under: its address (or what `clientAddress` says), IPv6 per /64. */
+  keyOf(handshake: Handshake): string {
     let address = handshake.remoteAddress;
     if (this.options.clientAddress) {
       try {
@@ -79,12 +89,7 @@ export class Admission {
         this.logger.error('clientAddress threw; counting the socket address', { error: err });
       }
     }
-    const key = addressKey(address);
-    const count = this.perAddress.get(key) ?? 0;
-    if (count >= this.limits.maxConnectionsPerAddress) return { status: 429, message: 'Too many connections from this address' };
-    this.total++;
-    this.perAddress.set(key, count + 1);
-    return key;
+    return addressKey(address);
   }
 
   /** Give back a slot taken with `reserve`. */

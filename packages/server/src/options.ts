@@ -22,6 +22,12 @@ export interface ServerLimits {
   maxInFlight: number;
   /** Outcomes a session keeps for retries until the client confirms them. Default 1,024. */
   maxRetainedCalls: number;
+  /** Sessions waiting to be resumed (their connection gone) per client address (IPv6: per /64), and in
+   * all, in this process. Past either, the one detached longest ago is ended early: its client resumes into
+   * a new session (`resumed: false`; calls in flight fail with RESULT_UNKNOWN unless idempotent).
+   * Defaults 256 and 10,000. */
+  maxDetachedSessionsPerAddress: number;
+  maxDetachedSessions: number;
   /** Send buffer of one connection, in bytes; past it the client is closed with 4509. Default 8 MiB. */
   maxBufferedBytes: number;
   /** Frames accepted before the hello is answered. Default 64. */
@@ -110,6 +116,8 @@ export interface ServerOptions<Ctx, Params, Auth = undefined> {
 export const DEFAULT_LIMITS: ServerLimits = {
   maxInFlight: 256,
   maxRetainedCalls: 1024,
+  maxDetachedSessionsPerAddress: 256,
+  maxDetachedSessions: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxEarlyFrames: 64,
   maxSubscriptions: 256,

@@ -100,7 +100,11 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
     const retentionMs = config.sessionRetentionMs ?? 120_000;
     const store = config.sessionStore ?? new MemorySessionStore({ retentionMs, maxRetainedCalls: this.limits.maxRetainedCalls });
     this.ownsStore = config.sessionStore === undefined;
-    this.sessions = new SessionRegistry(store, retentionMs, this.logger);
+    this.sessions = new SessionRegistry(store, retentionMs, this.logger, {
+      perAddress: this.limits.maxDetachedSessionsPerAddress,
+      total: this.limits.maxDetachedSessions,
+      addressOf: (handshake) => this.admission.keyOf(handshake),
+    });
     this.guards = new GuardRunner(index.byPath.keys(), config.guards);
     this.admission = new Admission(config, this.limits, helloTimeoutMs, this.logger);
     this.helloDeadlines = new HelloDeadlines(helloTimeoutMs);

@@ -4,6 +4,8 @@
  * the process: the connection that owns the session here, and the calls running here with their deadlines
  * and abort controllers.
  */
+import { DetachedSessions } from './detached-sessions.js';
+import type { Handshake } from './handshake.js';
 import type { Logger } from './options.js';
 import type { MaybePromise, SessionStore, StoredSession } from './session-store.js';
 
@@ -24,6 +26,16 @@ export interface SessionHolder {
   revoked(reason: string): void;
   /** Send a frame (a call's outcome) on this connection. */
   send(frame: string): void;
+  /** The upgrade request it came with (its client address counts the session while it waits). */
+  readonly handshake: Handshake;
+}
+
+/** Bounds on the sessions waiting to be resumed here (see detached-sessions.ts). */
+export interface DetachedLimits {
+  readonly perAddress: number;
+  readonly total: number;
+  /** The client address a connection is counted under. */
+  addressOf(handshake: Handshake): string;
 }
 
 const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
@@ -67,12 +79,22 @@ export class SessionRegistry {
   private readonly live = new Map<string, LiveSession>();
   /** Told when a session ends here (expired, revoked, or the server closes), so indexes let go of it. */
   onEnd: ((session: LiveSession) => void) | undefined;
+  /** Sessions whose connection is gone, oldest first; past the limits the oldest ends early. */
+  private readonly detached: DetachedSessions<LiveSession>;
 
   constructor(
     readonly store: SessionStore,
     private readonly retentionMs: number,
     private readonly logger: Logger,
-  ) {}
+    private readonly limits: DetachedLimits,
+  ) {
+    this.detached = new DetachedSessions(limits.perAddress, limits.total, (session) => this.end(session, session.generation));
+  }
+
+  /** Sessions waiting to be resumed here. */
+  get detachedCount(): number {
+    return this.detached.size;
+  }
 
   /** Sessions held here, detached ones included, until they end. */
   get size(): number {
@@ -111,6 +133,7 @@ export class SessionRegistry {
     session.generation = stored.generation;
     if (session.retention) clearTimeout(session.retention);
     session.retention = undefined;
+    this.detached.delete(session);
     const previous = session.connection;
     session.connection = conn;
     if (previous && previous !== conn) previous.replaced();
@@ -127,6 +150,7 @@ export class SessionRegistry {
       if (!session.connection && session.generation === generation) this.end(session, generation);
     }, this.retentionMs);
     session.retention.unref?.();
+    this.detached.add(session, this.limits.addressOf(conn.handshake));
   }
 
   /** End a session here and in the store (with `generation`: unless a later resume took it). */
@@ -134,6 +158,7 @@ export class SessionRegistry {
     if (session.retention) clearTimeout(session.retention);
     session.retention = undefined;
     if (this.live.get(session.id) === session) this.live.delete(session.id);
+    this.detached.delete(session);
     session.abortAll();
     this.onEnd?.(session);
     this.quietly('end', this.store.end(session.id, generation));
