@@ -26,8 +26,8 @@ async function redis(persistence = false): Promise<RedisServer> {
 }
 
 /** A server process of its own: its own store (its own Redis connection) and handler counts. */
-async function node(r: RedisServer, leaseMs?: number): Promise<{ h: Harness; store: RedisSessionStore }> {
-  const store = await createRedisSessionStore({ url: r.url, logger: quiet, commandTimeoutMs: 500, leaseMs });
+async function node(r: RedisServer, leaseMs?: number, maxRetainedCalls?: number): Promise<{ h: Harness; store: RedisSessionStore }> {
+  const store = await createRedisSessionStore({ url: r.url, logger: quiet, commandTimeoutMs: 500, leaseMs, maxRetainedCalls });
   const h = await harness({ sessionStore: store });
   cleanup.push(() => store.close(), () => h.close());
   return { h, store };
@@ -40,6 +40,41 @@ async function raw(h: Harness): Promise<RawClient> {
 }
 
 describe.skipIf(skip)('servers on RedisSessionStore', () => {
+  it('keep a slow call\'s outcome across nodes however many quick calls beside it are acknowledged by range; refuse new calls at maxRetainedCalls unacknowledged', async () => {
+    const r = await redis();
+    const [a, b] = [await node(r, undefined, 4), await node(r, undefined, 4)];
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    a.h.during.set('slow', () => gate);
+    const first = await raw(a.h);
+    const welcome = await first.hello(a.h.server.fingerprint);
+    first.send([3, 1, 'jobs.run', { key: 'slow' }]);
+    expect(await first.next()).toStrictEqual([4, 1]);
+    for (let id = 2; id <= 12; id++) {
+      first.send([3, id, 'jobs.run', { key: `q${id}` }]);
+      expect(await first.next()).toStrictEqual([5, id, { key: `q${id}`, runs: 1 }]);
+      first.send([12, 1, [2, id]]); // the watermark stays at the running call
+    }
+    finish();
+    expect(await first.next()).toStrictEqual([5, 1, { key: 'slow', runs: 1 }]);
+    first.close(); // as if that result had been lost on the way
+    const [, , sessionId, token] = welcome as [number, number, string, string];
+    const second = await raw(b.h);
+    await second.hello(b.h.server.fingerprint, null, [sessionId, token]);
+    second.send([3, 1, 'jobs.run', { key: 'slow' }]);
+    expect(await second.next()).toStrictEqual([5, 1, { key: 'slow', runs: 1 }]); // stored, not run again
+    for (const id of [13, 14, 15]) {
+      second.send([3, id, 'jobs.run', { key: `q${id}` }]);
+      expect(await second.next()).toStrictEqual([5, id, { key: `q${id}`, runs: 1 }]);
+    }
+    second.send([3, 16, 'jobs.run', { key: 'q16' }]); // four outcomes unacknowledged (1, 13, 14, 15): refused
+    expect((await second.next()).slice(0, 4)).toStrictEqual([6, 16, 'TOO_MANY_REQUESTS', 'Too many unacknowledged outcomes']);
+    second.send([12, 1, [13, 15]]);
+    second.send([3, 16, 'jobs.run', { key: 'q16' }]);
+    expect(await second.next()).toStrictEqual([5, 16, { key: 'q16', runs: 1 }]);
+    expect([a.h.runs.get('slow'), b.h.runs.get('slow'), b.h.runs.get('q16')]).toStrictEqual([1, undefined, 1]);
+  });
+
   it('resume a session on another node: the welcome has its last id and a re-sent call gets the stored outcome, not a second run', async () => {
     const r = await redis();
     const [a, b] = [await node(r), await node(r)];
