@@ -9,9 +9,6 @@
  * process, that claimed it), its outcome frame once it has one (a frame is JSON array text: never `~`).
  */
 
-/** Meta fields of the hash besides the call ids; `HLEN - META` is the size of the call table. */
-export const META_FIELDS = 4;
-
 /** Claim answers, as the claim script returns them. */
 export const CLAIMED = { new: 0, running: 1, finished: 2, confirmed: 3, fenced: 4, gone: 5, full: 6 } as const;
 
