@@ -99,7 +99,7 @@ export function settledRanges(awaited: Iterable<number>, below: number, max: num
   let out: Array<[number, number]> | undefined;
   let previous = 0;
   for (const id of awaited) {
-    if (id >= below) return out;
+    if (id >= below) break;
     if (previous !== 0 && id > previous + 1 && (out ??= []).push([previous + 1, id - 1]) >= max) return out;
     previous = id;
   }
