@@ -3,8 +3,9 @@ import { SYSTEMS } from './systems/index.js';
 import type { ConnectParams } from './workloads/connect.js';
 import type { RpcParams } from './workloads/rpc.js';
 import type { CrossNodeParams } from './run-e.js';
+import type { StormParams } from './storm/load.js';
 
-export const WORKLOADS = ['A', "A'", 'B', 'C', 'D', 'E'] as const;
+export const WORKLOADS = ['A', "A'", 'B', 'C', 'D', 'E', 'G'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 export interface Params {
@@ -16,29 +17,32 @@ export interface Params {
   C: { connections: number; warmup: number; batch: number };
   D: ConnectParams;
   E: CrossNodeParams;
+  G: StormParams;
 }
 
 export const FULL: Params = {
   // A' and D get more rounds: a one-call-at-a-time latency moves with every scheduling hiccup, and a D run
   // lasts about a second, over which this machine's speed drifts (three rounds of D gave 0.64 and 0.84 of
   // raw ws at nearly the same commit; ten rounds stay within about 0.70-0.78).
-  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 10, E: 3 },
+  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 10, E: 3, G: 3 },
   A: { connections: 50, inFlight: 16, warmupMs: 2000, durationMs: 5000 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 1000, durationMs: 3000 },
   B: { subscribers: 1000, events: 200, batch: 50, procs: 1, quietMs: 3000 },
   C: { connections: 5000, warmup: 50, batch: 100 },
   D: { connections: 2000, batch: 50 },
   E: { nodes: 3, subscribers: 1000, events: 200, pacedEvents: 50, pacedIntervalMs: 50, batch: 50, quietMs: 3000 },
+  G: { clients: 1000, callsPerClient: 2, batch: 50, publishIntervalMs: 100, settleMs: 5000, deadlineMs: 60_000 },
 };
 
 export const QUICK: Params = {
-  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1, E: 1 },
+  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1, E: 1, G: 1 },
   A: { connections: 50, inFlight: 16, warmupMs: 500, durationMs: 1500 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 300, durationMs: 1000 },
   B: { subscribers: 200, events: 200, batch: 50, procs: 1, quietMs: 2000 },
   C: { connections: 1000, warmup: 50, batch: 100 },
   D: { connections: 500, batch: 50 },
   E: { nodes: 3, subscribers: 300, events: 100, pacedEvents: 20, pacedIntervalMs: 50, batch: 50, quietMs: 2000 },
+  G: { clients: 300, callsPerClient: 2, batch: 50, publishIntervalMs: 100, settleMs: 3000, deadlineMs: 30_000 },
 };
 
 /**
@@ -53,6 +57,8 @@ export const SYSTEMS_OF: Record<WorkloadId, readonly string[]> = {
   D: ['ackwire', 'ackwire-unchecked', 'ackwire-wire', 'wire-floor', 'ws', 'socket.io', 'trpc'],
   // On Redis: Ackwire with @ackwire/redis, socket.io with its Redis Streams adapter (see run-e.ts).
   E: ['ackwire', 'socket.io'],
+  // The reconnect storm: Ackwire's session resume against socket.io's connection-state recovery.
+  G: ['ackwire', 'socket.io'],
 };
 
 export interface Options {
@@ -78,12 +84,13 @@ export interface Options {
 export const USAGE = `Usage: npm run bench -- [options]      (from the repository root)
 
   --quick              shorter windows, fewer connections, one round
-  --only A,A',B,C,D,E  run only these workloads (A' may be written Aseq; E needs redis-server)
+  --only A,A',B,C,D,E,G  run only these workloads (A' may be written Aseq; E needs redis-server)
   --systems a,b        run only these systems: ${SYSTEMS.map((s) => s.name).join(', ')}
   --rounds N           rounds of every workload (default: ${Object.entries(FULL.rounds).map(([w, n]) => `${w} ${n}`).join(', ')})
   --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})
   --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
   --connections N      connections workload D opens (default ${FULL.D.connections})
+  --clients N          clients of workload G, the reconnect storm (default ${FULL.G.clients})
   --cpu-prof [DIR]     write a .cpuprofile for every server and load process (default DIR: profiles/<time>)
   --node-arg FLAG      pass a Node or V8 flag to every server and load process (repeatable), e.g. --no-opt
   --wait-quiet S       before each run, wait up to S seconds for other processes to go quiet (shared machines)
@@ -106,6 +113,7 @@ export function parseArgs(argv: string[]): Options {
   let duration: number | undefined;
   let procs: number | undefined;
   let connections: number | undefined;
+  let clients: number | undefined;
   let out: string | undefined;
   let cpuProf: string | undefined;
   const nodeArgs: string[] = [];
@@ -148,6 +156,10 @@ export function parseArgs(argv: string[]): Options {
         connections = positive(arg, value());
         partial = true;
         break;
+      case '--clients':
+        clients = positive(arg, value());
+        partial = true;
+        break;
       case '--wait-quiet':
         waitQuiet = positive(arg, value());
         break;
@@ -184,6 +196,7 @@ export function parseArgs(argv: string[]): Options {
   if (duration !== undefined) params.A.durationMs = duration * 1000;
   if (procs !== undefined) params.B.procs = procs;
   if (connections !== undefined) params.D.connections = connections;
+  if (clients !== undefined) params.G.clients = clients;
   const complete = !quick && !partial;
   return {
     quick,

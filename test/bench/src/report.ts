@@ -52,6 +52,22 @@ export const COLUMNS: Record<WorkloadId, Column[]> = {
     { key: 'duplicates', label: 'duplicates', digits: 0, combine: 'sum' },
     { key: 'serverCpuUsPerEvent', label: 'servers CPU µs/event', digits: 2 },
   ],
+  G: [
+    { key: 'recoveredP50Ms', label: 'caught up p50 ms', digits: 0 },
+    { key: 'recoveredP99Ms', label: 'caught up p99 ms', digits: 0 },
+    { key: 'recoveredMaxMs', label: 'caught up max ms', digits: 0 },
+    { key: 'backP50Ms', label: 'back p50 ms', digits: 0 },
+    { key: 'backMaxMs', label: 'back max ms', digits: 0 },
+    { key: 'serverCpuUsPerClient', label: 'server storm CPU µs/client', digits: 0 },
+    { key: 'clientCpuUsPerClient', label: 'load CPU µs/client', digits: 0 },
+    { key: 'lostEvents', label: 'events lost', digits: 0, combine: 'sum' },
+    { key: 'duplicateEvents', label: 'events doubled', digits: 0, combine: 'sum' },
+    { key: 'gaps', label: 'gaps', digits: 0, combine: 'sum' },
+    { key: 'lostCalls', label: 'calls lost', digits: 0, combine: 'sum' },
+    { key: 'doubledCalls', label: 'calls run twice', digits: 0, combine: 'sum' },
+    { key: 'notBack', label: 'clients not back', digits: 0, combine: 'sum' },
+    { key: 'notRecovered', label: 'clients not caught up', digits: 0, combine: 'sum' },
+  ],
   D: [
     { key: 'firstCallPerSec', label: 'conns/s to first call', digits: 0 },
     { key: 'readyPerSec', label: 'conns/s to ready', digits: 0 },
@@ -72,6 +88,7 @@ export const TITLES: Record<WorkloadId, string> = {
   C: 'C. Idle memory (after forced GC, minus baseline; the server, except the client heap of the load process)',
   D: 'D. Connection rate',
   E: 'E. Fan-out across nodes (3 servers on one Redis, subscribers spread over them, events published on one)',
+  G: 'G. Reconnect storm (every connection cut at once, calls in flight, two subscriptions each, events still published)',
 };
 
 export interface SystemSummary {
@@ -205,6 +222,8 @@ export function targets(summaries: Summaries, runs: readonly RunRecord[] = []): 
   add('D', 'connections with first call per second ≥ 0.8 × raw ws', 'firstCallPerSec', 'ws', 0.8, true);
   add('E', 'delivered events/s across nodes ≥ socket.io with its Redis Streams adapter', 'eventsPerSec', 'socket.io', 1, true);
   add('E', 'publish-to-delivery p99 across nodes ≤ socket.io with its Redis Streams adapter', 'p99Ms', 'socket.io', 1, false);
+  add('G', 'every client caught up (max) sooner than socket.io recovers', 'recoveredMaxMs', 'socket.io', 1, false);
+  add('G', 'storm server CPU per client ≤ socket.io', 'serverCpuUsPerClient', 'socket.io', 1, false);
   return out;
 }
 

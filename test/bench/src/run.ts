@@ -14,6 +14,7 @@ import type { ConnectResult } from './workloads/connect.js';
 import type { FanoutCount } from './workloads/fanout.js';
 import type { RpcResult } from './workloads/rpc.js';
 import { runCrossNode } from './run-e.js';
+import { runStorm } from './storm/run.js';
 
 export interface RunRecord {
   workload: WorkloadId;
@@ -230,6 +231,15 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
     }
     case 'E':
       return runCrossNode(spec, tag, params.E, proc, (metrics, failures, foreignCores) => ({
+        workload,
+        system: spec.name,
+        round,
+        metrics,
+        failures,
+        ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
+      }));
+    case 'G':
+      return runStorm(spec.name === 'ackwire' ? 'ackwire' : 'socket.io', tag, params.G, proc, (metrics, failures, foreignCores) => ({
         workload,
         system: spec.name,
         round,
