@@ -197,6 +197,9 @@ export function parseArgs(argv: string[]): Options {
   if (procs !== undefined) params.B.procs = procs;
   if (connections !== undefined) params.D.connections = connections;
   if (clients !== undefined) params.G.clients = clients;
+  // The same 20,000 deliveries per second (two topics) whatever the number of clients: the storm, not the
+  // steady fan-out, is what G measures.
+  params.G.publishIntervalMs = stormPublishInterval(params.G.clients);
   const complete = !quick && !partial;
   return {
     quick,
@@ -211,6 +214,11 @@ export function parseArgs(argv: string[]): Options {
     complete,
     argv,
   };
+}
+
+/** One event per topic every this many ms: 20,000 deliveries per second over the two topics. */
+export function stormPublishInterval(clients: number): number {
+  return Math.max(10, Math.round((clients * 2 * 1000) / 20_000));
 }
 
 function positive(name: string, raw: string): number {

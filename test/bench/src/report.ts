@@ -60,6 +60,7 @@ export const COLUMNS: Record<WorkloadId, Column[]> = {
     { key: 'backMaxMs', label: 'back max ms', digits: 0 },
     { key: 'serverCpuUsPerClient', label: 'server storm CPU µs/client', digits: 0 },
     { key: 'clientCpuUsPerClient', label: 'load CPU µs/client', digits: 0 },
+    { key: 'serverSteadyCores', label: 'server steady cores', digits: 2 },
     { key: 'lostEvents', label: 'events lost', digits: 0, combine: 'sum' },
     { key: 'duplicateEvents', label: 'events doubled', digits: 0, combine: 'sum' },
     { key: 'gaps', label: 'gaps', digits: 0, combine: 'sum' },

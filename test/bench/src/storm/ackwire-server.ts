@@ -7,9 +7,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from '@ackwire/server';
 import { attach } from '@ackwire/server/ws';
 import { makeTimedEvent } from '../payload.js';
-import { listenLocal } from '../systems/local-http.js';
 import { STORM_TOPICS, stormApi, type StormServer } from './contract.js';
-import { Executions, Gate, trackSockets } from './tcp-cut.js';
+import { Executions, Gate, listenStorm, trackSockets } from './tcp-cut.js';
 
 export async function start(): Promise<StormServer> {
   const runs = new Executions();
@@ -44,7 +43,7 @@ export async function start(): Promise<StormServer> {
   const http = createHttpServer();
   const sockets = trackSockets(http);
   attach(server, { server: http });
-  const port = await listenLocal(http);
+  const port = await listenStorm(http);
   return {
     url: `ws://127.0.0.1:${port}/`,
     counters: () => ({ running: runs.running, doubled: runs.doubled, connections, published }),

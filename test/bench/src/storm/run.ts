@@ -81,6 +81,7 @@ export async function runStorm<T>(system: StormSystem, tag: string, p: StormPara
         backP50Ms: r.backP50Ms,
         backMaxMs: r.backMaxMs,
         serverStormCpuMs: stormCpuUs / 1000,
+        serverSteadyCores: steadyRate / 1000,
         serverCpuUsPerClient: stormCpuUs / p.clients,
         clientCpuUsPerClient: rec.cpuUs / p.clients,
         notBack: opened.opened - rec.back,

@@ -6,9 +6,8 @@
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { makeTimedEvent } from '../payload.js';
-import { listenLocal } from '../systems/local-http.js';
 import { STORM_TOPICS, type StormServer } from './contract.js';
-import { Executions, Gate, trackSockets } from './tcp-cut.js';
+import { Executions, Gate, listenStorm, trackSockets } from './tcp-cut.js';
 
 export async function start(): Promise<StormServer> {
   const runs = new Executions();
@@ -34,7 +33,7 @@ export async function start(): Promise<StormServer> {
       ack();
     });
   });
-  const port = await listenLocal(http);
+  const port = await listenStorm(http);
   return {
     url: `http://127.0.0.1:${port}`,
     counters: () => ({ running: runs.running, doubled: runs.doubled, connections, published }),

@@ -1,6 +1,17 @@
 /** The cut of workload G: every TCP connection an HTTP server accepted, destroyed at once (no close frame). */
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * Listen on a free port of 127.0.0.1 with an accept queue of 4,096 (Linux's default somaxconn) instead of
+ * Node's 511: thousands of clients reconnecting within a quarter of a second overflow the smaller one, and
+ * each dropped SYN costs its client a 1 s retransmission, which would measure the kernel's queue, not the
+ * system. Both systems' servers listen this way.
+ */
+export async function listenStorm(http: Server): Promise<number> {
+  await new Promise<void>((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
+  return (http.address() as AddressInfo).port;
+}
 
 export function trackSockets(http: Server): { cut(): number } {
   const sockets = new Set<Socket>();
