@@ -10,8 +10,11 @@ interface Coverage {
   result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }>;
 }
 
-/** Calls made while `work` ran, by area (see areas.ts), in descending order. */
-export async function countCalls(work: () => unknown): Promise<Array<[area: string, calls: number]>> {
+/** Calls per function while `work` ran (set by `countCalls` when given): `area name (file:offset)`. */
+export type FunctionCalls = Map<string, number>;
+
+/** Calls made while `work` ran, by area (see areas.ts), in descending order; per function into `perFunction`. */
+export async function countCalls(work: () => unknown, perFunction?: FunctionCalls): Promise<Array<[area: string, calls: number]>> {
   const session = new Session();
   session.connect();
   try {
@@ -27,6 +30,10 @@ export async function countCalls(work: () => unknown): Promise<Array<[area: stri
         if (calls === 0) continue;
         const area = areaOf({ url: script.url, functionName: fn.functionName });
         byArea.set(area, (byArea.get(area) ?? 0) + calls);
+        if (perFunction) {
+          const key = `${area}  ${fn.functionName || '(anonymous)'} (${script.url.replace(/^.*\/(packages|node_modules)\//, '')})`;
+          perFunction.set(key, (perFunction.get(key) ?? 0) + calls);
+        }
       }
     }
     return [...byArea].sort((a, b) => b[1] - a[1]);
@@ -41,4 +48,14 @@ export function formatCalls(counts: ReadonlyArray<[string, number]>, connections
   const total = own.reduce((sum, [, n]) => sum + n, 0);
   const parts = own.map(([area, n]) => `${area} ${(n / connections).toFixed(1)}`);
   return `${(total / connections).toFixed(1)} JavaScript calls per connection (${parts.join(', ')})`;
+}
+
+/** The `top` functions with the most calls per connection, one a line. */
+export function formatFunctions(perFunction: FunctionCalls, connections: number, top = 40): string {
+  return [...perFunction]
+    .filter(([key]) => !key.startsWith('bench harness'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, n]) => `${(n / connections).toFixed(2).padStart(8)}  ${key}`)
+    .join('\n');
 }

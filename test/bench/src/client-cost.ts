@@ -8,12 +8,13 @@
  *   npx tsx src/client-cost.ts [--runs 9] [--clients 2000]
  *   node --no-opt --import tsx src/client-cost.ts        # the same without the optimizing compiler
  *   npx tsx src/client-cost.ts --calls                    # JavaScript calls per connection (call-counts.ts)
+ *   npx tsx src/client-cost.ts --calls --functions        # and the functions with the most calls
  */
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@ackwire/client';
 import { MessageType, PROTOCOL_VERSION } from '@ackwire/core';
-import { countCalls, formatCalls } from './call-counts.js';
+import { countCalls, formatCalls, formatFunctions } from './call-counts.js';
 import { measureInFreshProcess, optionOf, spread } from './fresh-process.js';
 import { isEcho, makeInput } from './payload.js';
 import { api } from './systems/ackwire-contract.js';
@@ -96,7 +97,9 @@ const clients = Number(optionOf(args, '--clients', '2000'));
 
 if (args.includes('--calls')) {
   for (const impl of ['ackwire', 'minimal'] as const) {
-    console.log(`${impl}, ${clients} clients: ${formatCalls(await countCalls(() => measure(impl, clients)), clients)}`);
+    const perFunction = args.includes('--functions') ? new Map<string, number>() : undefined;
+    console.log(`${impl}, ${clients} clients: ${formatCalls(await countCalls(() => measure(impl, clients), perFunction), clients)}`);
+    if (perFunction) console.log(formatFunctions(perFunction, clients));
   }
 } else if (args[0] === '--child') {
   console.log((await measure(args[1] as Impl, clients)).toFixed(1));

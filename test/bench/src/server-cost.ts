@@ -8,11 +8,12 @@
  *
  *   npx tsx src/server-cost.ts [--runs 9] [--clients 2000] [--codec superjson|json]
  *   npx tsx src/server-cost.ts --calls     # JavaScript calls per connection instead of CPU (call-counts.ts)
+ *   npx tsx src/server-cost.ts --calls --functions   # and the functions with the most calls
  */
 import { fileURLToPath } from 'node:url';
 import { MessageType, PROTOCOL_VERSION, indexOf } from '@ackwire/core';
 import { createServer, type WireSocket } from '@ackwire/server';
-import { countCalls, formatCalls } from './call-counts.js';
+import { countCalls, formatCalls, formatFunctions } from './call-counts.js';
 import { measureInFreshProcess, optionOf, spread } from './fresh-process.js';
 import { makeInput } from './payload.js';
 import { api } from './systems/ackwire-contract.js';
@@ -58,7 +59,9 @@ function measure(): number {
 }
 
 if (args.includes('--calls')) {
-  console.log(`server core, ${clients} connections, ${codec}: ${formatCalls(await countCalls(measure), clients)}`);
+  const perFunction = args.includes('--functions') ? new Map<string, number>() : undefined;
+  console.log(`server core, ${clients} connections, ${codec}: ${formatCalls(await countCalls(measure, perFunction), clients)}`);
+  if (perFunction) console.log(formatFunctions(perFunction, clients));
   process.exit(0);
 } else if (args[0] === '--child') {
   console.log(measure().toFixed(1));
