@@ -17,7 +17,8 @@ channel.handle(async (req) => {
     case 'calls':
       return run!.startCalls(p.callsPerClient);
     case 'await-recovery':
-      return run!.awaitRecovery(req.at as number, p);
+      // The server's CPU is read when the last client is back (the runner asks the server).
+      return run!.awaitRecovery(req.at as number, p, () => channel.request({ type: 'server-snapshot' }));
     case 'collect':
       return run!.collect(req.log as number[]);
     case 'exit':

@@ -106,23 +106,30 @@ export class StormRun {
   }
 
   /** The cut happened at `at`: wait until every client is back with its calls settled, or `settleMs` after
-   * the last came back (calls a system lost never settle), or the deadline. */
-  async awaitRecovery(at: number, p: StormParams): Promise<{ back: number; settled: boolean; cpuUs: number }> {
+   * the last came back (calls a system lost never settle), or the deadline. `onAllBack` runs when the last
+   * client is back (or at the deadline); its answer is returned as `atAllBack`. */
+  async awaitRecovery(
+    at: number,
+    p: StormParams,
+    onAllBack: () => Promise<unknown> = async () => undefined,
+  ): Promise<{ back: number; settled: boolean; cpuUs: number; atAllBack: unknown }> {
     this.cutAt = at;
     const cpu0 = process.cpuUsage();
     const deadline = Date.now() + p.deadlineMs;
     let allBackAt: number | undefined;
     /** The load process's CPU from the cut until the last client was back. */
     let cpuUs = NaN;
+    let atAllBack: unknown;
     for (;;) {
       const back = this.tracks.filter((t) => !Number.isNaN(t.backAt)).length;
       const settled = this.tracks.every((t) => t.settled === t.calls);
       if (back === this.tracks.length && allBackAt === undefined) {
         allBackAt = Date.now();
         cpuUs = cpuSince(cpu0);
+        atAllBack = await onAllBack();
       }
-      if (allBackAt !== undefined && (settled || Date.now() - allBackAt > p.settleMs)) return { back, settled, cpuUs };
-      if (Date.now() > deadline) return { back, settled, cpuUs: Number.isNaN(cpuUs) ? cpuSince(cpu0) : cpuUs };
+      if (allBackAt !== undefined && (settled || Date.now() - allBackAt > p.settleMs)) return { back, settled, cpuUs, atAllBack };
+      if (Date.now() > deadline) return { back, settled, cpuUs: Number.isNaN(cpuUs) ? cpuSince(cpu0) : cpuUs, atAllBack: atAllBack ?? (await onAllBack()) };
       await sleep(20);
     }
   }

@@ -4,7 +4,8 @@
  * event per topic every `publishIntervalMs`. Then the server destroys every TCP connection at once and lets
  * the held calls finish while their clients are away. Measured: the time from the cut until each client is
  * back, has its calls' results and has every event published before it came back (p50, p99, max); the
- * server's CPU for the storm above its steady publishing; every event and call lost or doubled.
+ * server's CPU from the cut until the last client was back (its steady publishing included, reported
+ * apart); every event and call lost or doubled.
  */
 import { resolve } from 'node:path';
 import { startLoadMeter } from '../machine-load.js';
@@ -28,6 +29,10 @@ export async function runStorm<T>(system: StormSystem, tag: string, p: StormPara
     const ready = await server.ready;
     await load.ready;
     const snapshot = () => server.channel.request<StormSnapshot>({ type: 'snapshot' });
+    load.channel.handle((req) => {
+      if (req.type === 'server-snapshot') return snapshot();
+      throw new Error(`unexpected request ${req.type}`);
+    });
     const failures: string[] = [];
     const opened = await load.channel.request<{ opened: number; failed: number; ms: number }>({ type: 'open', url: ready.url, params: p }, 300_000);
     if (opened.opened !== p.clients) failures.push(`${opened.opened} of ${p.clients} clients subscribed`);
@@ -40,25 +45,25 @@ export async function runStorm<T>(system: StormSystem, tag: string, p: StormPara
       s = await snapshot();
     }
     if (s.counters.running !== calls) failures.push(`${s.counters.running} of ${calls} calls in flight at the cut`);
-    // The steady cost (publishing, heartbeats) over one second, subtracted from the storm's.
+    // The steady cost (publishing, heartbeats) over one second, for comparison.
     const steady0 = await snapshot();
     await sleep(1_000);
     const steady1 = await snapshot();
     const steadyRate = (steady1.cpuUs - steady0.cpuUs) / (steady1.wall - steady0.wall);
     const cut = await server.channel.request<{ cut: number; at: number; before: StormSnapshot }>({ type: 'cut' });
     if (cut.cut < p.clients) failures.push(`the cut dropped ${cut.cut} connections, expected ${p.clients}`);
-    const rec = await load.channel.request<{ back: number; settled: boolean; cpuUs: number }>(
+    const rec = await load.channel.request<{ back: number; settled: boolean; cpuUs: number; atAllBack: StormSnapshot }>(
       { type: 'await-recovery', at: cut.at, params: p },
       p.deadlineMs + 30_000,
     );
-    const after = await snapshot();
     // Live events prove every subscription is through; then everything published has had time to arrive.
     await sleep(500);
     const log = await server.channel.request<number[]>({ type: 'publish-stop' });
     await sleep(1_000);
     const r = await load.channel.request<StormResult>({ type: 'collect', log }, 60_000);
     const end = await snapshot();
-    const stormCpuUs = after.cpuUs - cut.before.cpuUs - steadyRate * (after.wall - cut.before.wall);
+    // Everything the server did from the cut until the last client was back, steady publishing included.
+    const stormCpuUs = rec.atAllBack.cpuUs - cut.before.cpuUs;
     if (end.counters.running !== 0) failures.push(`${end.counters.running} calls still running on the server`);
     if (system === 'ackwire') {
       // What Ackwire guarantees; socket.io's losses are what the workload counts.
