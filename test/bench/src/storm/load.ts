@@ -83,6 +83,11 @@ export class StormRun {
     return { opened: this.conns.length, failed, ms: performance.now() - t0 };
   }
 
+  /** Close every client (the load process simply exits; tests close them). */
+  close(): void {
+    for (const conn of this.conns.splice(0)) conn.close();
+  }
+
   /** Start the calls (they stay in flight: the server holds them until the cut). */
   startCalls(perClient: number): number {
     this.conns.forEach((conn, i) => {
