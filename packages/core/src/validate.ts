@@ -20,10 +20,11 @@ import * as z from 'zod/v4/core';
  * zod's own `z.output`/`z.input` read. Structural rather than zod core's `$ZodType`, whose members (a
  * `this`-typed `~standard` among them) made checking a contract of thousands of procedures compare every
  * schema with them. `contract()` checks at run time that each schema is a zod 4 schema (`isZodSchema`).
+ * A type alias, not an interface: checking a schema against an interface instantiates its `this` type.
  */
-export interface Schema<O = unknown, I = unknown> {
+export type Schema<O = unknown, I = unknown> = {
   readonly _zod: { readonly output: O; readonly input: I };
-}
+};
 
 export type ParseResult<T> = z.util.SafeParseResult<T>;
 
