@@ -22,7 +22,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe('type-checking cost', () => {
   it(`a ${PROCEDURES}-procedure contract with its server and client stays within ${BUDGET.toLocaleString('en-US')} instantiations`, async () => {
-    const cost = await measure(generate('ackwire', PROCEDURES, base), 2048);
+    const cost = await measure(generate('ackwire', PROCEDURES, { base }), 2048);
     expect(cost.errors, 'the generated project must type-check').toBe('');
     expect(cost.instantiations).toBeGreaterThan(100_000); // it did check the project
     expect(cost.instantiations, `instantiations (memory ${cost.memoryMB} MB, check ${cost.checkSeconds} s)`).toBeLessThanOrEqual(BUDGET);
