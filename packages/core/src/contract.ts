@@ -31,6 +31,9 @@ export type Definition = ProcedureDef | SubscriptionDef;
 
 export interface ContractTree {
   readonly [name: string]: Definition | ContractTree;
+  /** Names starting with `$` are the client's own controls (`$close`, `$on`): a compile error here, and
+   * refused by `contract()` at run time. A pattern index signature costs no instantiation per name. */
+  readonly [control: `$${string}`]: never;
 }
 
 export const CONTRACT_INDEX = Symbol.for('ackwire.contract');
