@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@ackwire\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@ackwire\/server$/, replacement: src('./packages/server/src/index.ts') },
       { find: /^@ackwire\/server\/ws$/, replacement: src('./packages/server/src/ws/index.ts') },
+      { find: /^@ackwire\/server\/testing$/, replacement: src('./packages/server/src/testing.ts') },
       { find: /^@ackwire\/client$/, replacement: src('./packages/client/src/node.ts') },
       { find: /^@ackwire\/redis$/, replacement: src('./packages/redis/src/index.ts') },
       { find: /^@ackwire\/react$/, replacement: src('./packages/react/src/index.ts') },

@@ -39,13 +39,19 @@ describe('npm pack', () => {
     expect(packed.redis.files).toStrictEqual([...common].sort());
   });
 
-  it('server ships the core and the ws binding (@ackwire/server/ws), their shared chunks, and the same', () => {
+  it('server ships the core, the ws binding (@ackwire/server/ws), the conformance suites (@ackwire/server/testing), their shared chunks, and the same', () => {
     const files = packed.server.files;
-    const chunks = files.filter((f) => /^dist\/(chunk-[\w-]+\.js|server-[\w-]+\.d\.c?ts)$/.test(f));
-    expect(files.filter((f) => !chunks.includes(f))).toStrictEqual([...common, 'dist/ws/index.cjs', 'dist/ws/index.d.cts', 'dist/ws/index.d.ts', 'dist/ws/index.js', 'ws/package.json'].sort());
+    const chunks = files.filter((f) => /^dist\/(chunk-[\w-]+\.js|[a-z-]+-[\w-]+\.d\.c?ts)$/.test(f));
+    const ws = ['dist/ws/index.cjs', 'dist/ws/index.d.cts', 'dist/ws/index.d.ts', 'dist/ws/index.js', 'ws/package.json'];
+    const testing = ['dist/testing.cjs', 'dist/testing.d.cts', 'dist/testing.d.ts', 'dist/testing.js', 'testing/package.json'];
+    expect(files.filter((f) => !chunks.includes(f))).toStrictEqual([...common, ...ws, ...testing].sort());
     // The chunks are those the entries import (a leftover from an earlier build would not be).
-    const entries = ['index.js', 'ws/index.js', 'index.d.ts', 'ws/index.d.ts', 'index.d.cts', 'ws/index.d.cts'].map((f) => readFileSync(join(ROOT, 'packages/server/dist', f), 'utf8')).join('\n');
+    const read = (f: string) => readFileSync(join(ROOT, 'packages/server/dist', f), 'utf8');
+    const entries = ['index', 'ws/index', 'testing'].flatMap((e) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((x) => read(e + x))).join('\n');
     for (const chunk of chunks) expect(entries, chunk).toContain(chunk.slice('dist/'.length).replace(/\.d\.c?ts$/, ''));
+    // The main entry holds no test code: the suites and their node:assert are in @ackwire/server/testing only.
+    for (const f of ['index.js', 'index.cjs']) expect(read(f), f).not.toMatch(/node:assert|brokerConformance|sessionStoreConformance/);
+    expect(read('testing.js')).toMatch(/brokerConformance/);
   });
 
   it('client ships the browser and Node entries, their shared chunks, and the same', () => {

@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'vitest';
 import { createCluster } from 'redis';
-import { brokerConformance, type Broker } from '@ackwire/server';
+import type { Broker } from '@ackwire/server';
+import { brokerConformance } from '@ackwire/server/testing';
 import { createRedisBroker, type RedisBroker } from '@ackwire/redis';
 import { redisForFile } from '../../../test/helpers/redis-for-file.js';
 import { skipWithoutRedis } from '../../../test/helpers/redis-server.js';

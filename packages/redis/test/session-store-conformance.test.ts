@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'vitest';
 import { createCluster } from 'redis';
-import { sessionStoreConformance } from '@ackwire/server';
+import { sessionStoreConformance } from '@ackwire/server/testing';
 import { createRedisSessionStore } from '@ackwire/redis';
 import { redisForFile } from '../../../test/helpers/redis-for-file.js';
 import { skipWithoutRedis } from '../../../test/helpers/redis-server.js';

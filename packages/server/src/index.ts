@@ -8,9 +8,7 @@ export type { Broker, BrokerEvent, TopicHead, ReadResult, Listening } from './br
 export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
 export type { SessionStore, StoredSession, Claim, MaybePromise, ElsewhereOutcome } from './session-store.js';
 export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';
-export { sessionStoreConformance, type SessionStoreUnderTest } from './session-store-conformance.js';
 export { AckwireError, isAckwireError, ErrorCode, CloseCode } from '@ackwire/core';
 export type { Guard, GuardInfo, Guards } from './guards.js';
 export type { OriginPolicy } from './origin.js';
 export type { RevokeInfo } from './revocation.js';
-export { brokerConformance, type BrokerUnderTest, type BrokerRetention, type ConformanceTestApi } from './broker-conformance.js';

@@ -3,7 +3,8 @@
  * (seeded) delays, which is how a broker over the network answers.
  */
 import { describe, it } from 'vitest';
-import { MemoryBroker, brokerConformance, type Broker } from '@ackwire/server';
+import { MemoryBroker, type Broker } from '@ackwire/server';
+import { brokerConformance } from '@ackwire/server/testing';
 import { AsyncBroker } from '../../../test/helpers/async-broker.js';
 
 /** The in-memory broker keeps nothing between processes: losing history is a new broker (a restart). */
