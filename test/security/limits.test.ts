@@ -31,6 +31,7 @@ describe('defaults', () => {
       maxDetachedSessions: 10_000,
       maxBufferedBytes: 8 * 1024 * 1024,
       maxEarlyFrames: 64,
+      maxEarlyBytes: 1024 * 1024,
       maxSubscriptions: 256,
       maxReplayEvents: 10_000,
       maxConnections: 10_000,

@@ -1,6 +1,6 @@
 /**
- * One client connection: frame intake (rate, expiry, UTF-8, depth, frames before the welcome), its
- * lifecycle, and dispatch of each message to the module that does its job: hello.ts (the handshake),
+ * One client connection: frame intake (rate, input slices and the frames held behind an answer, see
+ * input-slices.ts; expiry, UTF-8, depth, frames before the welcome), its lifecycle, and dispatch of each message to the module that does its job: hello.ts (the handshake),
  * calls.ts (call execution), subscriptions.ts, reauth.ts. Transport-free: it reads text frames and writes
  * to a WireSocket; it sees the server only through a ConnectionRuntime.
  */
@@ -22,6 +22,7 @@ import { CredentialExpiry } from './expiry.js';
 import type { HelloWaiter } from './hello-deadlines.js';
 import { hello } from './hello.js';
 import type { Handshake } from './handshake.js';
+import { InputSlices, type Input, type InputOwner } from './input-slices.js';
 import { errorFrame } from './outcome.js';
 import { TokenBucket } from './rate-limiter.js';
 import { reauthenticate } from './reauth.js';
@@ -34,8 +35,9 @@ import type { LocalTopic, TopicMember } from './topic-hub.js';
 export interface Connection {
   /** A frame arrived. Binary frames must hold UTF-8 JSON text like text frames. */
   message(data: string | Uint8Array): void;
-  /** Count a frame the binding handled itself (a ping) against the rate limit; false when over it. */
-  withinRate(): boolean;
+  /** A WebSocket ping arrived: it counts against the rate limit like any frame, and `answer` (the pong)
+   * runs in its turn among the connection's frames. */
+  ping(answer: () => void): void;
   /** Close with a close code (see docs/protocol.md) and reason. */
   close(code: number, reason: string): void;
   /** The transport closed. */
@@ -46,21 +48,20 @@ export type ConnectionState = 'hello' | 'starting' | 'open' | 'closed';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Frames held behind a store answer before reading from the socket pauses. */
-const WAITING_PAUSE = 1024;
+/** Why reading from the transport is paused; it resumes when no reason is left. */
+const PAUSED_FOR_RATE = 1;
+const PAUSED_FOR_INPUT = 2;
 
-export class ServerConnection implements Connection, TopicMember, HelloWaiter, CallHost, SubscriberState {
+export class ServerConnection implements Connection, TopicMember, HelloWaiter, CallHost, SubscriberState, InputOwner {
   state: ConnectionState = 'hello';
-  /** Frames that arrived while the hello was being processed. */
-  early: string[] | undefined;
   session: LiveSession | undefined;
   ctx: unknown;
   /** Active subscriptions by id; `undefined` while the subscribe is being processed. Made on first use, like
    * the other tables here: an idle server holds one connection object per client. */
   subs: Map<number, LocalTopic | undefined> | undefined;
   receipts: number[] | undefined;
-  /** Frames read while an earlier one waits for the session store, handled in order once it answers. */
-  private waiting: string[] | undefined;
+  /** Frames in order, a slice per turn; those behind one that waits for an answer wait with it. */
+  private readonly input: InputSlices;
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
   get expiry(): CredentialExpiry {
@@ -70,7 +71,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     return this.expiryTimer !== undefined;
   }
   private readonly rate: TokenBucket;
-  private readingPaused = false;
+  private paused = 0;
 
   constructor(
     readonly runtime: ConnectionRuntime,
@@ -80,6 +81,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   ) {
     runtime.helloDeadlines.add(this);
     this.rate = new TokenBucket(runtime.limits.messagesPerSecond, runtime.limits.messageBurst);
+    this.input = new InputSlices(this);
   }
 
   /** The hello deadline passed (see HelloDeadlines). */
@@ -94,8 +96,36 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   // ---- transport events --------------------------------------------------------------------------------
 
   message(data: string | Uint8Array): void {
+    this.arrived(data);
+  }
+
+  ping(answer: () => void): void {
+    this.arrived(answer);
+  }
+
+  private arrived(data: Input): void {
     if (this.state === 'closed') return;
     if (!this.withinRate()) return this.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+    this.input.push(data);
+    if (this.state === 'starting') this.boundEarly();
+  }
+
+  /**
+   * Frames held before the welcome are bounded by count (more close with 4400) and by size: past
+   * `maxEarlyBytes`, reading pauses until the welcome (a transport that cannot pause is closed with 4400).
+   */
+  private boundEarly(): void {
+    const limits = this.runtime.limits;
+    if (this.input.held > limits.maxEarlyFrames) return this.close(CloseCode.BAD_MESSAGE, 'too many frames before welcome');
+    if (this.input.heldSize <= limits.maxEarlyBytes) return;
+    if (!this.socket.pause || !this.socket.resume) return this.close(CloseCode.BAD_MESSAGE, 'too many bytes before welcome');
+    this.input.pause();
+  }
+
+  /** @internal (InputOwner) A frame's turn has come: transport-level checks, then decode and act on it. */
+  take(data: Input): void | Promise<void> {
+    if (this.state === 'closed') return;
+    if (typeof data === 'function') return data();
     if (this.expiryTimer?.expired()) return this.close(CloseCode.UNAUTHORIZED, 'credentials expired');
     let text: string;
     if (typeof data === 'string') text = data;
@@ -113,22 +143,6 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
       if (id === undefined) return this.close(CloseCode.BAD_MESSAGE, 'frame nested too deeply');
       return this.send(errorFrame(id, 'PAYLOAD_TOO_LARGE', `Nested deeper than ${limits.maxDepth} levels`, null, this.codec));
     }
-    if (this.state === 'starting') {
-      const early = (this.early ??= []);
-      if (early.length >= limits.maxEarlyFrames) return this.close(CloseCode.BAD_MESSAGE, 'too many frames before welcome');
-      early.push(text);
-      return;
-    }
-    this.handle(text);
-  }
-
-  /** Decode and act on a frame that passed the transport-level checks. */
-  handle(text: string): void {
-    if (this.state === 'closed') return;
-    if (this.waiting) {
-      if (this.waiting.push(text) === WAITING_PAUSE) this.socket.pause?.();
-      return;
-    }
     let msg: ClientMessage;
     try {
       msg = decodeClientMessage(text, this.codec);
@@ -140,46 +154,46 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
       if (err instanceof ProtocolViolation) return this.close(err.closeCode, err.message);
       return this.failed('decoding a frame failed', err);
     }
-    let pending: void | Promise<void>;
     try {
-      pending = this.dispatch(msg);
+      // A promise when the frame waits for the session store or for the welcome: the next frames wait too.
+      return this.dispatch(msg);
     } catch (err) {
       return this.failed('handling a frame failed', err);
     }
-    if (pending) this.wait(pending);
   }
 
-  /** Hold the frames behind one that waits for the session store (only an asynchronous store makes one). */
-  private wait(pending: Promise<void>): void {
-    this.waiting = [];
-    pending
-      .then(() => {
-        const frames = this.waiting!;
-        this.waiting = undefined;
-        if (frames.length >= WAITING_PAUSE && this.state !== 'closed') this.socket.resume?.();
-        // A frame that waits again queues the rest behind it.
-        for (const text of frames) this.handle(text);
-      })
-      .catch((err: unknown) => this.failed('handling a frame failed', err));
+  /** Pause or resume reading for one reason (see PAUSED_FOR_*); the transport resumes when none is left. */
+  private pauseFor(reason: number, on: boolean): void {
+    if (!this.socket.pause || !this.socket.resume) return;
+    const before = this.paused;
+    this.paused = on ? before | reason : before & ~reason;
+    if (before === 0 && this.paused !== 0) this.socket.pause();
+    else if (before !== 0 && this.paused === 0 && this.state !== 'closed') this.socket.resume();
+  }
+
+  /** @internal (InputOwner) More than a slice of frames waits (true), or the backlog was worked off. */
+  pauseInput(paused: boolean): void {
+    this.pauseFor(PAUSED_FOR_INPUT, paused);
   }
 
   /**
    * Apply the message rate limit to one frame. Over the rate, reading from the connection pauses until the
    * bucket refills; only a connection that overdraws it by a further burst (or cannot be paused) is closed.
    */
-  withinRate(): boolean {
+  private withinRate(): boolean {
     const verdict = this.rate.take();
     if (verdict === 'ok') return true;
     if (verdict === 'over' || !this.socket.pause || !this.socket.resume) return false;
-    if (!this.readingPaused) {
-      this.readingPaused = true;
-      this.socket.pause();
-      setTimeout(() => {
-        this.readingPaused = false;
-        if (this.state !== 'closed') this.socket.resume!();
-      }, this.rate.refillMs).unref?.();
+    if ((this.paused & PAUSED_FOR_RATE) === 0) {
+      this.pauseFor(PAUSED_FOR_RATE, true);
+      setTimeout(resumeAfterRate, this.rate.refillMs, this).unref?.();
     }
     return true;
+  }
+
+  /** @internal The rate's pause is over. */
+  rateRefilled(): void {
+    this.pauseFor(PAUSED_FOR_RATE, false);
   }
 
   closed(): void {
@@ -289,4 +303,8 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
         return reauthenticate(this, msg);
     }
   }
+}
+
+function resumeAfterRate(conn: ServerConnection): void {
+  conn.rateRefilled();
 }

@@ -1,8 +1,9 @@
 /**
  * The hello: version and contract checks, the credentials pipeline (credentials.ts), then the session
- * (new or resumed) and the welcome, then the frames that arrived behind the hello. Synchronous when the
- * params schema and `context` are (the usual case), so the welcome and the answers to calls that came
- * right behind the hello leave in one write.
+ * (new or resumed) and the welcome. Synchronous when the params schema, `context` and the session store
+ * are (the usual case), so the welcome and the answers to calls that came right behind the hello leave in
+ * one write; otherwise `hello` returns a promise, and the connection's frames wait behind it (bounded by
+ * `maxEarlyFrames` and `maxEarlyBytes`, see connection.ts) until the welcome is sent.
  */
 import { AckwireError, CloseCode, HELLO_ID, MessageType, PROTOCOL_VERSION, encodeServerMessage, type Codec, type HelloMessage } from '@ackwire/core';
 import type { ConnectionRuntime } from './connection-runtime.js';
@@ -26,15 +27,14 @@ export interface CredentialHost extends SessionHolder {
   state: 'hello' | 'starting' | 'open' | 'closed';
   session: LiveSession | undefined;
   ctx: unknown;
-  early: string[] | undefined;
   close(code: number, reason: string): void;
   failed(what: string, err: unknown): void;
-  handle(text: string): void;
 }
 
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
-export function hello(conn: CredentialHost, msg: HelloMessage): void {
+/** Settles once the welcome is sent or the connection refused; a promise only when something was asynchronous. */
+export function hello(conn: CredentialHost, msg: HelloMessage): void | Promise<void> {
   const runtime = conn.runtime;
   if (msg.version !== PROTOCOL_VERSION) {
     return conn.close(CloseCode.VERSION_MISMATCH, `unsupported protocol version ${msg.version}; server speaks ${PROTOCOL_VERSION}`);
@@ -50,13 +50,14 @@ export function hello(conn: CredentialHost, msg: HelloMessage): void {
     return helloFailed(conn, err);
   }
   if (isPromise(established)) {
-    established
+    return established
       .then(
         (e) => welcome(conn, msg, e),
         (err: unknown) => helloFailed(conn, err),
       )
       .catch((err: unknown) => conn.failed('the hello failed', err));
-  } else welcome(conn, msg, established);
+  }
+  return welcome(conn, msg, established);
 }
 
 function helloFailed(conn: CredentialHost, err: unknown): void {
@@ -67,7 +68,7 @@ function helloFailed(conn: CredentialHost, err: unknown): void {
   conn.close(CloseCode.INTERNAL_ERROR, 'internal error');
 }
 
-function welcome(conn: CredentialHost, msg: HelloMessage, established: Established): void {
+function welcome(conn: CredentialHost, msg: HelloMessage, established: Established): void | Promise<void> {
   if (!established.ok) {
     if (established.invalid && conn.alive) {
       // The issues in an ERROR answering the hello (id 0), then the close (docs/protocol.md §6, rule 6).
@@ -84,11 +85,12 @@ function welcome(conn: CredentialHost, msg: HelloMessage, established: Establish
   if (expiresAt !== undefined && !conn.expiry.set(expiresAt)) return conn.close(CloseCode.UNAUTHORIZED, 'credentials expired');
   const opened = runtime.sessions.open(conn, msg.resume);
   if (isPromise(opened)) {
-    opened.then(
+    return opened.then(
       (o) => opening(conn, msg, ctx, o),
       (err: unknown) => conn.failed('session store: opening a session failed', err),
     );
-  } else opening(conn, msg, ctx, opened);
+  }
+  opening(conn, msg, ctx, opened);
 }
 
 function opening(conn: CredentialHost, msg: HelloMessage, ctx: unknown, opened: Opened): void {
@@ -116,7 +118,4 @@ function opening(conn: CredentialHost, msg: HelloMessage, ctx: unknown, opened: 
       conn.codec,
     ),
   );
-  const early = conn.early;
-  conn.early = undefined;
-  if (early) for (const text of early) conn.handle(text);
 }

@@ -30,8 +30,11 @@ export interface ServerLimits {
   maxDetachedSessions: number;
   /** Send buffer of one connection, in bytes; past it the client is closed with 4509. Default 8 MiB. */
   maxBufferedBytes: number;
-  /** Frames accepted before the hello is answered. Default 64. */
+  /** Frames accepted before the hello is answered; more close with 4400. Default 64. */
   maxEarlyFrames: number;
+  /** Characters (about bytes) of those frames the server holds; past it, it stops reading from the
+   * connection until the welcome (a transport that cannot pause is closed with 4400). Default 1 MiB. */
+  maxEarlyBytes: number;
   /** Active subscriptions per connection. Beyond it a subscribe gets TOO_MANY_REQUESTS. Default 256. */
   maxSubscriptions: number;
   /** Events one subscribe may replay; a resume point further back is answered with the newest this many
@@ -120,6 +123,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxDetachedSessions: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxEarlyFrames: 64,
+  maxEarlyBytes: 1024 * 1024,
   maxSubscriptions: 256,
   maxReplayEvents: 10_000,
   maxConnections: 10_000,

@@ -2,7 +2,8 @@
  * What ws/ws-socket.ts relies on in `ws` beyond its public API. Each test fails when a `ws` release
  * changes it: the subclass given as `WebSocket` to the server is the class of its sockets, `emit` is how
  * it reports frames (text as a Buffer with `false`, binary with `true`), pings, pongs and the close, and
- * `_socket` (read by core's `socketOf`) is the net.Socket, which can be corked.
+ * `_socket` (read by core's `socketOf`) is the net.Socket, which can be corked, and the receiver's
+ * `_allowSynchronousEvents` (switched by `holdReceiver`) defers the rest of a read to one frame per turn.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { socketOf } from '@ackwire/core/internal';
+import { canHoldReceiver, holdReceiver } from '../src/ws/ws-socket.js';
 
 class Recording extends WebSocket {
   events: Array<[string | symbol, unknown, unknown]> = [];
@@ -84,5 +86,32 @@ describe('ws, as ws/ws-socket.ts uses it', () => {
     expect(socket).toBeInstanceOf(Socket);
     expect(typeof socket!.cork).toBe('function');
     expect(typeof socket!.uncork).toBe('function');
+  });
+
+  it('defers the rest of a read to one frame per turn while holdReceiver holds it', async () => {
+    const { server, client } = await serverSide();
+    expect(canHoldReceiver(server)).toBe(true);
+    const perTurn: number[] = [];
+    let count = 0;
+    const done = new Promise<void>((resolve) => {
+      server.on('message', () => {
+        if (count++ > 0) return;
+        holdReceiver(server, true);
+        setImmediate(function tick() {
+          perTurn.push(count);
+          if (count < 100) return void setImmediate(tick);
+          holdReceiver(server, false);
+          resolve();
+        });
+      });
+    });
+    const socket = socketOf(client)!;
+    socket.cork();
+    for (let i = 0; i < 100; i++) client.send('x');
+    socket.uncork();
+    await done;
+    // Without the hold all 100 would have been emitted in the turn of the first.
+    expect(perTurn[0]).toBeLessThan(100);
+    expect(perTurn.length).toBeGreaterThan(10);
   });
 });

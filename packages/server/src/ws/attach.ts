@@ -66,6 +66,8 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
     maxPayload,
     // Ackwire tracks its sockets itself (Home.clients), without a close listener per socket.
     clientTracking: false,
+    // Pings are answered by the connection, a slice at a time like every other frame.
+    autoPong: false,
     WebSocket: AckwireWebSocket,
     // The token was chosen in onUpgrade; `ws` only needs to echo it.
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { ackwireToken?: string }).ackwireToken ?? false,

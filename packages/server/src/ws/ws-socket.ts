@@ -7,6 +7,12 @@
  *   memory figures of docs/benchmarks.md, workload D).
  * - `WsWireSocket` corks the net.Socket under the WebSocket (read with core's `socketOf`, the one reader of
  *   `ws`'s private `_socket`) so that the frames written in one tick leave in one system call (A and B).
+ * - `holdReceiver`: pausing a `ws` socket stops reads from the network, but the frames of a chunk already
+ *   read (one read can hold thousands of small frames) are still parsed and emitted in the same turn.
+ *   `ws`'s receiver has an option for that, `allowSynchronousEvents: false` (one event per turn), which
+ *   would slow every connection; here it is switched per connection, only while its input is paused, so
+ *   the rest of such a chunk is parsed a frame per turn until reading resumes (the receiver's private
+ *   `_allowSynchronousEvents`).
  */
 import { CloseCode } from '@ackwire/core';
 import { TickCorker, socketOf } from '@ackwire/core/internal';
@@ -65,9 +71,11 @@ export class WsWireSocket implements WireSocket {
 
   pause(): void {
     this.ws.pause();
+    holdReceiver(this.ws, true);
   }
 
   resume(): void {
+    holdReceiver(this.ws, false);
     this.ws.resume();
   }
 }
@@ -98,9 +106,11 @@ export class AckwireWebSocket extends WebSocket {
         this.ackwireAlive = true;
         return true;
       case 'ping': {
-        // `ws` answers pings itself; they are frames too, under the same rate limit.
+        // Pings are frames too: under the same rate limit, and answered in their turn (autoPong is off).
         const conn = this.ackwireConn;
-        if (conn && !conn.withinRate()) conn.close(CloseCode.RATE_LIMITED, 'message rate limit exceeded');
+        const data = a as Buffer;
+        if (conn) conn.ping(() => this.pong(data));
+        else this.pong(data);
         return true;
       }
       case 'error':
@@ -136,4 +146,24 @@ function terminate(ws: WebSocket): void {
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+interface Receiver {
+  _allowSynchronousEvents?: boolean;
+}
+
+function receiverOf(ws: WebSocket): Receiver | undefined {
+  const receiver = (ws as unknown as { _receiver?: Receiver })._receiver;
+  return receiver && typeof receiver._allowSynchronousEvents === 'boolean' ? receiver : undefined;
+}
+
+/** Hold (true) or release (false) the rest of what the receiver of `ws` has already read. */
+export function holdReceiver(ws: WebSocket, hold: boolean): void {
+  const receiver = receiverOf(ws);
+  if (receiver) receiver._allowSynchronousEvents = !hold;
+}
+
+/** Whether this `ws` has the field holdReceiver switches (for the test that pins it). */
+export function canHoldReceiver(ws: WebSocket): boolean {
+  return receiverOf(ws) !== undefined;
 }
