@@ -19,9 +19,22 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.{ts,tsx}', 'test/**/*.test.ts', 'examples/**/test/**/*.test.{ts,tsx}'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['packages/*/test/**/*.test.{ts,tsx}', 'test/**/*.test.ts', 'examples/**/test/**/*.test.{ts,tsx}'],
+          exclude: ['test/load/**', '**/node_modules/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      // Load checks measure latency and event-loop stalls: they run after the rest of the suite, alone, so
+      // that the suite's own parallel files are not what they measure.
+      { extends: true, test: { name: 'load', include: ['test/load/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+    ],
   },
 });
