@@ -146,7 +146,8 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
         const failures: string[] = [];
         const subscribed = await Promise.all(
           loads.map((l, i) =>
-            l.channel.request<{ subscribed: number; ms: number }>({ type: 'subscribe', url, params: { subscribers: shares[i], events: p.events, batch: p.batch } }),
+            // Every event carries its publish time (timedAfter 0): publish-to-delivery latency of each delivery.
+            l.channel.request<{ subscribed: number; ms: number }>({ type: 'subscribe', url, params: { subscribers: shares[i], events: p.events, batch: p.batch, timedAfter: 0 } }),
           ),
         );
         const total = subscribed.reduce((s, x) => s + x.subscribed, 0);
@@ -160,7 +161,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
         const pub = await server.channel.request<PublishReport>({ type: 'publish', count: p.events });
         const counts = await Promise.all(loads.map((l) => l.channel.request<FanoutCount>({ type: 'collect', quietMs: p.quietMs })));
         const s1 = await snapshot();
-        const sum = (k: Exclude<keyof FanoutCount, 'p50Ms' | 'p99Ms' | 'burstLastAt'>) => counts.reduce((s, c) => s + c[k], 0);
+        const sum = (k: Exclude<keyof FanoutCount, 'p50Ms' | 'p99Ms' | 'burstLastAt' | 'firstAt'>) => counts.reduce((s, c) => s + c[k], 0);
         const unique = sum('unique');
         const lost = sum('lost');
         const duplicates = sum('duplicates');
@@ -168,6 +169,10 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
         const outOfOrder = sum('outOfOrder');
         const lastAt = Math.max(...counts.map((c) => c.lastAt));
         const timeToLastMs = lastAt - pub.t0;
+        const firstAt = Math.min(...counts.map((c) => c.firstAt || Infinity));
+        // With several load processes, the worst process's percentiles.
+        const p50Ms = Math.max(...counts.map((c) => c.p50Ms ?? NaN));
+        const p99Ms = Math.max(...counts.map((c) => c.p99Ms ?? NaN));
         if (lost > 0) failures.push(`${lost} events lost`);
         if (duplicates > 0) failures.push(`${duplicates} duplicate events`);
         if (malformed > 0) failures.push(`${malformed} malformed events`);
@@ -179,6 +184,9 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
             timeToLastMs,
             eventsPerSec: unique / (timeToLastMs / 1000),
             publishLoopMs: pub.t1 - pub.t0,
+            firstEventMs: firstAt - pub.t0,
+            p50Ms,
+            p99Ms,
             serverCpuUsPerEvent: (s1.cpuUs - s0.cpuUs) / unique,
             clientCpuUsPerEvent: sum('cpuUs') / unique,
             delivered: unique,

@@ -4,7 +4,7 @@
  * the benchmark honest when a system's API moves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { isEcho, makeInput, eventSeq } from '../src/payload.js';
+import { isEcho, makeInput, timedEvent } from '../src/payload.js';
 import { SYSTEMS, loadClient, startServer } from '../src/systems/index.js';
 import type { BenchServer } from '../src/systems/types.js';
 import { Samples, quantile } from '../src/stats.js';
@@ -48,7 +48,7 @@ describe.each(SYSTEMS.map((s) => [s.name, s] as const))('%s', (_name, spec) => {
       const client = await start();
       const got: number[][] = [[], [], []];
       for (const list of got) {
-        const sub = await client.subscribe(server.url, (event) => list.push(eventSeq(event)));
+        const sub = await client.subscribe(server.url, (event) => list.push(timedEvent(event)?.seq ?? 0));
         cleanups.push(() => sub.close());
       }
       await until(() => server.counters().subscribers === 3);

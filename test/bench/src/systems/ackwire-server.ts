@@ -4,7 +4,8 @@
  * comes from 127.0.0.1 (default cap: 256 per address; workloads B to D open 1,000 to 5,050).
  */
 import { createServer } from '@ackwire/server';
-import { TOPIC, makeEvent } from '../payload.js';
+import { TOPIC, makeTimedEvent } from '../payload.js';
+import { wallNow } from '../stats.js';
 import { api, apiUnchecked } from './ackwire-contract.js';
 import { newCounters, type BenchServer } from './types.js';
 import { listen } from '@ackwire/server/ws';
@@ -45,7 +46,7 @@ async function startWith(contract: typeof api): Promise<BenchServer> {
     counters: () => ({ ...counters, open: listener.connections }),
     publish: (seq) => {
       counters.published++;
-      return server.publish(contract.bench.events, TOPIC, makeEvent(seq));
+      return server.publish(contract.bench.events, TOPIC, makeTimedEvent(seq, wallNow()));
     },
     close: () => server.close(),
   };

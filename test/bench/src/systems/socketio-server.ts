@@ -1,7 +1,8 @@
 /** socket.io 4 with its defaults, websocket transport only: calls are `emitWithAck`, fan-out is a room. */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { TOPIC, makeEvent } from '../payload.js';
+import { TOPIC, makeTimedEvent } from '../payload.js';
+import { wallNow } from '../stats.js';
 import { listenLocal } from './local-http.js';
 import { newCounters, type BenchServer } from './types.js';
 
@@ -27,7 +28,7 @@ export async function start(): Promise<BenchServer> {
     counters: () => ({ ...counters, open: io.engine.clientsCount }),
     publish: (seq) => {
       counters.published++;
-      io.to(TOPIC).emit('event', makeEvent(seq));
+      io.to(TOPIC).emit('event', makeTimedEvent(seq, wallNow()));
     },
     close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
   };

@@ -5,7 +5,8 @@ import { initTRPC } from '@trpc/server';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { BenchEvent, Echo, makeEvent } from '../payload.js';
+import { BenchEvent, Echo, makeTimedEvent } from '../payload.js';
+import { wallNow } from '../stats.js';
 import { closeWss, listenLocal } from './local-http.js';
 import { newCounters, type ServerCounters } from './types.js';
 
@@ -41,7 +42,7 @@ export async function start() {
     counters: () => ({ ...counters, open: wss.clients.size }),
     publish: (seq: number) => {
       counters.published++;
-      events.emit('bench', makeEvent(seq));
+      events.emit('bench', makeTimedEvent(seq, wallNow()));
     },
     close: () => closeWss(wss, http),
   };

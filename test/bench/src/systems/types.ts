@@ -18,7 +18,7 @@ export interface ServerCounters {
 export interface BenchServer {
   readonly url: string;
   counters(): ServerCounters;
-  /** Publish event `seq` (made by `makeEvent`) to every subscriber of the bench topic. */
+  /** Publish event `seq` (made by `makeTimedEvent` at the time of publishing) to every subscriber of the bench topic. */
   publish(seq: number): void | Promise<unknown>;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { makeEvent } from '../payload.js';
+import { makeTimedEvent } from '../payload.js';
+import { wallNow } from '../stats.js';
 import { closeWss, listenLocal } from './local-http.js';
 import { newCounters, type BenchServer } from './types.js';
 
@@ -36,7 +37,7 @@ export async function start(): Promise<BenchServer> {
     counters: () => ({ ...counters, open: wss.clients.size }),
     publish: (seq) => {
       counters.published++;
-      const frame = Buffer.from(JSON.stringify({ event: makeEvent(seq) }));
+      const frame = Buffer.from(JSON.stringify({ event: makeTimedEvent(seq, wallNow()) }));
       for (const ws of subscribers) ws.send(frame, { binary: false });
     },
     close: () => closeWss(wss, http),

@@ -27,8 +27,9 @@ export interface FanoutCount {
   duplicates: number;
   malformed: number;
   outOfOrder: number;
-  /** Wall-clock time when the last new event reached any subscriber. */
+  /** Wall-clock time when the last new event reached any subscriber, and when the first one did. */
   lastAt: number;
+  firstAt: number;
   /** Client CPU from the end of subscribing to the end of collecting, in microseconds. */
   cpuUs: number;
   /** With `timedAfter`: when the last new event up to it (the burst) reached any subscriber. */
@@ -54,6 +55,7 @@ export class Fanout {
   private complete = 0;
   /** Arrival of the last new (not duplicate) event, and of the last frame of any kind. */
   private lastAt = 0;
+  private firstAt = 0;
   private lastAny = 0;
   private cpu0: NodeJS.CpuUsage | undefined;
   private onComplete: (() => void) | undefined;
@@ -108,6 +110,7 @@ export class Fanout {
       tally.last = seq;
       tally.seen[seq] = 1;
       this.lastAt = this.lastAny;
+      if (this.firstAt === 0) this.firstAt = this.lastAny;
       if (t && seq > after!) this.latency.add(this.lastAny - t.at);
       else if (timed) {
         this.burstLastAt = this.lastAny;
@@ -160,6 +163,7 @@ export class Fanout {
       malformed: this.malformed,
       outOfOrder: this.outOfOrder,
       lastAt: this.lastAt,
+      firstAt: this.firstAt,
       cpuUs: this.cpu0 ? cpuSince(this.cpu0) : NaN,
       burstLastAt: this.burstLastAt,
       p50Ms: latency ? latency.p50 : null,
