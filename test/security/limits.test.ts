@@ -34,6 +34,7 @@ describe('defaults', () => {
       maxEarlyBytes: 1024 * 1024,
       maxSubscriptions: 256,
       maxReplayEvents: 10_000,
+      replayEventsPerSecond: 20_000,
       maxConnections: 10_000,
       maxConnectionsPerAddress: 1_000,
       messagesPerSecond: 20_000,

@@ -16,7 +16,8 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 const handshake = { url: '/', headers: {}, cookies: {}, remoteAddress: '127.0.0.1', origin: undefined };
 
 async function retained(limits: Record<string, number>, events: number) {
-  const server = makeServer({ limits });
+  // The per-second rate has its own test below; here, turns alone pace the replay.
+  const server = makeServer({ limits: { replayEventsPerSecond: Infinity, ...limits } });
   servers.push(server);
   let head = { epoch: '', offset: 0 };
   for (let i = 1; i <= events; i++) head = await server.publish(api.chat.messages, { room: 'r' }, { id: i, room: 'r', text: `m${i}`, at: new Date(0) });
@@ -49,7 +50,7 @@ it('8 subscribes resuming from offset 0 of 2,000 retained events replay one at a
 it('a subscribe asking for more than maxReplayEvents gets the newest ones and a retention gap before them', async () => {
   const { conn, sent, epoch } = await retained({ maxReplayEvents: 100 }, 500);
   conn.message(JSON.stringify([7, 1, 'chat.messages', { room: 'r' }, null, [epoch, 0]]));
-  for (let i = 0; i < 100 && sent.filter((f) => f.startsWith('[9,')).length < 100; i++) await turn();
+  await expect.poll(() => sent.filter((f) => f.startsWith('[9,')).length, { timeout: 5_000, interval: 5 }).toBe(100);
   const subscribed = JSON.parse(sent.find((f) => f.startsWith('[8,'))!) as unknown[];
   expect(subscribed.slice(3)).toEqual([epoch, 400, 'retention']);
   const offsets = sent.filter((f) => f.startsWith('[9,')).map((f) => (JSON.parse(f) as number[])[2]);
@@ -75,4 +76,13 @@ it('subscribe/unsubscribe pairs while a replay runs cost at most a slice of repl
   // not a replay of 1,000 for each of the 1,000 subscriptions that left at once.
   expect(events()).toBeGreaterThanOrEqual(1_000);
   expect(events()).toBeLessThanOrEqual(1_000 + 64 * 32);
+});
+
+it('replay to one connection is held to replayEventsPerSecond, all its subscriptions together', async () => {
+  const { conn, sent, epoch } = await retained({ replayEventsPerSecond: 10_000 }, 1_000);
+  const start = performance.now();
+  for (let id = 1; id <= 3; id++) conn.message(JSON.stringify([7, id, 'chat.messages', { room: 'r' }, null, [epoch, 0]]));
+  await expect.poll(() => sent.filter((f) => f.startsWith('[9,')).length, { timeout: 5_000, interval: 5 }).toBe(3_000);
+  // 3,000 events at 10,000 a second (64 to start with): not less than about 0.29 s.
+  expect(performance.now() - start).toBeGreaterThanOrEqual(280);
 });

@@ -41,6 +41,9 @@ export interface ServerLimits {
    * and a `'retention'` gap. Replays are paced (64 events per turn of the event loop, one subscription of a
    * connection at a time). Default 10,000 (the in-memory broker's retention). */
   maxReplayEvents: number;
+  /** Replayed events per second per connection, all its subscriptions together (a resuming client's backlog
+   * is not slowed by it much; one that resubscribes from the start in a loop is). Default 20,000. */
+  replayEventsPerSecond: number;
   /** Open connections per server (all listeners). Beyond it an upgrade gets HTTP 503. Default 10,000. */
   maxConnections: number;
   /** Open connections per client address (IPv6: per /64). Beyond it an upgrade gets HTTP 429. Default 1,000: a
@@ -126,6 +129,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxEarlyBytes: 1024 * 1024,
   maxSubscriptions: 256,
   maxReplayEvents: 10_000,
+  replayEventsPerSecond: 20_000,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 1_000,
   messagesPerSecond: 20_000,

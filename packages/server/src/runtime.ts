@@ -93,7 +93,7 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
     this.logger = config.logger ?? consoleLogger;
     this.refusals = new RefusalLog(this.logger);
     this.limits = { ...DEFAULT_LIMITS, ...config.limits };
-    this.hub = new TopicHub(this.broker, this.limits.maxReplayEvents);
+    this.hub = new TopicHub(this.broker, this.limits.maxReplayEvents, this.limits.replayEventsPerSecond);
     const helloTimeoutMs = config.helloTimeoutMs ?? 10_000;
     this.heartbeatMs = config.heartbeatMs ?? 30_000;
     this.subprotocols = config.subprotocols ?? DEFAULT_SUBPROTOCOLS;

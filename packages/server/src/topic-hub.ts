@@ -87,12 +87,16 @@ export class TopicHub {
   /** Replays waiting for the one a member has running: a member replays one subscription at a time. */
   private readonly replaying = new Map<TopicMember, WaitingReplay[]>();
   /** Replayed events per member in the current turn, across its replays. */
-  private readonly budget = new WeakMap<TopicMember, { turn: number; used: number }>();
+  private readonly budget = new WeakMap<TopicMember, { turn: number; used: number; tokens: number; at: number }>();
 
-  /** `maxReplayEvents`: the most events one subscribe replays; older ones are reported as a gap. */
+  /**
+   * `maxReplayEvents`: the most events one subscribe replays (older ones are reported as a gap);
+   * `replayPerSecond`: the rate at which one member is replayed to, all its replays together.
+   */
   constructor(
     private readonly broker: Broker,
     private readonly maxReplayEvents = Infinity,
+    private readonly replayPerSecond = Infinity,
   ) {}
 
   get size(): number {
@@ -245,16 +249,27 @@ export class TopicHub {
     gone: () => boolean,
   ): void | Promise<void> {
     const turn = currentTurn();
+    const now = performance.now();
+    const rate = this.replayPerSecond;
+    // A second's worth at most is saved up (and 64 events to start with).
     let budget = this.budget.get(member);
-    if (!budget) this.budget.set(member, (budget = { turn, used: 0 }));
-    else if (budget.turn !== turn) {
-      budget.turn = turn;
-      budget.used = 0;
+    if (!budget) this.budget.set(member, (budget = { turn, used: 0, tokens: Math.min(rate, REPLAY_SLICE), at: now }));
+    else {
+      if (budget.turn !== turn) {
+        budget.turn = turn;
+        budget.used = 0;
+      }
+      if (rate !== Infinity) budget.tokens = Math.min(rate, budget.tokens + ((now - budget.at) * rate) / 1000);
+      budget.at = now;
     }
     for (let i = from; i < events.length; i++) {
       if (!member.alive || gone()) break;
       if (member.buffered > member.bufferLimit / 2) {
         return new Promise<void>((r) => setTimeout(r, 5)).then(() => this.replay(member, topic, m, events, i, last, gone));
+      }
+      if (budget.tokens < 1 && rate !== Infinity) {
+        const wait = Math.ceil(((1 - budget.tokens) * 1000) / rate);
+        return new Promise<void>((r) => setTimeout(r, wait)).then(() => this.replay(member, topic, m, events, i, last, gone));
       }
       if (budget.used >= REPLAY_SLICE) return new Promise<void>((r) => setImmediate(r)).then(() => this.replay(member, topic, m, events, i, last, gone));
       const event = events[i]!;
@@ -262,6 +277,7 @@ export class TopicHub {
       member.deliver(topic, event.offset, this.frameOf(topic, event, member.codec));
       last = event.offset;
       budget.used++;
+      budget.tokens--;
     }
     this.release(member, topic, m, last);
     this.nextReplay(member);
