@@ -1,11 +1,17 @@
 /**
  * Bystanders: well-behaved clients keep calling and receiving events while one hostile client replays whole
  * histories over and over, bursts 20,000 pings in one write, floods calls and holds large frames before its
- * welcome. Their p99 call latency stays within 3x the baseline measured in the same test (in windows that
- * alternate with the attack's, so that the machine's own load at the time weighs on both) or 25 ms,
- * whichever is larger, and the server's event loop never stalls for more than 100 ms. The clients
- * run in child processes (bystanders.mjs, attacker.mjs), so that this process is the server alone and its
- * event loop is what is measured.
+ * welcome. Their p99 call latency stays within 3x the baseline measured in the same test or 25 ms,
+ * whichever is larger, and the server's event loop never stalls for more than 100 ms. The clients run in
+ * child processes (bystanders.mjs, attacker.mjs), so that this process is the server alone and its event
+ * loop is what is measured; the attacker runs at the lowest CPU priority, so that what it spends building
+ * its frames is not taken from the server or the bystanders (its frames reach the server all the same, and
+ * the server's CPU under attack is checked to be several times its baseline).
+ *
+ * On a 2-core machine busy with other suites, the machine's own hiccups are the noise: baseline and attack
+ * windows of 1 s alternate so that the load at the time weighs on both alike, each window has its own p99,
+ * and the claim compares the median attack window with the median baseline window (every window's p99 and
+ * the pooled ones are printed), so that one descheduling of this process does not decide the result.
  *
  * A stall is the event loop's delay (perf_hooks.monitorEventLoopDelay, printed) while the process was
  * working: on a machine busy with other suites the loop is also late when the process simply does not get
@@ -14,6 +20,7 @@
  * of other threads, such as the GC's helpers, only makes it stricter).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -23,13 +30,26 @@ import { api, makeServer } from '../helpers/fixtures.js';
 const h = useHarness();
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const WINDOW_MS = 1_000;
-const WINDOWS = 3;
+/** Attack windows; one baseline window more, before each and after the last. */
+const WINDOWS = 4;
 
-interface Phase {
+interface Window {
+  phase: 'baseline' | 'attack';
   p99: number;
   calls: number;
   events: number;
+  /** Every latency of the window, ms. */
+  all: number[];
 }
+
+const p99 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!;
+};
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 function child(file: string, args: string[]): ChildProcess {
   const c = fork(here(file), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -94,45 +114,66 @@ it('well-behaved clients do not notice one connection replaying, bursting, flood
   const busy = busyStalls();
   h.defer(() => busy.stop());
   loop.enable();
-  let baselineStall = 0;
-  let baselineBusy = 0;
-  let attackStall = 0;
-  let attackBusy = 0;
+  const stalls = { baseline: 0, attack: 0 };
+  const working = { baseline: 0, attack: 0 };
+  const serverCpuMs = { baseline: 0, attack: 0 };
   // Baseline and attack windows alternate, so that the machine's load (other suites) weighs on both alike.
-  const baselineWindow = async (): Promise<void> => {
+  const window = async (phase: 'baseline' | 'attack'): Promise<void> => {
     loop.reset();
     busy.reset();
-    bystanders.send('baseline');
-    await sleep(WINDOW_MS);
-    baselineStall = Math.max(baselineStall, loop.max / 1e6);
-    baselineBusy = Math.max(baselineBusy, busy.worst);
+    const cpu0 = process.cpuUsage();
+    bystanders.send(phase);
+    if (phase === 'baseline') await sleep(WINDOW_MS);
+    else {
+      const attacker = child('./attacker.mjs', [url, server.fingerprint, head.epoch, String(WINDOW_MS)]);
+      // What the attacking client itself spends (framing 20,000 pings, say) is not the server's doing: at the
+      // lowest priority it takes no CPU the server and the bystanders want, and its frames still arrive.
+      try {
+        if (attacker.pid !== undefined) setPriority(attacker.pid, 19);
+      } catch {
+        // Not allowed here: it competes at normal priority, which only makes the check stricter.
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, WINDOW_MS + 5_000);
+        attacker.once('exit', () => (clearTimeout(timer), resolve()));
+      });
+    }
+    const cpu = process.cpuUsage(cpu0);
+    serverCpuMs[phase] += (cpu.user + cpu.system) / 1000;
+    stalls[phase] = Math.max(stalls[phase], loop.max / 1e6);
+    working[phase] = Math.max(working[phase], busy.worst);
   };
   for (let w = 0; w < WINDOWS; w++) {
-    await baselineWindow();
-    loop.reset();
-    busy.reset();
-    bystanders.send('attack');
-    const attacker = child('./attacker.mjs', [url, server.fingerprint, head.epoch, String(WINDOW_MS)]);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, WINDOW_MS + 5_000);
-      attacker.once('exit', () => (clearTimeout(timer), resolve()));
-    });
-    attackStall = Math.max(attackStall, loop.max / 1e6);
-    attackBusy = Math.max(attackBusy, busy.worst);
+    await window('baseline');
+    await window('attack');
   }
-  await baselineWindow();
+  await window('baseline');
   loop.disable();
   busy.stop();
-  const reported = next<{ baseline: Phase; attack: Phase }>(bystanders, 'report');
+  const reported = next<Window[]>(bystanders, 'report');
   bystanders.send('report');
-  const { baseline, attack } = await reported;
-  const reference = baseline.p99;
+  const windows = await reported;
+  const of = (phase: string) => windows.filter((w) => w.phase === phase);
+  const pooled = (phase: string) => {
+    const ws = of(phase);
+    return { p99: p99(ws.flatMap((w) => w.all)), calls: ws.reduce((n, w) => n + w.calls, 0), events: ws.reduce((n, w) => n + w.events, 0) };
+  };
+  const baseline = pooled('baseline');
+  const attack = pooled('attack');
+  // One scheduling hiccup of the machine (other suites) lands in one window; the median window is the claim.
+  const baselineP99 = median(of('baseline').map((w) => w.p99));
+  const attackP99 = median(of('attack').map((w) => w.p99));
+  const perWindow = (phase: string) => of(phase).map((w) => w.p99.toFixed(1)).join(', ');
   const report =
-    `baseline p99 ${baseline.p99.toFixed(1)} ms (${baseline.calls} calls, ${baseline.events} events, event-loop delay max ${baselineStall.toFixed(0)} ms, working ${baselineBusy.toFixed(0)} ms); ` +
-    `under attack p99 ${attack.p99.toFixed(1)} ms (${attack.calls} calls, ${attack.events} events, event-loop delay max ${attackStall.toFixed(0)} ms, working ${attackBusy.toFixed(0)} ms)`;
+    `baseline: median window p99 ${baselineP99.toFixed(1)} ms [${perWindow('baseline')}], pooled ${baseline.p99.toFixed(1)} ms (${baseline.calls} calls, ${baseline.events} events), ` +
+    `event-loop delay max ${stalls.baseline.toFixed(0)} ms (working ${working.baseline.toFixed(0)} ms), server CPU ${serverCpuMs.baseline.toFixed(0)} ms; ` +
+    `under attack: median window p99 ${attackP99.toFixed(1)} ms [${perWindow('attack')}], pooled ${attack.p99.toFixed(1)} ms (${attack.calls} calls, ${attack.events} events), ` +
+    `event-loop delay max ${stalls.attack.toFixed(0)} ms (working ${working.attack.toFixed(0)} ms), server CPU ${serverCpuMs.attack.toFixed(0)} ms`;
   console.log(`bystanders: ${report}`);
+  // The attack did reach the server: it worked several times as hard as for the bystanders alone.
+  expect(serverCpuMs.attack, report).toBeGreaterThan(2 * serverCpuMs.baseline);
   expect(attack.calls, report).toBeGreaterThan(50);
   expect(attack.events, report).toBeGreaterThan((WINDOWS * WINDOW_MS) / 20 / 2);
-  expect(attack.p99, report).toBeLessThanOrEqual(Math.max(3 * reference, 25));
-  expect(attackBusy, report).toBeLessThanOrEqual(100);
+  expect(attackP99, report).toBeLessThanOrEqual(Math.max(3 * baselineP99, 25));
+  expect(working.attack, report).toBeLessThanOrEqual(100);
 }, 40_000);

@@ -1,14 +1,15 @@
 // Well-behaved clients, run in their own process by bystander.test.ts so that the process being measured is
 // the server alone. Three callers make paced calls, one subscriber counts live events; the parent says when
-// a phase starts ('baseline', 'attack'; they may alternate) and when to report ('report'), and gets the latencies of each phase.
+// a window starts ('baseline' or 'attack'; they alternate) and when to report ('report'), and gets the
+// latencies of each window.
 //   node bystanders.mjs <url> <fingerprint>      (IPC with the parent)
 // It speaks ackwire.v1.json by hand (plain JavaScript and `ws`, no build step), acknowledging as it should.
 import WebSocket from 'ws';
 
 const [url, fingerprint] = process.argv.slice(2);
-let phase = 'idle';
-const latencies = { baseline: [], attack: [] };
-const events = { baseline: 0, attack: 0 };
+/** The windows so far, the current one last: { phase, latencies, events }. */
+const windows = [];
+let current;
 let stopped = false;
 
 function connect() {
@@ -31,14 +32,14 @@ async function caller() {
     if (frame[0] === 5 || frame[0] === 6) waiting?.(frame);
   });
   while (!stopped) {
-    const at = phase;
+    const at = current;
     const callId = ++id;
     const start = performance.now();
     const answered = new Promise((r) => (waiting = r));
     ws.send(JSON.stringify([3, callId, 'math.add', { a: 1, b: 2 }]));
     const frame = await answered;
     if (frame[0] !== 5) throw new Error(`call failed: ${JSON.stringify(frame)}`);
-    if (at === phase && at in latencies) latencies[at].push(performance.now() - start);
+    if (at !== undefined && at === current) at.latencies.push(performance.now() - start);
     ws.send(JSON.stringify([12, callId + 1])); // every outcome so far is here
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -49,7 +50,7 @@ async function subscriber() {
   const ws = await connect();
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString());
-    if (frame[0] === 9 && phase in events) events[phase]++;
+    if (frame[0] === 9 && current) current.events++;
   });
   ws.send(JSON.stringify([7, 1, 'chat.messages', { room: 'live' }]));
   return ws;
@@ -63,16 +64,13 @@ const p99 = (xs) => {
 const sub = await subscriber();
 const callers = [caller(), caller(), caller()];
 process.on('message', async (msg) => {
-  if (msg in latencies) phase = msg;
+  if (msg === 'baseline' || msg === 'attack') windows.push((current = { phase: msg, latencies: [], events: 0 }));
   if (msg === 'report') {
-    phase = 'idle';
+    current = undefined;
     stopped = true;
     await Promise.all(callers);
     sub.close();
-    process.send({
-      baseline: { p99: p99(latencies.baseline), calls: latencies.baseline.length, events: events.baseline },
-      attack: { p99: p99(latencies.attack), calls: latencies.attack.length, events: events.attack },
-    });
+    process.send(windows.map((w) => ({ phase: w.phase, p99: p99(w.latencies), calls: w.latencies.length, events: w.events, all: w.latencies })));
     setTimeout(() => process.exit(0), 50);
   }
 });
