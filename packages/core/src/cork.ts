@@ -26,6 +26,15 @@ const nextTick = (globalThis as { process?: { nextTick?: NextTick } }).process?.
 /** Corkers to uncork at the end of this turn. */
 let pending: TickCorker[] = [];
 
+/**
+ * Write what every corked socket holds now, without waiting for the end of the turn: for a turn that would
+ * otherwise hold everything it writes until it returns (a burst of publishes in one synchronous loop). The
+ * sockets cork again on their next write.
+ */
+export function flushCorked(): void {
+  if (pending.length > 0) uncorkAll();
+}
+
 function uncorkAll(): void {
   const list = pending;
   pending = [];

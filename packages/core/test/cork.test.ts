@@ -60,3 +60,22 @@ describe('socketOf, the one reader of ws\'s private _socket', () => {
     }
   });
 });
+
+describe('flushCorked', () => {
+  it('uncorks every corked socket at once; they cork again on their next write, and the tick uncorks those', async () => {
+    const { flushCorked } = await import('../src/cork.js');
+    const log: string[] = [];
+    const a = new TickCorker(socket(log, 'a'));
+    const b = new TickCorker(socket(log, 'b'));
+    a.cork();
+    b.cork();
+    flushCorked();
+    expect(log).toEqual(['cork a', 'cork b', 'uncork a', 'uncork b']);
+    flushCorked();
+    expect(log).toHaveLength(4);
+    a.cork();
+    expect(log.slice(4)).toEqual(['cork a']);
+    await nextTick();
+    expect(log.slice(4)).toEqual(['cork a', 'uncork a']);
+  });
+});
