@@ -11,7 +11,7 @@ export type CloseKind =
   | 'client-closed'
   /** The connection was lost without a close frame (network down, server killed): 1006. */
   | 'network'
-  /** The server is restarting or shutting down: 1001. */
+  /** The server is restarting or shutting down: 1001, or draining for a restart: 1012. */
   | 'server-restart'
   /** The server (or, client-side, the client) saw no traffic in time: 4408, 4504. */
   | 'timeout'
@@ -39,6 +39,7 @@ export type CloseKind =
 const KINDS: Readonly<Record<number, CloseKind>> = {
   [CloseCode.NORMAL]: 'client-closed',
   [CloseCode.GOING_AWAY]: 'server-restart',
+  [CloseCode.SERVICE_RESTART]: 'server-restart',
   1006: 'network',
   [CloseCode.MESSAGE_TOO_BIG]: 'server-error',
   [CloseCode.TRY_AGAIN_LATER]: 'unavailable',

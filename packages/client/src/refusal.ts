@@ -8,6 +8,10 @@
  *   a bad request: 400; any other 3xx or 4xx; a fatal close code). The client stops with an error.
  * - slow: the server is refusing for now (429, 503, or told in band: close 4420, 1013). Retried after a
  *   longer wait (Retry-After when given); the connection stops after `maxRefusals` of them in a row.
+ * - soon: the server is draining for a restart (close 1012): reconnect at once, after a small jitter
+ *   (`wakeJitterMs`), so that the session resumes on another node while its calls are still running; only
+ *   the first attempt after an open connection skips the backoff, so a fleet that keeps refusing is not
+ *   hammered.
  * - backoff: anything else (no server yet, a network failure, a 5xx from a proxy, a dropped connection).
  *   Retried with the usual backoff; the close event says why.
  *
@@ -17,7 +21,7 @@
  * Transport-free: Node's `ws` tells it the status and socket error codes (node-socket-events.ts); a
  * browser sees neither and gets the close code alone.
  */
-import { AckwireError, CloseCode, isFatalCloseCode, isLoadCloseCode, type ErrorCode, type ProcedureDef } from '@ackwire/core';
+import { AckwireError, CloseCode, isFatalCloseCode, isLoadCloseCode, isRestartCloseCode, type ErrorCode, type ProcedureDef } from '@ackwire/core';
 import type { ReconnectOptions } from './options.js';
 
 /** What the socket reported before it closed: an error with the system's code when there is one. */
@@ -33,7 +37,7 @@ export interface Failure {
   readonly status: number | undefined;
   /** The socket's error code (`ECONNREFUSED`). */
   readonly socketError: string | undefined;
-  readonly retry: 'never' | 'slow' | 'backoff';
+  readonly retry: 'never' | 'slow' | 'soon' | 'backoff';
   /** Set when `retry` is `never`: what the client stops with. */
   readonly fatal: AckwireError | undefined;
   /** Retry-After, in ms. */
@@ -81,6 +85,8 @@ export function classify(a: Attempt): Failure {
   }
   // A refusal for load told in band (docs/protocol.md §3.1), or a connection over its message rate.
   if (isLoadCloseCode(a.code)) return failure(a.reason, 'slow', undefined);
+  // The server is draining (docs/protocol.md §12): its sessions wait in a shared store for a resume elsewhere.
+  if (isRestartCloseCode(a.code)) return failure(a.reason, 'soon', undefined);
   // A socket error explains a close without a reason (1006); a close frame's own reason comes first.
   if (a.socket && !a.reason) return { ...failure(socketReason(a.socket), 'backoff', undefined), socketError: a.socket.code };
   return failure(a.reason, 'backoff', undefined);
@@ -96,9 +102,16 @@ function socketReason(s: SocketFailure): string {
 
 /**
  * The wait before the next attempt: the usual backoff; for a server refusing for now (429, 503), its
- * Retry-After, or else a delay from the upper half of `maxDelayMs`, and never less than the usual one.
+ * Retry-After, or else a delay from the upper half of `maxDelayMs`, and never less than the usual one; for a
+ * server draining (1012) that closed an open connection (`attempt` 0), a jitter in [0, `wakeJitterMs`).
  */
-export function retryDelay(f: Failure, attempt: number, options: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+export function retryDelay(
+  f: Failure,
+  attempt: number,
+  options: Pick<ReconnectOptions, 'initialDelayMs' | 'maxDelayMs'> & Partial<Pick<ReconnectOptions, 'wakeJitterMs'>>,
+  random: () => number = Math.random,
+): number {
+  if (f.retry === 'soon' && attempt === 0) return Math.floor(random() * (options.wakeJitterMs ?? 250));
   const usual = backoffDelay(attempt, options, random);
   if (f.retry !== 'slow') return usual;
   const wait = f.retryAfterMs ?? Math.floor(options.maxDelayMs * (0.5 + random() / 2));

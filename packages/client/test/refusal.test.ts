@@ -76,6 +76,16 @@ describe('retryDelay', () => {
     expect(retryDelay(slow, 0, options, () => 0.999)).toBe(999);
   });
 
+  it('a 1012 (the server drains) closing an open connection is retried after the wake jitter, not the backoff', () => {
+    const restart = classify({ ...base, code: 1012, reason: 'service restart' });
+    expect(restart).toMatchObject({ retry: 'soon', fatal: undefined });
+    const jitter = { ...options, initialDelayMs: 5000, maxDelayMs: 10_000, wakeJitterMs: 40 };
+    expect(retryDelay(restart, 0, jitter, () => 0.999)).toBe(39);
+    expect(retryDelay(restart, 0, jitter, () => 0)).toBe(0);
+    // A 1012 again on the next attempt (every node draining) backs off as usual.
+    expect(retryDelay(restart, 1, jitter, () => 0.5)).toBe(5000);
+  });
+
   it('everything else uses the usual backoff', () => {
     const usual = classify({ ...base });
     expect(retryDelay(usual, 0, options, () => 0.999)).toBe(99);

@@ -47,6 +47,9 @@ export const CloseCode = {
   NORMAL: 1000,
   /** Server shutting down or restarting. Transient. */
   GOING_AWAY: 1001,
+  /** The server is draining for a restart or deploy ("service restart"): reconnect at once, to another node,
+   * and resume the session there. Transient: retried after a small jitter, not the full backoff. */
+  SERVICE_RESTART: 1012,
   /** A frame exceeded the server's maximum payload. Transient. */
   MESSAGE_TOO_BIG: 1009,
   /** The server refused the upgrade because it is at capacity (HTTP 503, told in band). Transient: back off
@@ -110,6 +113,11 @@ const LOAD_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.RATE_LIMITED, C
 
 export function isLoadCloseCode(code: number): boolean {
   return LOAD_CLOSE_CODES.has(code);
+}
+
+/** A close code after which a client reconnects at once (after a small jitter): the server is draining. */
+export function isRestartCloseCode(code: number): boolean {
+  return code === CloseCode.SERVICE_RESTART;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   encodeServerMessage,
   isFatalCloseCode,
   isLoadCloseCode,
+  isRestartCloseCode,
   refusalCloseCode,
   selectSubprotocol,
   type ClientMessage,
@@ -469,7 +470,7 @@ describe('close codes', () => {
   it('fatal codes are never retried; every other code is', () => {
     const fatal = [4400, 4401, 4403, 4404, 4406, 4409, 4410, 4412, 4426, 4429];
     for (const code of fatal) expect(isFatalCloseCode(code), String(code)).toBe(true);
-    for (const code of [1000, 1001, 1005, 1006, 1009, 1011, 1013, 4408, 4420, 4500, 4504, 4509, 4000, 4999]) {
+    for (const code of [1000, 1001, 1005, 1006, 1009, 1011, 1012, 1013, 4408, 4420, 4500, 4504, 4509, 4000, 4999]) {
       expect(isFatalCloseCode(code), String(code)).toBe(false);
     }
     expect(fatal.sort()).toStrictEqual(
@@ -491,7 +492,7 @@ describe('close codes', () => {
   it('every close code is a valid application or protocol code and unique', () => {
     const values = Object.values(CloseCode);
     expect(new Set(values).size).toBe(values.length);
-    for (const code of values) expect(code === 1000 || code === 1001 || code === 1009 || code === 1013 || (code >= 4000 && code <= 4999), String(code)).toBe(true);
+    for (const code of values) expect(code === 1000 || code === 1001 || code === 1009 || code === 1012 || code === 1013 || (code >= 4000 && code <= 4999), String(code)).toBe(true);
   });
 
   it('a refused upgrade told in band: its HTTP status as a close code; 4420 and 1013 ask for less load', () => {
@@ -499,6 +500,11 @@ describe('close codes', () => {
     expect(told).toEqual([4400, 4401, 4403, 4404, 4420, 1013, 4500, 4500]);
     expect(told.map(isLoadCloseCode)).toEqual([false, false, false, false, true, true, false, false]);
     expect(told.map(isFatalCloseCode)).toEqual([true, true, true, true, false, false, false, false]);
+  });
+
+  it('1012 (service restart) alone asks for a reconnect at once; it is neither fatal nor a load refusal', () => {
+    expect(Object.values(CloseCode).filter(isRestartCloseCode)).toEqual([1012]);
+    expect([isFatalCloseCode(1012), isLoadCloseCode(1012)]).toEqual([false, false]);
   });
 
   const bytes = (s: string) => new TextEncoder().encode(s).length;
