@@ -13,6 +13,8 @@ export interface Refusal {
   readonly status: number;
   /** Plain-text body of the response. */
   readonly message: string;
+  /** The close code when told in band, if not the one of `status` (`refusalCloseCode`). */
+  readonly closeCode?: number;
 }
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {

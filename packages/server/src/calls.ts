@@ -180,6 +180,7 @@ function finish(host: CallHost, session: LiveSession, id: number, record: CallRe
   const sessions = host.runtime.sessions;
   sessions.quietly('complete', sessions.store.complete(session.id, id, frame));
   session.connection?.send(frame);
+  sessions.finished(session);
 }
 
 /** An outcome without running a handler (no such procedure), kept so that a retry gets the same answer. */

@@ -28,6 +28,8 @@ export interface ConnectionRuntime {
   readonly guards: GuardRunner;
   readonly credentials: Credentials;
   readonly helloDeadlines: HelloDeadlines;
+  /** The server is draining (drain.ts): no new call starts. */
+  readonly draining: boolean;
   /** The broker topic of a subscription's key. */
   topicName(def: SubscriptionDef, key: TopicKey): string;
   /** The connection has closed. */

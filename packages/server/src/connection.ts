@@ -62,6 +62,9 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   receipts: number[] | undefined;
   /** Frames in order, a slice per turn; those behind one that waits for an answer wait with it. */
   private readonly input: InputSlices;
+  /** The frame waiting for an answer (a call's claim from the session store, or the welcome), until it
+   * settles: a drain waits for it. */
+  storeWait: Promise<void> | undefined;
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
   get expiry(): CredentialExpiry {
@@ -156,10 +159,25 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     }
     try {
       // A promise when the frame waits for the session store or for the welcome: the next frames wait too.
-      return this.dispatch(msg);
+      const pending = this.dispatch(msg);
+      if (pending) this.waitFor(pending);
+      return pending;
     } catch (err) {
       return this.failed('handling a frame failed', err);
     }
+  }
+
+  /** Remember the frame waiting for an answer until it settles (see `storeWait`). */
+  private waitFor(pending: Promise<void>): void {
+    const settled: Promise<void> = pending.then(
+      () => this.waited(settled),
+      () => this.waited(settled),
+    );
+    this.storeWait = settled;
+  }
+
+  private waited(settled: Promise<void>): void {
+    if (this.storeWait === settled) this.storeWait = undefined;
   }
 
   /** Pause or resume reading for one reason (see PAUSED_FOR_*); the transport resumes when none is left. */
@@ -231,6 +249,11 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     this.close(CloseCode.UNAUTHORIZED, reason);
   }
 
+  /** The server drains: the client reconnects at once, to another process, and resumes there. */
+  drained(): void {
+    this.close(CloseCode.SERVICE_RESTART, 'service restart: reconnect');
+  }
+
   /** A bug on the server's side: log it and close this connection only. */
   failed(what: string, err: unknown): void {
     this.runtime.logger.error(what, { error: err });
@@ -284,6 +307,9 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
       case MessageType.HELLO:
         return this.close(CloseCode.TOO_MANY_HELLOS, 'hello was already received');
       case MessageType.CALL:
+        // Draining with a store other processes cannot resume from: the calls running here finish on this
+        // connection, and no new one starts (see drain.ts).
+        if (this.runtime.draining) return this.send(errorFrame(msg.id, 'UNAVAILABLE', 'The server is restarting', null, this.codec));
         return startCall(this, msg);
       case MessageType.SUBSCRIBE:
         return subscribe(this, msg);

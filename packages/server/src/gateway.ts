@@ -18,6 +18,8 @@ export interface Closable {
 export interface Gateway {
   readonly admission: Admission;
   readonly subprotocols: readonly Subprotocol[];
+  /** The server drains (drain.ts): the binding refuses upgrades, telling the client to go elsewhere (1012). */
+  readonly draining: boolean;
   /** Interval of the binding's pings, in ms; 0 for none. */
   readonly heartbeatMs: number;
   readonly logger: Logger;

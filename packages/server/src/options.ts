@@ -110,6 +110,9 @@ export interface ServerOptions<Ctx, Params, Auth = undefined> {
   sessionRetentionMs?: number;
   /** Time allowed between the upgrade and the hello, in ms. Default 10,000; close 4408. */
   helloTimeoutMs?: number;
+  /** How long `server.close()` lets running calls finish before it aborts their `signal`, in ms (the drain:
+   * docs/server.md, "Shutting down"). Default 10,000. */
+  drainTimeoutMs?: number;
   /** Interval of the server's pings, in ms; a peer that has not answered one by the next is dropped.
    * Default 30,000; 0 turns them off. */
   heartbeatMs?: number;

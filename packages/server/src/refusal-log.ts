@@ -17,6 +17,7 @@ const REFILL_MS = 6_000;
 const NOT_REFUSALS: ReadonlySet<number> = new Set([
   CloseCode.NORMAL,
   CloseCode.GOING_AWAY,
+  CloseCode.SERVICE_RESTART,
   CloseCode.SESSION_REPLACED,
   CloseCode.INTERNAL_ERROR,
 ]);

@@ -20,6 +20,7 @@ import { ServerConnection, type Connection } from './connection.js';
 import type { ConnectionRuntime } from './connection-runtime.js';
 import type { RegisteredProcedure, RegisteredSubscription } from './registered.js';
 import { Credentials } from './credentials.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS } from './drain.js';
 import type { Gateway, Closable } from './gateway.js';
 import { GuardRunner } from './guards.js';
 import type { Handshake } from './handshake.js';
@@ -72,6 +73,12 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
   private readonly guardedCodecs = new Map<Codec, Codec>();
   /** What the bindings opened (listeners), closed with the server. */
   readonly listeners = new Set<Closable>();
+  /** `close()` runs: upgrades are refused and no new call starts (drain.ts). */
+  draining = false;
+  /** How long a drain lets running calls finish, in ms. */
+  readonly drainTimeoutMs: number;
+  /** The close under way, so that a second `close()` waits for the same one. */
+  closing: Promise<void> | undefined;
 
   constructor(contract: Contract<ContractTree>, config: RuntimeConfig) {
     const index = indexOf(contract);
@@ -96,6 +103,7 @@ export class ServerRuntime implements ConnectionRuntime, Gateway {
     this.hub = new TopicHub(this.broker, this.limits.maxReplayEvents, this.limits.replayEventsPerSecond);
     const helloTimeoutMs = config.helloTimeoutMs ?? 10_000;
     this.heartbeatMs = config.heartbeatMs ?? 30_000;
+    this.drainTimeoutMs = config.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.subprotocols = config.subprotocols ?? DEFAULT_SUBPROTOCOLS;
     const retentionMs = config.sessionRetentionMs ?? 120_000;
     const store = config.sessionStore ?? new MemorySessionStore({ retentionMs, maxRetainedCalls: this.limits.maxRetainedCalls });

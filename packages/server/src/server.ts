@@ -5,7 +5,6 @@
  */
 import {
   AckwireError,
-  CloseCode,
   type Contract,
   type ContractTree,
   type ParamsOutput,
@@ -18,6 +17,7 @@ import {
 import { enableZodCompiler, parseSync } from '@ackwire/core/internal';
 import type { TopicHead } from './broker.js';
 import type { Connection } from './connection.js';
+import { drain } from './drain.js';
 import type { TopicKey } from './handlers.js';
 import type { Handshake } from './handshake.js';
 import type { RevokeInfo } from './revocation.js';
@@ -71,18 +71,29 @@ export class AckwireServer<T extends ContractTree, Ctx, Params, Auth = any> {
     return runtime.broker.publish(runtime.topicName(def, key), parsed.data);
   }
 
-  /** Close every connection with 1001, end all sessions, stop listening, and close the broker if the server
-   * made it (a broker passed in the options stays open: it may serve other servers). */
-  async close(): Promise<void> {
+  /**
+   * Drain, then close (docs/server.md, "Shutting down"): refuse new connections and calls, close every
+   * connection with 1012 so that clients reconnect at once (to another process behind the load balancer),
+   * let running calls finish within `drainTimeoutMs` with their outcomes stored in the session store, then
+   * stop listening and close the broker and the store if the server made them (ones passed in the options
+   * stay open: they may serve other servers). With a session store that other processes share (one with
+   * `awaitOutcome`, such as `@ackwire/redis`'s) sessions are not ended: clients resume them elsewhere and get
+   * the outcomes of calls that finished here. With the in-memory store, connections with running calls stay
+   * open until those answer, and the sessions end. A second call waits for the first.
+   */
+  close(): Promise<void> {
     const runtime = runtimeOf(this);
-    for (const conn of [...runtime.connections]) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
-    runtime.helloDeadlines.stop();
-    runtime.sessions.endAll();
-    if (runtime.ownsStore) await runtime.sessions.store.close?.();
-    await Promise.all([...runtime.listeners].map((l) => l.close()));
-    runtime.listeners.clear();
-    if (runtime.ownsBroker) await runtime.broker.close?.();
+    return (runtime.closing ??= closeRuntime(runtime));
   }
+}
+
+async function closeRuntime(runtime: ServerRuntime): Promise<void> {
+  await drain(runtime, runtime.drainTimeoutMs);
+  runtime.helloDeadlines.stop();
+  if (runtime.ownsStore) await runtime.sessions.store.close?.();
+  await Promise.all([...runtime.listeners].map((l) => l.close()));
+  runtime.listeners.clear();
+  if (runtime.ownsBroker) await runtime.broker.close?.();
 }
 
 /** A contract waiting for its implementation; see `createServer`. */

@@ -24,6 +24,8 @@ export interface SessionHolder {
   replaced(): void;
   /** Close this connection because its session was revoked (see revocation.ts). */
   revoked(reason: string): void;
+  /** Close this connection with 1012 because the server drains (drain.ts). */
+  drained(): void;
   /** Send a frame (a call's outcome) on this connection. */
   send(frame: string): void;
   /** The upgrade request it came with (its client address counts the session while it waits). */
@@ -60,6 +62,11 @@ export class LiveSession {
     return this.stored.id;
   }
 
+  /** Calls of this session run here now. */
+  get busy(): boolean {
+    return (this.runningTable?.size ?? 0) > 0;
+  }
+
   /** Abort every running call (the session is gone for good). */
   abortAll(): void {
     if (!this.runningTable) return;
@@ -81,6 +88,10 @@ export class SessionRegistry {
   onEnd: ((session: LiveSession) => void) | undefined;
   /** Sessions whose connection is gone, oldest first; past the limits the oldest ends early. */
   private readonly detached: DetachedSessions<LiveSession>;
+  /** Store operations nobody waits for, until they settle (a drain waits for them before the store closes). */
+  private readonly unsettled = new Set<Promise<void>>();
+  /** Told when the last running call of a session finished (set while the server drains). */
+  onIdle: ((session: LiveSession) => void) | undefined;
 
   constructor(
     readonly store: SessionStore,
@@ -168,8 +179,40 @@ export class SessionRegistry {
     for (const session of [...this.live.values()]) this.end(session);
   }
 
+  /**
+   * Let go of every session here without ending it in the store (a drain): it stays resumable by the
+   * client in another process. Calls still running are aborted.
+   */
+  releaseAll(): void {
+    for (const session of [...this.live.values()]) {
+      if (session.retention) clearTimeout(session.retention);
+      session.retention = undefined;
+      this.live.delete(session.id);
+      session.abortAll();
+    }
+  }
+
+  /** Some session held here has a call running. */
+  get busy(): boolean {
+    for (const session of this.live.values()) if (session.busy) return true;
+    return false;
+  }
+
+  /** A call of `session` finished (calls.ts). */
+  finished(session: LiveSession): void {
+    if (this.onIdle && !session.busy) this.onIdle(session);
+  }
+
+  /** Every store operation started so far has settled. */
+  async settled(): Promise<void> {
+    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
+  }
+
   /** Run a store operation whose answer nobody waits for; a failure is logged. */
   quietly(what: string, done: MaybePromise<void>): void {
-    if (isPromise(done)) done.catch((err: unknown) => this.logger.error(`session store: ${what} failed`, { error: err }));
+    if (!isPromise(done)) return;
+    const tracked = done.catch((err: unknown) => this.logger.error(`session store: ${what} failed`, { error: err }));
+    this.unsettled.add(tracked);
+    void tracked.then(() => this.unsettled.delete(tracked));
   }
 }

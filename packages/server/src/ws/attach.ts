@@ -94,7 +94,7 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
     const offered = offeredTokens(req);
     // Every refusal goes through here, and into the server's (rate-limited) log: in band when the client
     // offered the negotiation token (a browser cannot read a status), else as the HTTP status.
-    const deny = (status: number, message: string, headers?: Record<string, string>): void => {
+    const deny = (status: number, message: string, headers?: Record<string, string>, closeCode?: number): void => {
       const origin = req.headers.origin;
       core.refusals.upgrade(status, message, { remoteAddress: req.socket.remoteAddress, origin }, requested);
       if (!inBand || !offered.includes(NEGOTIATION_TOKEN) || socket.destroyed) return refuse(socket, status, message, headers);
@@ -103,7 +103,7 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
         const ws = upgraded as AckwireWebSocket;
         ws.ackwireHome = home;
         home.clients.add(ws);
-        closeRefused(ws, { status, message });
+        closeRefused(ws, closeCode === undefined ? { status, message } : { status, message, closeCode });
       });
     };
     if (requested !== path) {
@@ -111,6 +111,8 @@ export function serveUpgrades(core: Gateway, options: AttachOptions): Listener {
       if (options.server.listenerCount('upgrade') > 1) return;
       return deny(404, 'Not Found');
     }
+    // Draining: the client goes to another process at once (1012), or retries after Retry-After: 0.
+    if (core.draining) return deny(503, 'The server is restarting', { 'Retry-After': '0' }, CloseCode.SERVICE_RESTART);
     const handshake = handshakeFrom(req);
     // First of all, before any credential is looked at: a foreign page learns nothing about its user.
     const badOrigin = admission.checkOrigin(handshake);

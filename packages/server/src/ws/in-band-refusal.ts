@@ -16,6 +16,6 @@ function terminate(ws: WebSocket): void {
 }
 
 export function closeRefused(ws: WebSocket, refusal: Refusal): void {
-  ws.close(refusalCloseCode(refusal.status), closeReason(refusal.message));
+  ws.close(refusal.closeCode ?? refusalCloseCode(refusal.status), closeReason(refusal.message));
   setTimeout(terminate, CLOSE_DEADLINE_MS, ws).unref?.();
 }
