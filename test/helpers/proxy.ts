@@ -24,6 +24,8 @@ export interface Proxy {
   refuse(on: boolean): void;
   /** Send new connections to another port of 127.0.0.1 (open ones stay where they are). */
   retarget(port: number): void;
+  /** Send new connections to these ports in turn (a load balancer's pool changed; open ones stay). */
+  setTargets(ports: readonly number[]): void;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,9 @@ export async function startProxy(targetPort: number | readonly number[], path = 
     cut,
     retarget(port) {
       targets = [port];
+    },
+    setTargets(ports) {
+      targets = [...ports];
     },
     drop(direction) {
       dropping = direction;
