@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { attach } from '@ackwire/server/ws';
-import { createChatServer } from './chat.js';
+import { createChatServer, type ChatOptions } from './chat.js';
 import { serveStatic } from './static.js';
 
 /** The web workspace's build output (same depth from src/ and dist/). */
@@ -15,6 +15,8 @@ export interface StartOptions {
   /** Default 127.0.0.1. */
   host?: string;
   webRoot?: string;
+  /** The chat's broker, session store and history (default: all in memory). */
+  chat?: ChatOptions;
 }
 
 export interface Started {
@@ -24,9 +26,9 @@ export interface Started {
   close(): Promise<void>;
 }
 
-export async function start({ port = 3000, host = '127.0.0.1', webRoot = WEB_ROOT }: StartOptions = {}): Promise<Started> {
+export async function start({ port = 3000, host = '127.0.0.1', webRoot = WEB_ROOT, chat: options }: StartOptions = {}): Promise<Started> {
   if (!existsSync(webRoot)) throw new Error(`No web app at ${webRoot}: run \`npm run build\` first`);
-  const chat = createChatServer();
+  const chat = createChatServer(options);
   const http = createHttpServer(serveStatic(webRoot));
   await new Promise<void>((ok, fail) => {
     http.once('error', fail);
@@ -39,7 +41,7 @@ export async function start({ port = 3000, host = '127.0.0.1', webRoot = WEB_ROO
     url: `http://localhost:${bound}`,
     port: bound,
     close: async () => {
-      await chat.close();
+      await chat.close(); // a drain: clients move to another node with 1012
       http.closeAllConnections();
       await new Promise<void>((ok) => http.close(() => ok()));
     },
