@@ -5,7 +5,7 @@ import type { RpcParams } from './workloads/rpc.js';
 import type { CrossNodeParams } from './run-e.js';
 import type { StormParams } from './storm/load.js';
 
-export const WORKLOADS = ['A', "A'", 'B', 'C', 'D', 'E', 'G'] as const;
+export const WORKLOADS = ['A', "A'", 'B', 'C', 'D', 'E', 'F', 'G'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 export interface Params {
@@ -17,6 +17,8 @@ export interface Params {
   C: { connections: number; warmup: number; batch: number };
   D: ConnectParams;
   E: CrossNodeParams;
+  /** Workload A's loop, with the session store in Redis or in memory (run-f.ts). */
+  F: RpcParams;
   G: StormParams;
 }
 
@@ -24,24 +26,26 @@ export const FULL: Params = {
   // A' and D get more rounds: a one-call-at-a-time latency moves with every scheduling hiccup, and a D run
   // lasts about a second, over which this machine's speed drifts (three rounds of D gave 0.64 and 0.84 of
   // raw ws at nearly the same commit; ten rounds stay within about 0.70-0.78).
-  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 10, E: 3, G: 3 },
+  rounds: { A: 3, "A'": 5, B: 3, C: 1, D: 10, E: 3, F: 3, G: 3 },
   A: { connections: 50, inFlight: 16, warmupMs: 2000, durationMs: 5000 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 1000, durationMs: 3000 },
   B: { subscribers: 1000, events: 200, batch: 50, procs: 1, quietMs: 3000 },
   C: { connections: 5000, warmup: 50, batch: 100 },
   D: { connections: 2000, batch: 50 },
   E: { nodes: 3, subscribers: 1000, events: 200, pacedEvents: 50, pacedIntervalMs: 50, batch: 50, quietMs: 3000 },
+  F: { connections: 50, inFlight: 16, warmupMs: 2000, durationMs: 5000 },
   G: { clients: 1000, callsPerClient: 2, batch: 50, publishIntervalMs: 100, settleMs: 5000, deadlineMs: 60_000 },
 };
 
 export const QUICK: Params = {
-  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1, E: 1, G: 1 },
+  rounds: { A: 1, "A'": 1, B: 1, C: 1, D: 1, E: 1, F: 1, G: 1 },
   A: { connections: 50, inFlight: 16, warmupMs: 500, durationMs: 1500 },
   "A'": { connections: 1, inFlight: 1, warmupMs: 300, durationMs: 1000 },
   B: { subscribers: 200, events: 200, batch: 50, procs: 1, quietMs: 2000 },
   C: { connections: 1000, warmup: 50, batch: 100 },
   D: { connections: 500, batch: 50 },
   E: { nodes: 3, subscribers: 300, events: 100, pacedEvents: 20, pacedIntervalMs: 50, batch: 50, quietMs: 2000 },
+  F: { connections: 50, inFlight: 16, warmupMs: 500, durationMs: 1500 },
   G: { clients: 300, callsPerClient: 2, batch: 50, publishIntervalMs: 100, settleMs: 3000, deadlineMs: 30_000 },
 };
 
@@ -57,6 +61,8 @@ export const SYSTEMS_OF: Record<WorkloadId, readonly string[]> = {
   D: ['ackwire', 'ackwire-unchecked', 'ackwire-wire', 'wire-floor', 'ws', 'socket.io', 'trpc'],
   // On Redis: Ackwire with @ackwire/redis, socket.io with its Redis Streams adapter (see run-e.ts).
   E: ['ackwire', 'socket.io'],
+  // Calls with the session store in memory (`ackwire`) and in Redis, and socket.io (which dedupes nothing).
+  F: ['ackwire', 'ackwire-redis-store', 'socket.io'],
   // The reconnect storm: Ackwire's session resume against socket.io's connection-state recovery.
   G: ['ackwire', 'socket.io'],
 };
@@ -84,10 +90,10 @@ export interface Options {
 export const USAGE = `Usage: npm run bench -- [options]      (from the repository root)
 
   --quick              shorter windows, fewer connections, one round
-  --only A,A',B,C,D,E,G  run only these workloads (A' may be written Aseq; E needs redis-server)
+  --only A,A',B,C,D,E,F,G  run only these workloads (A' may be written Aseq; E and F need redis-server)
   --systems a,b        run only these systems: ${SYSTEMS.map((s) => s.name).join(', ')}
   --rounds N           rounds of every workload (default: ${Object.entries(FULL.rounds).map(([w, n]) => `${w} ${n}`).join(', ')})
-  --duration S         measuring window of workload A in seconds (default ${FULL.A.durationMs / 1000})
+  --duration S         measuring window of workloads A and F in seconds (default ${FULL.A.durationMs / 1000})
   --fanout-procs N     load processes that share workload B's subscribers (default ${FULL.B.procs})
   --connections N      connections workload D opens (default ${FULL.D.connections})
   --clients N          clients of workload G, the reconnect storm (default ${FULL.G.clients})
@@ -193,7 +199,7 @@ export function parseArgs(argv: string[]): Options {
   const base = quick ? QUICK : FULL;
   const params: Params = structuredClone(base);
   if (rounds !== undefined) for (const w of WORKLOADS) params.rounds[w] = rounds;
-  if (duration !== undefined) params.A.durationMs = duration * 1000;
+  if (duration !== undefined) params.A.durationMs = params.F.durationMs = duration * 1000;
   if (procs !== undefined) params.B.procs = procs;
   if (connections !== undefined) params.D.connections = connections;
   if (clients !== undefined) params.G.clients = clients;

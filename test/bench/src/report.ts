@@ -55,6 +55,15 @@ export const COLUMNS: Record<WorkloadId, Column[]> = {
     { key: 'duplicates', label: 'duplicates', digits: 0, combine: 'sum' },
     { key: 'serverCpuUsPerEvent', label: 'servers CPU µs/event', digits: 2 },
   ],
+  F: [
+    { key: 'callsPerSec', label: 'calls/s', digits: 0 },
+    { key: 'p50Ms', label: 'p50 ms', digits: 2 },
+    { key: 'p99Ms', label: 'p99 ms', digits: 2 },
+    { key: 'redisScriptsPerCall', label: 'Redis scripts/call', digits: 2 },
+    { key: 'redisCommandsPerCall', label: 'Redis commands/call', digits: 2 },
+    { key: 'serverCpuUsPerCall', label: 'server CPU µs/call', digits: 1 },
+    { key: 'clientCpuUsPerCall', label: 'client CPU µs/call', digits: 1 },
+    ],
   G: [
     { key: 'recoveredP50Ms', label: 'caught up p50 ms', digits: 0 },
     { key: 'recoveredP99Ms', label: 'caught up p99 ms', digits: 0 },
@@ -92,6 +101,7 @@ export const TITLES: Record<WorkloadId, string> = {
   C: 'C. Idle memory (after forced GC, minus baseline; the server, except the client heap of the load process)',
   D: 'D. Connection rate',
   E: 'E. Fan-out across nodes (3 servers on one Redis, subscribers spread over them, events published on one)',
+  F: 'F. RPC throughput with the session store in Redis (ackwire-redis-store) and in memory (ackwire)',
   G: 'G. Reconnect storm (every connection cut at once, calls in flight, two subscriptions each, events still published)',
 };
 
@@ -183,18 +193,18 @@ export interface Target {
 
 type Summaries = Partial<Record<WorkloadId, SystemSummary[]>>;
 
-/** Per round that ran both systems: ackwire's value of `key` over the reference's. */
-function roundRatios(runs: readonly RunRecord[], w: WorkloadId, key: string, ref: string): number[] {
+/** Per round that ran both systems: `subject`'s value of `key` (default: ackwire's) over the reference's. */
+function roundRatios(runs: readonly RunRecord[], w: WorkloadId, key: string, ref: string, subject = 'ackwire'): number[] {
   const byRound = new Map<number, Partial<Record<string, number>>>();
   for (const r of runs) {
-    if (r.workload !== w || (r.system !== 'ackwire' && r.system !== ref)) continue;
+    if (r.workload !== w || (r.system !== subject && r.system !== ref)) continue;
     const round = byRound.get(r.round) ?? {};
     round[r.system] = r.metrics[key];
     byRound.set(r.round, round);
   }
   const out: number[] = [];
   for (const round of byRound.values()) {
-    const a = round.ackwire;
+    const a = round[subject];
     const b = round[ref];
     if (a !== undefined && b !== undefined && Number.isFinite(a / b)) out.push(a / b);
   }
@@ -205,13 +215,13 @@ export function targets(summaries: Summaries, runs: readonly RunRecord[] = []): 
   const out: Target[] = [];
   const metric = (w: WorkloadId, system: string, key: string): number | undefined =>
     summaries[w]?.find((s) => s.system === system)?.metrics[key];
-  const add = (w: WorkloadId, text: string, key: string, ref: string, factor: number, higherIsBetter: boolean): void => {
-    const a = metric(w, 'ackwire', key);
+  const add = (w: WorkloadId, text: string, key: string, ref: string, factor: number, higherIsBetter: boolean, subject = 'ackwire'): void => {
+    const a = metric(w, subject, key);
     const r = metric(w, ref, key);
     if (a === undefined || r === undefined) return;
     const meets = (ratio: number): boolean => (higherIsBetter ? ratio >= factor : ratio <= factor);
     const target: Target = { workload: w, text, metric: key, ackwire: a, reference: r, ratio: a / r, met: meets(a / r) };
-    const ratios = roundRatios(runs, w, key, ref);
+    const ratios = roundRatios(runs, w, key, ref, subject);
     if (ratios.length > 0) target.rounds = { medianRatio: median(ratios), met: ratios.filter(meets).length, of: ratios.length };
     out.push(target);
   };
@@ -226,6 +236,8 @@ export function targets(summaries: Summaries, runs: readonly RunRecord[] = []): 
   add('D', 'connections with first call per second ≥ 0.8 × raw ws', 'firstCallPerSec', 'ws', 0.8, true);
   add('E', 'delivered events/s across nodes ≥ socket.io with its Redis Streams adapter', 'eventsPerSec', 'socket.io', 1, true);
   add('E', 'publish-to-delivery p99 across nodes ≤ socket.io with its Redis Streams adapter', 'p99Ms', 'socket.io', 1, false);
+  add('F', 'calls/s with the Redis session store ≥ 0.5 × the in-memory store', 'callsPerSec', 'ackwire', 0.5, true, 'ackwire-redis-store');
+  add('F', 'calls/s with the Redis session store ≥ socket.io', 'callsPerSec', 'socket.io', 1, true, 'ackwire-redis-store');
   add('G', 'every client caught up (max) sooner than socket.io clients recover', 'recoveredMaxMs', 'socket.io', 1, false);
   return out;
 }

@@ -15,6 +15,7 @@ import type { FanoutCount } from './workloads/fanout.js';
 import type { RpcResult } from './workloads/rpc.js';
 import { runCrossNode } from './run-e.js';
 import { runStorm } from './storm/run.js';
+import { runStoreCalls } from './run-f.js';
 
 export interface RunRecord {
   workload: WorkloadId;
@@ -239,6 +240,15 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
     }
     case 'E':
       return runCrossNode(spec, tag, params.E, proc, (metrics, failures, foreignCores) => ({
+        workload,
+        system: spec.name,
+        round,
+        metrics,
+        failures,
+        ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
+      }));
+    case 'F':
+      return runStoreCalls(spec, tag, params.F, proc, (metrics, failures, foreignCores) => ({
         workload,
         system: spec.name,
         round,

@@ -1,9 +1,10 @@
 /**
  * Workload E's servers over real sockets and a real redis-server: an event published on one node reaches a
- * subscriber of another, once, in order, with its publish time. Keeps workload E honest when an adapter moves.
+ * subscriber of another, once, in order, with its publish time. Workload F's server keeps its sessions in
+ * that Redis. Keeps workloads E and F honest when an adapter moves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { timedEvent } from '../src/payload.js';
+import { isEcho, makeInput, timedEvent } from '../src/payload.js';
 import { REDIS_SERVER_OF, loadClient, startServer, systemByName } from '../src/systems/index.js';
 import type { BenchServer } from '../src/systems/types.js';
 import { skipWithoutRedis, startRedis, type RedisServer } from '../../helpers/redis-server.js';
@@ -49,6 +50,24 @@ describe.skipIf(skip).each(Object.keys(REDIS_SERVER_OF))('%s on Redis (workload 
     } finally {
       for (const c of closers) await c();
       for (const n of nodes) await n.close();
+    }
+  }, 30_000);
+});
+
+describe.skipIf(skip)('ackwire-redis-store (workload F)', () => {
+  it('echoes concurrent calls intact, counts each once, and keeps the session in Redis', async () => {
+    const server = await startServer('ackwire-redis-store', redis!.url);
+    const client = await loadClient(systemByName('ackwire-redis-store').client);
+    const conn = await client.connect(server.url);
+    try {
+      const inputs = Array.from({ length: 20 }, (_, i) => makeInput(i + 1));
+      const replies = await Promise.all(inputs.map((input) => conn.call(input)));
+      replies.forEach((reply, i) => expect(isEcho(inputs[i]!, reply)).toBe(true));
+      expect(server.counters()).toMatchObject({ calls: 20, connections: 1, open: 1 });
+      expect((await redis!.cli('--scan', '--pattern', 'ackwire:*')).trim()).not.toBe('');
+    } finally {
+      await conn.close();
+      await server.close();
     }
   }, 30_000);
 });

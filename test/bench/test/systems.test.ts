@@ -21,7 +21,8 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
   }
 }
 
-describe.each(SYSTEMS.map((s) => [s.name, s] as const))('%s', (_name, spec) => {
+// Systems on Redis are tested with a redis-server in redis-systems.test.ts.
+describe.each(SYSTEMS.filter((s) => !s.needsRedis).map((s) => [s.name, s] as const))('%s', (_name, spec) => {
   let server: BenchServer;
 
   const start = async () => {

@@ -14,6 +14,8 @@ export interface SystemSpec {
   readonly callsOnly?: true;
   /** Runs only when named in `--systems`: a variant for one question, not a row of every run. */
   readonly optIn?: true;
+  /** Its server needs a Redis URL (workload F starts one). */
+  readonly needsRedis?: true;
 }
 
 export const SYSTEMS: readonly SystemSpec[] = [
@@ -43,6 +45,13 @@ export const SYSTEMS: readonly SystemSpec[] = [
     client: 'ackwire-wire',
     callsOnly: true,
     what: 'workload D only: the protocol written by hand on both sides over raw ws (the ackwire-wire client; a server that answers a hello with a fixed welcome and echoes calls, with no sessions, validation or limits): the least the protocol costs',
+  },
+  {
+    name: 'ackwire-redis-store',
+    server: 'ackwire-redis-store',
+    client: 'ackwire',
+    needsRedis: true,
+    what: 'workload F only: Ackwire defaults with the Redis session store of @ackwire/redis (every call claimed and its outcome stored in Redis, as several nodes need)',
   },
   { name: 'ws', server: 'ws', client: 'ws', what: 'raw ws: JSON echo with a pending-id map; broadcast serialized once' },
   { name: 'socket.io', server: 'socket.io', client: 'socket.io', what: 'socket.io 4: emitWithAck, rooms; websocket transport only' },
@@ -74,6 +83,8 @@ export async function startServer(name: ServerName, redisUrl?: string): Promise<
       return (await import('./ackwire-redis-server.js')).start(redis());
     case 'socket.io-redis':
       return (await import('./socketio-redis-server.js')).start(redis());
+    case 'ackwire-redis-store':
+      return (await import('./ackwire-redis-store-server.js')).start(redis());
     case 'ackwire':
       return (await import('./ackwire-server.js')).start();
     case 'ackwire-unchecked':

@@ -23,7 +23,7 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export type ServerName = 'ackwire' | 'ackwire-unchecked' | 'wire-floor' | 'ws' | 'socket.io' | 'trpc' | 'ackwire-redis' | 'socket.io-redis';
+export type ServerName = 'ackwire' | 'ackwire-unchecked' | 'wire-floor' | 'ws' | 'socket.io' | 'trpc' | 'ackwire-redis' | 'socket.io-redis' | 'ackwire-redis-store';
 
 export interface RpcConnection {
   /** Settles when the system reports the connection ready (its own signal: open, connect, welcome). */
