@@ -34,8 +34,9 @@ function chatClient(url: string, name: string) {
   const client = createClient(api, { url, params: { name }, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
   clients.push(client);
   const seen: Message[] = [];
-  client.chat.messages.subscribe({ room: 'general' }, { onData: (m) => seen.push(m) });
-  return { client, seen };
+  // Started once the node confirmed the subscription: later messages reach it, whichever node posts them.
+  const started = new Promise<void>((resolve) => client.chat.messages.subscribe({ room: 'general' }, { onData: (m) => seen.push(m), onStarted: () => resolve() }));
+  return { client, seen, started };
 }
 
 it.skipIf(skip)('runs three nodes on Redis behind a balancer: messages cross nodes and survive a node killed with -9', { timeout: 90_000 }, async () => {
@@ -51,7 +52,7 @@ it.skipIf(skip)('runs three nodes on Redis behind a balancer: messages cross nod
   const alice = chatClient(`ws://127.0.0.1:${nodes[1]!.port}/ws`, 'alice');
   const bob = chatClient(`ws://127.0.0.1:${nodes[2]!.port}/ws`, 'bob');
   const carol = chatClient(`ws://127.0.0.1:${balancer}/ws`, 'carol');
-  await Promise.all([alice.client.$ready(), bob.client.$ready(), carol.client.$ready()]);
+  await Promise.all([alice.started, bob.started, carol.started]);
 
   const sent = await alice.client.chat.send({ room: 'general', text: 'hello from node 2' });
   await expect.poll(() => bob.seen.map((m) => m.text), { timeout: 10_000 }).toEqual(['hello from node 2']);
