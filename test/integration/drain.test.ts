@@ -8,6 +8,7 @@ import { createClient, type CloseInfo } from '@ackwire/client';
 import { createServer } from '@ackwire/server';
 import { listen } from '@ackwire/server/ws';
 import { afterEach, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { api } from '../helpers/reliability.js';
 
 const quiet = { error: () => undefined, warn: () => undefined };
@@ -131,3 +132,23 @@ it('a second close() waits for the same drain', async () => {
   await Promise.all([first, second]);
   expect(done).toBe(2);
 });
+
+it('an upgrade during the drain from a client without the negotiation token gets HTTP 503 with Retry-After: 0', async () => {
+  const node = await gatedServer();
+  const { c } = client(node.listener.url);
+  const slow = c.jobs.run({ key: 'slow' });
+  await node.startedOnce('slow');
+  const closing = node.server.close();
+  const ws = new WebSocket(node.listener.url, ['ackwire.v1.json']);
+  const response = await new Promise<{ status: number | undefined; retryAfter: unknown }>((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] }));
+    ws.on('open', () => reject(new Error('the upgrade was accepted during the drain')));
+    ws.on('error', () => undefined);
+  });
+  ws.terminate();
+  expect(response).toEqual({ status: 503, retryAfter: '0' });
+  node.gates.get('slow')!();
+  await slow;
+  await closing;
+});
+
