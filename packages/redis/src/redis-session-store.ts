@@ -204,7 +204,7 @@ export class RedisSessionStore implements SessionStore {
   private runOn(s: Script, key: string, args: string[], what: string, second?: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
     const done = bounded(this.link.eval(s, second === undefined ? [key] : [key, second], args), this.timeoutMs, what);
-    // close() lets these finish: a server's close ends its sessions just before the store is closed.
+    // close() lets these finish: a server's drain stores its last outcomes just before the store is closed.
     this.inflight.add(done);
     const forget = (): void => void this.inflight.delete(done);
     done.then(forget, forget);

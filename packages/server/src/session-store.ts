@@ -49,7 +49,8 @@
  *   and it settles the call with RESULT_UNKNOWN (or re-sends it if idempotent), never a silent second run;
  *   `none` when no outcome will come here (released, ended, or a bound passed). Without `awaitOutcome`, the
  *   client gets the outcome only by re-sending the call after it finished.
- * - **End.** `end(id)` ends a session for good (revoked, expired, or the server closes): later claims
+ * - **End.** `end(id)` ends a session for good (revoked, expired, or a server closes whose store no other
+ *   process reads; a drain leaves the sessions of a shared store, one with `awaitOutcome`, resumable): later claims
  *   answer `gone` and `resume` answers undefined. `end(id, generation)` does so only if no later resume
  *   took the session.
  */
