@@ -21,6 +21,7 @@ import type { Claim, ElsewhereOutcome, Logger, SessionStore, StoredSession } fro
 import { within } from './errors.js';
 import { clientLink, clusterLink, script, type AnyRedisClient, type AnyRedisCluster, type Link, type Script } from './link.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
+import { ScriptBatch, batchScript } from './script-batch.js';
 import { nodeKey, sessionKeys, type SessionKeys } from './session-keys.js';
 import * as lua from './session-scripts.js';
 
@@ -67,6 +68,13 @@ const SCRIPTS = {
   nodeSeen: script(`return redis.call('EXISTS', KEYS[1])`),
 };
 
+/** The scripts on a session's two keys, by name: on a single server, a turn's calls of them share one batch. */
+const SESSION_SCRIPTS = Object.fromEntries(
+  Object.entries(SCRIPTS).filter(([name]) => !['nodeAlive', 'nodeGone', 'nodeSeen'].includes(name)),
+) as Record<string, Script>;
+const NAME_OF = new Map<Script, string>(Object.entries(SESSION_SCRIPTS).map(([name, s]) => [s, name]));
+const BATCH = batchScript(SESSION_SCRIPTS);
+
 /** The claim script's answers other than `finished` (which carries its frame), as shared constants. */
 const CLAIMS = new Map<unknown, Claim>([
   [lua.CLAIMED.new, Object.freeze({ state: 'new' })],
@@ -111,7 +119,7 @@ export async function createRedisSessionStore(options: RedisSessionStoreOptions)
       : clientLink(options.client ?? (owned = createClient({ url: options.url, disableOfflineQueue: true }) as unknown as AnyRedisClient), { onError });
     const link = await bounded(linking, timeoutMs, 'connect');
     // Loaded up front so that EVALSHA finds them: a NOSCRIPT retry would let a later operation overtake.
-    const sources = Object.values(SCRIPTS).map((s) => s.source);
+    const sources = [...Object.values(SCRIPTS), BATCH].map((s) => s.source);
     if (options.cluster) {
       const nodes = options.cluster as unknown as ClusterNodes;
       await bounded(
@@ -150,6 +158,8 @@ export class RedisSessionStore implements SessionStore {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly publish: string;
   private closed = false;
+  /** A single server's batch of this turn's session operations (none on a cluster: see script-batch.ts). */
+  private readonly batch: ScriptBatch | undefined;
 
   /** @internal Use `createRedisSessionStore`. */
   constructor(
@@ -166,6 +176,7 @@ export class RedisSessionStore implements SessionStore {
     this.renewal = setInterval(() => this.renew(), this.leaseMs / 2);
     this.renewal.unref?.();
     this.publish = link.sharded ? 'SPUBLISH' : 'PUBLISH';
+    this.batch = options.cluster ? undefined : new ScriptBatch(link, BATCH);
     this.waiters = new OutcomeWaiters({
       subscribe: (channel, fn) => link.subscribe(channel, fn),
       unsubscribe: (channel, fn) => link.unsubscribe(channel, fn),
@@ -203,7 +214,9 @@ export class RedisSessionStore implements SessionStore {
 
   private runOn(s: Script, key: string, args: string[], what: string, second?: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
-    const done = bounded(this.link.eval(s, second === undefined ? [key] : [key, second], args), this.timeoutMs, what);
+    const name = second === undefined ? undefined : NAME_OF.get(s);
+    const sent = this.batch && name !== undefined ? this.batch.run(name, [key, second!], args) : this.link.eval(s, second === undefined ? [key] : [key, second], args);
+    const done = bounded(sent, this.timeoutMs, what);
     // close() lets these finish: a server's drain stores its last outcomes just before the store is closed.
     this.inflight.add(done);
     const forget = (): void => void this.inflight.delete(done);
