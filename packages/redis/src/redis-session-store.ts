@@ -1,9 +1,9 @@
 /**
  * A session store on Redis, for several server processes sharing sessions: a client that reconnects to
  * another process resumes its session there, and a call it re-sends is not run again. Every operation is
- * one Lua script on the session's slot (session-scripts.ts), sent with EVALSHA; node-redis writes the
- * commands issued in one turn of the event loop together, so a turn's claims, outcomes and acks of every
- * connection of this process leave in one write.
+ * one Lua script on the session's slot (session-scripts.ts). On a single server a turn's operations of
+ * every session go as one EVALSHA of a batch script that runs them in order (script-batch.ts); on a
+ * cluster each is its own EVALSHA, and node-redis writes the commands issued in one turn together.
  *
  * Retention is Redis key expiry. A session held by a connection of this process is leased: its keys expire
  * `retentionMs + leaseMs` after the last renewal, and this process renews the leases of its sessions every
