@@ -37,6 +37,19 @@ const cli = async (...args: string[]): Promise<string> => (await redis!.cli(...a
 const pttl = async (key: string): Promise<number> => Number(await cli('PTTL', key));
 
 describe.skipIf(skip)('RedisSessionStore on a real redis-server', () => {
+  it('sends the operations of many sessions issued in one turn as one script, each answered on its own', async () => {
+    const s = await store();
+    const sessions = await Promise.all(Array.from({ length: 40 }, () => s.create()));
+    const evalshas = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await cli('INFO', 'commandstats'))?.[1] ?? 0);
+    const before = await evalshas();
+    // One turn: a claim per session, a second claim of the same id (running), and a claim with a stale generation.
+    const claims = await Promise.all(sessions.flatMap((x) => [s.claim(x.id, 1, 7), s.claim(x.id, 1, 7), s.claim(x.id, 0, 8)]));
+    expect(await evalshas()).toBe(before + 1);
+    expect(claims.map((c) => c.state)).toStrictEqual(sessions.flatMap(() => ['new', 'running', 'fenced']));
+    await Promise.all(sessions.map((x) => s.complete(x.id, 7, FRAME)));
+    expect((await s.claim(sessions[0]!.id, 1, 7)).state).toBe('finished');
+  });
+
   it('stores the resume token only as its SHA-256: no key or value holds the token', async () => {
     const s = await store();
     const session = await s.create();
