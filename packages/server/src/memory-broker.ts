@@ -7,9 +7,10 @@ export interface MemoryBrokerOptions {
   retainCount?: number;
   /** Longest time an event is kept for replay, in ms. Default 120,000 (2 minutes). */
   retainMs?: number;
-  /** Never-published topics nobody listens to are dropped at once; their epochs are remembered (so a
-   * subscriber resuming one sees no gap) for at most this many topics, the oldest forgotten first.
-   * Default 10,000. */
+  /** Topics nobody listens to that hold no event (never published, or every event aged out) are dropped;
+   * their heads (epoch and offset) are remembered for at most this many topics, the oldest forgotten first,
+   * so a subscriber resuming one sees no gap (never published) or a retention gap (aged out), and the
+   * topic's next event continues its offsets. Default 10,000. */
   maxReleasedTopics?: number;
   /** Clock, for tests. */
   now?: () => number;
@@ -40,8 +41,8 @@ export class MemoryBroker implements Broker {
   private readonly topics = new Map<string, Topic>();
   private readonly instance = randomId(9);
   private epochs = 0;
-  /** Epochs of never-published topics dropped when their last listener left, oldest first. */
-  private readonly released = new Map<string, string>();
+  /** Heads of topics dropped while they held no event and had no listener, oldest first. */
+  private readonly released = new Map<string, TopicHead>();
   private readonly maxReleased: number;
   private readonly retainCount: number;
   private readonly retainMs: number;
@@ -69,22 +70,22 @@ export class MemoryBroker implements Broker {
   private topic(name: string): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      // A topic that was dropped unpublished continues its epoch: its offsets start at 0 either way.
-      let epoch = this.released.get(name);
-      if (epoch === undefined) epoch = `${this.instance}.${(++this.epochs).toString(36)}`;
-      else this.released.delete(name);
-      t = { epoch, offset: 0, ring: [], start: 0, size: 0, listeners: new Set(), touched: this.now() };
+      // A topic dropped while it held no event continues its epoch and its offsets.
+      const head = this.released.get(name);
+      if (head) this.released.delete(name);
+      const epoch = head?.epoch ?? `${this.instance}.${(++this.epochs).toString(36)}`;
+      t = { epoch, offset: head?.offset ?? 0, ring: [], start: 0, size: 0, listeners: new Set(), touched: this.now() };
       this.topics.set(name, t);
     }
     return t;
   }
 
-  /** A never-published topic nobody listens to holds nothing worth keeping but its epoch. */
+  /** A topic without events and listeners holds nothing worth keeping but its head. */
   private release(name: string, t: Topic): void {
-    if (t.offset !== 0 || t.listeners.size > 0 || this.topics.get(name) !== t) return;
+    if (t.size !== 0 || t.listeners.size > 0 || this.topics.get(name) !== t) return;
     this.topics.delete(name);
     if (this.maxReleased === 0) return;
-    this.released.set(name, t.epoch);
+    this.released.set(name, { epoch: t.epoch, offset: t.offset });
     if (this.released.size > this.maxReleased) this.released.delete(this.released.keys().next().value!);
   }
 
@@ -96,7 +97,7 @@ export class MemoryBroker implements Broker {
       t.start = (t.start + 1) % this.retainCount;
       t.size--;
     }
-    if (t.size === 0 && t.listeners.size === 0 && t.touched < oldest) this.topics.delete(name);
+    if (t.size === 0 && t.touched < oldest) this.release(name, t);
   }
 
   publish(name: string, data: unknown): TopicHead {
@@ -128,11 +129,11 @@ export class MemoryBroker implements Broker {
   }
 
   read(name: string, from: { epoch: string; offset: number }): ReadResult {
-    // An unknown topic gets a fresh epoch, so any resume point is from another history.
+    // An unknown topic gets a fresh epoch (any resume point is from another history), a dropped one its head.
     const live = this.topic(name);
     this.trim(name, live);
     const head = { epoch: live.epoch, offset: live.offset };
-    this.release(name, live); // read without listening: nothing to keep for a topic never published
+    this.release(name, live); // read without listening: nothing to keep for a topic without events
     if (from.epoch !== live.epoch) return { gap: this.isOurs(from.epoch) ? 'retention' : 'epoch', head };
     if (from.offset > live.offset) return { gap: 'epoch', head };
     if (from.offset === live.offset) return { events: [], head };

@@ -17,10 +17,6 @@ function memoryBackend(wrap: (b: MemoryBroker) => Broker) {
     advance: (ms: number) => {
       clock += ms;
     },
-    knownFailures: {
-      'age retention: an idle topic whose events all aged out keeps its epoch; resuming is a retention gap':
-        'MemoryBroker forgets an idle topic once its events aged out, so a resume gets an epoch gap',
-    },
   };
 }
 

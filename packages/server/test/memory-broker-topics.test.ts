@@ -2,14 +2,31 @@
 import { expect, it } from 'vitest';
 import { MemoryBroker } from '../src/memory-broker.js';
 
-it('an idle topic whose events aged out and that was forgotten reports a retention gap, not an epoch gap', () => {
+it('an idle topic whose events aged out is dropped but keeps its head: a resume before it is a retention gap, at it no gap', () => {
   let now = 1_000_000;
   const broker = new MemoryBroker({ retainMs: 1_000, now: () => now });
   try {
-    const head = broker.publish('room', 'hello');
+    broker.publish('room', 'hello');
+    const head = broker.publish('room', 'again');
     now += 5_000;
-    broker.sweep(); // the topic is idle, its history empty: forgotten
+    broker.sweep(); // the topic is idle, its history empty: dropped, its head remembered
     expect(broker.topicCount).toBe(0);
+    expect(broker.read('room', { epoch: head.epoch, offset: 1 })).toEqual({ gap: 'retention', head });
+    expect(broker.read('room', head)).toEqual({ events: [], head });
+    expect(broker.publish('room', 'later')).toEqual({ epoch: head.epoch, offset: 3 });
+  } finally {
+    broker.close();
+  }
+});
+
+it('a dropped topic whose head was forgotten too (past maxReleasedTopics) reports a retention gap, not an epoch gap', () => {
+  let now = 1_000_000;
+  const broker = new MemoryBroker({ retainMs: 1_000, maxReleasedTopics: 1, now: () => now });
+  try {
+    const head = broker.publish('room', 'hello');
+    broker.publish('other', 'hello');
+    now += 5_000;
+    broker.sweep(); // both dropped; only the last one's head is remembered
     const read = broker.read('room', head);
     expect(read).toMatchObject({ gap: 'retention' });
     expect((read as { head: { epoch: string } }).head.epoch).not.toBe(head.epoch);
