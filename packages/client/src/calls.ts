@@ -88,6 +88,8 @@ export interface CallTransport {
   resultArrived(): void;
   /** A fresh frame id (calls and subscriptions share one sequence). */
   nextId(): number;
+  /** Write what waits, calls and subscriptions in the order they were made (outbox.ts). */
+  flush(): void;
 }
 
 /** The largest delay setTimeout honours; longer deadlines are clamped to it (about 24.8 days). */
@@ -96,13 +98,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class CallManager {
   /** Every call without an outcome, in id (= call) order. */
   private readonly pending = new Map<number, Pending>();
-  /** Calls not yet written on the current connection, in call order. */
+  /** Calls not yet written on the current connection, in call order, from `head` on. */
   private queue: Pending[] = [];
+  private head = 0;
   /** Calls written on the current connection and still without an outcome. */
   private inFlight = 0;
   /** The server's limit on calls in flight, from its welcome. */
   private window = Infinity;
   private closedWith: AckwireError | undefined;
+  /** Cancels that could not be written: for a call written on the current connection (`current`, before
+   * its welcome) or on an earlier one (sent after a resume only: a new session never saw the call). */
+  private cancels: Array<{ id: number; current: boolean }> | undefined;
 
   constructor(
     private readonly transport: CallTransport,
@@ -153,7 +159,7 @@ export class CallManager {
     }
     const open = this.transport.open;
     if (this.journal) this.hold(p, this.journal.added(record(p, open)), open);
-    if (open && this.queue.length === 0 && this.inFlight < this.window && !p.held) {
+    if (open && this.queued === 0 && this.inFlight < this.window && !p.held) {
       try {
         this.write(p);
       } catch (err) {
@@ -162,7 +168,7 @@ export class CallManager {
       }
     } else {
       // Offline, the outbox is bounded; online, calls past the server's in-flight limit simply wait their turn.
-      if (!open && this.queue.length >= this.maxOutbox) {
+      if (!open && this.queued >= this.maxOutbox) {
         this.journal?.settled(id);
         p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
         return result;
@@ -198,32 +204,55 @@ export class CallManager {
     const held = (p.held = write.then(() => {
       if (p.held !== held) return;
       p.held = undefined;
-      this.pump();
+      this.transport.flush();
     }));
   }
 
-  /** Send queued calls while the window allows. */
-  private pump(): void {
-    let i = 0;
-    while (i < this.queue.length && this.inFlight < this.window && this.transport.open) {
-      const p = this.queue[i++]!;
-      if (!this.pending.has(p.id)) continue; // settled while queued
+  private get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Take the first queued call off the queue. */
+  private shift(): void {
+    this.queue[this.head++] = undefined as unknown as Pending;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The id of the next queued call to write, if any. */
+  nextQueued(): number | undefined {
+    while (this.queued > 0 && !this.pending.has(this.queue[this.head]!.id)) this.shift(); // settled while queued
+    return this.queue[this.head]?.id;
+  }
+
+  /**
+   * Write the next queued call: 'sent'; 'window' (the server's in-flight limit is reached: later requests
+   * other than calls may go); or 'blocked' (nothing to write, the connection cannot take it now, or the
+   * call waits for its journal record to be durable: nothing made after it may go either).
+   */
+  writeNext(): 'sent' | 'window' | 'blocked' {
+    for (;;) {
+      if (this.nextQueued() === undefined || !this.transport.open) return 'blocked';
+      if (this.inFlight >= this.window) return 'window';
+      const p = this.queue[this.head]!;
       // A journaled call goes only once its record is durable and says it may have been sent; in order.
       if (this.journal && !p.held && !p.recordedSent) this.hold(p, this.journal.sending(record(p, true)), true);
-      if (p.held) {
-        i--;
-        break;
-      }
+      if (p.held) return 'blocked';
       try {
-        if (!this.write(p)) {
-          i--;
-          break;
-        }
+        if (!this.write(p)) return 'blocked';
       } catch (err) {
+        this.shift();
         this.fail(p.id, err as AckwireError);
+        continue;
       }
+      this.shift();
+      return 'sent';
     }
-    if (i > 0) this.queue = this.queue.slice(i);
   }
 
   /** Remove a call from the table, to settle it. */
@@ -235,7 +264,10 @@ export class CallManager {
     if (p.onConnection) {
       p.onConnection = false;
       this.inFlight--;
-      if (this.queue.length > 0) queueMicrotask(() => this.pump());
+      if (this.queued > 0) queueMicrotask(() => this.transport.flush());
+    } else if (p.held) {
+      // A call waiting for its journal record holds back what was made after it: now the rest may go.
+      queueMicrotask(() => this.transport.flush());
     }
     return p;
   }
@@ -244,11 +276,25 @@ export class CallManager {
     this.take(id)?.reject(error);
   }
 
+  /**
+   * Stop waiting for a call. A call never written is withdrawn; for one written, the server must hear the
+   * cancel (its handler stops, and it no longer counts the call in flight): if the connection cannot take
+   * the cancel now, it goes right after the next welcome, before any other request.
+   */
   private cancel(id: number, error: AckwireError): void {
-    const p = this.take(id);
+    const p = this.pending.get(id);
     if (!p) return;
-    if (p.sent) this.transport.send({ type: MessageType.CANCEL, id });
+    const current = p.onConnection;
+    this.take(id);
+    if (p.sent && !this.transport.send({ type: MessageType.CANCEL, id })) (this.cancels ??= []).push({ id, current });
     p.reject(error);
+  }
+
+  /** Write the cancels that waited for a connection (see cancel). */
+  private sendCancels(resumed: boolean): void {
+    const cancels = this.cancels;
+    this.cancels = undefined;
+    if (cancels) for (const c of cancels) if (c.current || resumed) this.transport.send({ type: MessageType.CANCEL, id: c.id });
   }
 
   /** A result, error or receipt frame for a call. Returns false for a frame of another kind. */
@@ -288,11 +334,13 @@ export class CallManager {
   /**
    * A connection opened. In a resumed session every call sent before is re-sent with its id: the server runs
    * each at most once and answers retries with the stored outcome. In a new session, calls that were sent may
-   * or may not have run, so only idempotent ones are re-sent; the rest fail with RESULT_UNKNOWN. Then queued
-   * calls go out, in call order, within the server's in-flight limit.
+   * or may not have run, so only idempotent ones are re-sent; the rest fail with RESULT_UNKNOWN. Cancels
+   * that waited go out at once; the calls are queued, in call order, for the owner to write (`writeNext`)
+   * interleaved with subscriptions, within the server's in-flight limit.
    */
   opened(resumed: boolean, maxInFlight: number): void {
     this.window = maxInFlight > 0 ? maxInFlight : Infinity;
+    this.sendCancels(resumed);
     const again: Pending[] = [];
     for (const p of this.pending.values()) {
       if (p.onConnection || !p.sent) continue; // written on this connection before the welcome, or never
@@ -301,26 +349,24 @@ export class CallManager {
       } else again.push(p);
     }
     // Re-sent calls go first (they are older than anything queued), then the queue.
-    if (again.length > 0) this.queue = [...again, ...this.queue.filter((p) => !p.sent)];
-    else if (this.queue.length > 0) this.queue = this.queue.filter((p) => !p.sent);
-    this.pump();
-  }
-
-  /** The connection is writable before its welcome: send what waits, within the early-frame budget. */
-  writable(): void {
-    this.pump();
+    const waiting = this.queue.slice(this.head).filter((p) => !p.sent);
+    this.queue = again.length > 0 ? [...again, ...waiting] : waiting;
+    this.head = 0;
   }
 
   /** The connection is gone: nothing is in flight on it any more. */
   down(): void {
     this.inFlight = 0;
     for (const p of this.pending.values()) p.onConnection = false;
+    if (this.cancels) for (const c of this.cancels) c.current = false;
   }
 
   /** The client stopped for good. */
   closed(error: AckwireError): void {
     this.closedWith = error;
     this.queue = [];
+    this.head = 0;
+    this.cancels = undefined;
     for (const id of [...this.pending.keys()]) this.fail(id, error);
   }
 

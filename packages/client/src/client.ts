@@ -25,6 +25,7 @@ import type { CallJournal } from './persistence/journal.js';
 import type { StoredState } from './persistence/storage.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import type { ClientOptions, WebSocketLike } from './options.js';
+import { flushInOrder } from './outbox.js';
 import type { SocketBinding } from './socket-events.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
 import type { CallOptions, CallPromise, Client, ClientEvents, CloseInfo, ConnectionInfo, ConnectionState, RecoveredCall, SubscribeHandlers } from './types.js';
@@ -82,7 +83,12 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     // In the same write as the frame: the frames of one turn are corked together. A call being written is
     // not in the call table yet, so the watermark must stay at or below its id.
     this.acks.beforeSend(isCall ? msg.id : undefined);
-    return this.conn.send(msg, isCall);
+    // Requests may follow the hello of a new session before its welcome (the server holds them in order).
+    return this.conn.send(msg, isCall || msg.type === MessageType.SUBSCRIBE || msg.type === MessageType.UNSUBSCRIBE || msg.type === MessageType.CANCEL);
+  }
+
+  flush(): void {
+    flushInOrder(this.calls, this.subs);
   }
 
   get open(): boolean {
@@ -127,6 +133,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
     this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
     this.subs.opened();
+    this.flush();
     this.acks.flush();
     // A refresh cut off by the reconnect is done too: the hello just accepted carried its params.
     this.settleWaiters(undefined);
@@ -143,7 +150,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   writable(): void {
-    this.calls.writable();
+    this.flush();
   }
 
   frame(msg: ServerMessage): void {
@@ -162,6 +169,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   down(error: AckwireError | undefined): void {
     // A queued ack finds the connection down and waits for the next welcome (see opened).
     this.calls.down();
+    this.subs.down();
     if (!error) return;
     this.calls.closed(error);
     this.subs.closed(error);

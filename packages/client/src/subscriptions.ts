@@ -18,6 +18,8 @@ interface Sub {
   offset: number;
   /** Established at least once. */
   started: boolean;
+  /** Its subscribe frame was written on the current connection. */
+  onConnection: boolean;
 }
 
 export interface SubscriptionTransport {
@@ -25,6 +27,8 @@ export interface SubscriptionTransport {
   wake(): void;
   /** A fresh frame id (calls and subscriptions share one sequence). */
   nextId(): number;
+  /** Write what waits, calls and subscriptions in the order they were made (outbox.ts). */
+  flush(): void;
 }
 
 const NO_SUBS: ReadonlyMap<number, Sub> = new Map();
@@ -35,6 +39,13 @@ export class SubscriptionManager {
   private byId = NO_SUBS as Map<number, Sub>;
   private byTopic = NO_TOPICS as Map<number, Set<Sub>>;
   private closedWith: AckwireError | undefined;
+  /** Subscriptions whose subscribe frame is not written on the current connection, in id order, from
+   * `head` on (some may have ended or been written since). */
+  private waiting: Sub[] = [];
+  private head = 0;
+  /** Unsubscribes that could not be written for subscriptions written on the current connection (before its
+   * welcome); they go right after it. Subscriptions of earlier connections ended with them. */
+  private unsubscribes: number[] | undefined;
 
   constructor(
     private readonly transport: SubscriptionTransport,
@@ -53,7 +64,7 @@ export class SubscriptionManager {
   }
 
   subscribe(def: SubscriptionDef, input: unknown, handlers: SubscribeHandlers<unknown>): Subscription {
-    const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false };
+    const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false, onConnection: false };
     const stop = (() => this.stop(sub)) as Subscription;
     Object.defineProperties(stop, {
       unsubscribe: { value: stop },
@@ -65,20 +76,43 @@ export class SubscriptionManager {
     }
     this.own();
     this.byId.set(sub.id, sub);
-    if (!this.send(sub)) this.transport.wake();
+    this.waiting.push(sub);
+    this.transport.flush();
+    if (this.byId.has(sub.id) && !sub.onConnection) this.transport.wake();
     return stop;
+  }
+
+  /** The id of the next subscription to write on the current connection, if any. */
+  nextWaiting(): number | undefined {
+    for (; this.head < this.waiting.length; this.head++) {
+      const sub = this.waiting[this.head]!;
+      if (this.byId.get(sub.id) === sub && !sub.onConnection) return sub.id;
+    }
+    if (this.head > 0) {
+      this.waiting = [];
+      this.head = 0;
+    }
+    return undefined;
+  }
+
+  /** Write the subscription `nextWaiting` named; false if the connection cannot take it now. */
+  writeNext(): boolean {
+    const sub = this.waiting[this.head]!;
+    if (!this.send(sub)) return false;
+    this.head++;
+    return true;
   }
 
   /** Write the subscribe frame; false if not connected. An input the codec cannot write ends the subscription. */
   private send(sub: Sub): boolean {
     try {
-      return this.transport.send({
+      return (sub.onConnection = this.transport.send({
         type: MessageType.SUBSCRIBE,
         id: sub.id,
         path: sub.def.path,
         input: sub.input,
         from: sub.epoch === undefined ? null : { epoch: sub.epoch, offset: sub.offset },
-      });
+      }));
     } catch (err) {
       this.forget(sub);
       queueMicrotask(() => sub.handlers.onError?.(err as AckwireError));
@@ -89,7 +123,13 @@ export class SubscriptionManager {
   private stop(sub: Sub): void {
     if (this.byId.get(sub.id) !== sub) return;
     this.forget(sub);
-    this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
+    this.unsubscribe(sub);
+  }
+
+  private unsubscribe(sub: Sub): void {
+    if (!sub.onConnection) return; // never written on this connection: nothing to undo
+    sub.onConnection = false;
+    if (!this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id })) (this.unsubscribes ??= []).push(sub.id);
   }
 
   private forget(sub: Sub): void {
@@ -101,12 +141,24 @@ export class SubscriptionManager {
     }
   }
 
-  /** A new connection: topic numbers are per connection, so every subscription starts over from its offset. */
+  /** A welcome: unsubscribes that waited for it go at once (the owner then writes what waits, in order). */
   opened(): void {
+    const unsubscribes = this.unsubscribes;
+    this.unsubscribes = undefined;
+    if (unsubscribes) for (const id of unsubscribes) this.transport.send({ type: MessageType.UNSUBSCRIBE, id });
+  }
+
+  /** The connection is gone: topic numbers are per connection, so every subscription starts over from its
+   * offset on the next one, in id order (the table's order: ids only grow). */
+  down(): void {
+    this.unsubscribes = undefined;
     this.byTopic.clear();
+    this.waiting = [];
+    this.head = 0;
     for (const sub of this.byId.values()) {
       sub.topic = undefined;
-      if (!this.send(sub)) return;
+      sub.onConnection = false;
+      this.waiting.push(sub);
     }
   }
 
@@ -177,16 +229,20 @@ export class SubscriptionManager {
 
   private resubscribe(sub: Sub): void {
     this.forget(sub);
-    this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id });
+    this.unsubscribe(sub);
     sub.id = this.transport.nextId();
     sub.topic = undefined;
     this.own();
     this.byId.set(sub.id, sub);
-    this.send(sub);
+    this.waiting.push(sub);
+    this.transport.flush();
   }
 
   closed(error: AckwireError): void {
     this.closedWith = error;
+    this.unsubscribes = undefined;
+    this.waiting = [];
+    this.head = 0;
     for (const sub of [...this.byId.values()]) {
       this.forget(sub);
       sub.handlers.onError?.(error);
