@@ -216,7 +216,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   async authenticate(params: unknown): Promise<void> {
-    const previous = this.conn.setParams(params);
+    const previous = this.conn.params.set(params);
     try {
       await this.ready();
       const value = typeof params === 'function' ? await (params as () => unknown)() : params;
@@ -228,7 +228,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
         this.conn.send({ type: MessageType.AUTHENTICATE, id, params: value ?? null }); // if closed now, the next hello carries them
       });
     } catch (err) {
-      if (!(err instanceof AckwireError && err.code === 'CONNECTION_CLOSED')) this.conn.restoreParams(previous);
+      if (!(err instanceof AckwireError && err.code === 'CONNECTION_CLOSED')) this.conn.params.restore(previous);
       throw err;
     }
   }

@@ -1,10 +1,9 @@
 /**
  * Why a connection closed, in words an application can act on and show instead of a raw close code: the
- * kind of every close code of docs/protocol.md §12 (and of a refused upgrade's HTTP status), and the
- * error the client stops with after too many refusals for load. Whether to retry is refusal.ts's.
+ * kind of every close code of docs/protocol.md §12 (and of a refused upgrade's HTTP status). The close
+ * event it goes into is attempt-end.ts's; whether and when to retry is refusal.ts's.
  */
-import { AckwireError, CloseCode } from '@ackwire/core';
-import type { Failure } from './refusal.js';
+import { CloseCode } from '@ackwire/core';
 
 export type CloseKind =
   /** The application closed the client. */
@@ -79,13 +78,4 @@ export function closeKind(code: number, status?: number, socketError?: string): 
   if (socketError !== undefined) return 'network';
   if (code === CloseCode.NORMAL) return 'other';
   return KINDS[code] ?? 'other';
-}
-
-/** What a client stops with after `reconnect.maxRefusals` refusals for load in a row. */
-export function refusedError(failure: Failure, code: number, refusals: number): AckwireError {
-  const what = failure.reason || `Closed with code ${code}`;
-  const unavailable = failure.status === 503 || code === CloseCode.TRY_AGAIN_LATER;
-  return new AckwireError(unavailable ? 'UNAVAILABLE' : 'TOO_MANY_REQUESTS', `${what} (refused ${refusals} times in a row)`, {
-    data: { closeCode: code, status: failure.status },
-  });
 }

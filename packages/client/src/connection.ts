@@ -1,9 +1,11 @@
 /**
  * The client's connection: opens the socket, says hello, resumes the session, watches for a dead server and
- * reconnects with backoff. Why an attempt ended, and whether that is fatal, is refusal.ts's to say. It
- * knows nothing of calls or subscriptions: it hands decoded frames to its owner, and asks it whether
- * anything is waiting, so that an idle client waiting to reconnect does not keep a Node process alive. The
- * next attempt's timer, and the network signals that bring it forward, are next-attempt.ts's.
+ * reconnects with backoff. It knows nothing of calls or subscriptions: it hands decoded frames to its owner
+ * (connection-owner.ts), and asks it whether anything is waiting, so that an idle client waiting to
+ * reconnect does not keep a Node process alive. Its parts: why an attempt ended and whether that is fatal
+ * (refusal.ts), the close event and giving up (attempt-end.ts), the next attempt's timer and the network
+ * signals that bring it forward (next-attempt.ts), the dead-peer clock (heartbeat.ts), the hello's params
+ * (hello-params.ts), a request's encoding and size check (outgoing-frame.ts).
  */
 import {
   AckwireError,
@@ -22,59 +24,31 @@ import {
   type ServerMessage,
   type WelcomeMessage,
 } from '@ackwire/core';
-import {
-  DEFAULT_HEARTBEAT,
-  DEFAULT_RECONNECT,
-  type ClientOptions,
-  type HeartbeatOptions,
-  type ReconnectOptions,
-  type WebSocketLike,
-} from './options.js';
+import { DEFAULT_HEARTBEAT, DEFAULT_RECONNECT, type ClientOptions, type ReconnectOptions, type WebSocketLike } from './options.js';
+import type { ConnectionOwner } from './connection-owner.js';
 import type { HandshakeRefusal } from './http-refusal.js';
-import { closeKind, refusedError } from './close-kinds.js';
+import { endOfAttempt } from './attempt-end.js';
 import { browserNetwork } from './network.js';
 import { NextAttempt } from './next-attempt.js';
-import { classify, retryDelay, type Failure, type SocketFailure } from './refusal.js';
-import { SharedInterval } from './shared-timers.js';
+import { classify, type Failure, type SocketFailure } from './refusal.js';
+import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
+import { HelloParams } from './hello-params.js';
+import { encodeRequest } from './outgoing-frame.js';
 import type { Corker, SocketBinding, SocketSink } from './socket-events.js';
 import type { CloseInfo, ConnectionInfo, ConnectionState } from './types.js';
 
-export interface ConnectionOwner {
-  /** The hello was answered: the connection is open. */
-  opened(welcome: WelcomeMessage): void;
-  /** Calls may be written before the welcome (a new session's connection is up). */
-  writable(): void;
-  /** A frame other than welcome/ping/pong arrived. */
-  frame(msg: ServerMessage): void;
-  /** The connection is gone; `error` is set when the client stops for good. */
-  down(error: AckwireError | undefined): void;
-  state(state: ConnectionState): void;
-  closed(info: CloseInfo): void;
-  /** Whether calls, subscriptions, `$ready()` or `$authenticate` are waiting for the connection. */
-  busy(): boolean;
-  /** Something in `Connection.info` changed (state, last close, next attempt). */
-  changed(): void;
-}
+export type { ConnectionOwner } from './connection-owner.js';
 
 const NO_CORK: Corker = { cork() {} };
 
-/** Calls a client writes before the welcome: few enough for any sensible in-flight limit (the server tells it
+/** Requests a client writes before the welcome: few enough for any sensible in-flight limit (the server tells it
  * only in the welcome) and the reference server's 64 early frames. */
 const EARLY_FRAMES = 8;
 
 /** The tokens offered by default, shared by every client that does not choose its own. */
 const DEFAULT_OFFER: readonly string[] = Object.freeze([...DEFAULT_SUBPROTOCOLS, NEGOTIATION_TOKEN]);
 
-/** One heartbeat timer per period for every connection in the process. */
-const heartbeats = new Map<number, SharedInterval<Connection>>();
-function checkHeartbeat(conn: Connection): void {
-  conn.checkHeartbeat();
-}
-
-const utf8 = new TextEncoder();
-const utf8Length = (text: string): number => utf8.encode(text).length;
-
-export class Connection implements SocketSink {
+export class Connection implements SocketSink, HeartbeatTarget {
   state: ConnectionState = 'connecting';
   sessionId: string | undefined;
   private resumeToken: string | undefined;
@@ -87,17 +61,7 @@ export class Connection implements SocketSink {
   private lastClose: CloseInfo | undefined;
   private stoppedWith: AckwireError | undefined;
   private snapshot: ConnectionInfo | undefined;
-  /** The shared timer checking this connection, while a socket is open. */
-  private heartbeatTimer: SharedInterval<Connection> | undefined;
-  private lastSeen = 0;
-  private pinged = false;
-  /**
-   * The outgoing direction's clock (see checkHeartbeat): when the first frame written and not yet proven read
-   * was written (0: none), and when the probe ping proving it went out, with the first write after it.
-   */
-  private unproven = 0;
-  private probeAt = 0;
-  private unprovenAfterProbe = 0;
+  private readonly heartbeat: Heartbeat;
   private welcomed = false;
   /** What the current attempt's socket reported before closing: a refused upgrade, a socket error. */
   private refusal: Failure | undefined;
@@ -105,17 +69,16 @@ export class Connection implements SocketSink {
   private corker: Corker = NO_CORK;
   /** The server's ERROR answering the hello (invalid params), which comes right before its 4400 close. */
   private helloRefusal: AckwireError | undefined;
-  /** Calls may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
+  /** Requests may be written before the welcome (see socketOpened), `earlyFrames` of them so far. */
   private pipelining = false;
   private earlyFrames = 0;
   /** The server's frame size limit from its welcome; 0 for none. */
   private maxPayload = 0;
   private readonly reconnect: Readonly<ReconnectOptions>;
-  private readonly heartbeat: Readonly<HeartbeatOptions>;
   private readonly offered: readonly string[];
   private readonly WebSocketImpl: WebSocketLike;
-  /** Params for later hellos, replacing `options.params` (set by `$authenticate`). */
-  private paramsOverride: { value: ClientOptions['params'] } | undefined;
+  /** The hellos' params (`$authenticate` replaces them). */
+  readonly params: HelloParams;
   /** Params for the hello of the socket being opened. */
   private helloParams: unknown;
 
@@ -129,11 +92,12 @@ export class Connection implements SocketSink {
     this.reconnect = options.reconnect ? { ...DEFAULT_RECONNECT, ...options.reconnect } : DEFAULT_RECONNECT;
     this.sessionId = options.session?.id;
     this.resumeToken = options.session?.token;
-    this.heartbeat = options.heartbeat ? { ...DEFAULT_HEARTBEAT, ...options.heartbeat } : DEFAULT_HEARTBEAT;
+    this.heartbeat = new Heartbeat(options.heartbeat ? { ...DEFAULT_HEARTBEAT, ...options.heartbeat } : DEFAULT_HEARTBEAT);
     this.offered = options.subprotocols ? [...options.subprotocols, NEGOTIATION_TOKEN] : DEFAULT_OFFER;
     const impl = options.WebSocket ?? defaultWebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket;
     if (!impl) throw new TypeError('Ackwire client: no WebSocket implementation; pass one as options.WebSocket');
     this.WebSocketImpl = impl;
+    this.params = new HelloParams(options.params);
     const network = options.network === false ? undefined : (options.network ?? browserNetwork());
     this.next = new NextAttempt(network, () => this.open(), () => this.changed());
   }
@@ -169,7 +133,7 @@ export class Connection implements SocketSink {
     this.owner.changed();
   }
 
-  /** Whether a call may be written now: the connection is open, or it is still waiting for the welcome of
+  /** Whether a request may be written now: the connection is open, or it is still waiting for the welcome of
    * a new session and has room for early frames. */
   get writable(): boolean {
     return this.isOpen || (this.pipelining && this.earlyFrames < EARLY_FRAMES);
@@ -182,17 +146,6 @@ export class Connection implements SocketSink {
   /** The session to resume, for callers that persist it. */
   get session(): { id: string; token: string } | undefined {
     return this.sessionId && this.resumeToken ? { id: this.sessionId, token: this.resumeToken } : undefined;
-  }
-
-  /** The params source later hellos use; returns the previous one so a refused refresh can restore it. */
-  setParams(params: ClientOptions['params']): { value: ClientOptions['params'] } | undefined {
-    const previous = this.paramsOverride;
-    this.paramsOverride = { value: params };
-    return previous;
-  }
-
-  restoreParams(previous: { value: ClientOptions['params'] } | undefined): void {
-    this.paramsOverride = previous;
   }
 
   start(): void {
@@ -208,33 +161,15 @@ export class Connection implements SocketSink {
   send(msg: ClientMessage, early = false): boolean {
     if (!this.ws || !this.codec) return false;
     if (!this.isOpen) {
-      // Before the welcome only calls may go, on a connection that starts a session, and only a few.
+      // Before the welcome only requests (`early`) may go, on a connection that starts a session, and only a few.
       if (!early || !this.pipelining || this.earlyFrames >= EARLY_FRAMES) return false;
       this.earlyFrames++;
     }
-    let text: string;
-    try {
-      text = encodeClientMessage(msg, this.codec);
-    } catch (err) {
-      throw new AckwireError('BAD_REQUEST', `Cannot encode the message with the ${this.codec.name} codec: ${(err as Error).message}`);
-    }
-    // A frame over the server's limit would close the connection (1009) and, re-sent on resume, close it
-    // again: refuse it here. UTF-8 takes at most 3 bytes per UTF-16 unit, so most frames skip the count.
-    const max = this.maxPayload;
-    if (max > 0 && text.length * 3 > max && utf8Length(text) > max) {
-      throw new AckwireError('PAYLOAD_TOO_LARGE', `The message is larger than the server's limit of ${max} bytes`);
-    }
+    const text = encodeRequest(msg, this.codec, this.maxPayload);
     this.corker.cork();
     this.ws.send(text);
-    this.wrote();
+    this.heartbeat.wrote();
     return true;
-  }
-
-  /** A frame was written: start the outgoing direction's clock unless it runs. */
-  private wrote(): void {
-    if (this.probeAt !== 0) {
-      if (this.unprovenAfterProbe === 0) this.unprovenAfterProbe = Date.now();
-    } else if (this.unproven === 0) this.unproven = Date.now();
   }
 
   /** Close for good. */
@@ -275,18 +210,7 @@ export class Connection implements SocketSink {
   private open(): void {
     // No attempt is burnt while the browser knows it is offline: `online` wakes the connection.
     if (this.next.offline()) return;
-    const source = this.paramsOverride ? this.paramsOverride.value : this.options.params;
-    if (typeof source !== 'function') return this.connect(source);
-    let params: unknown;
-    try {
-      params = (source as () => unknown)();
-    } catch {
-      return this.connect(undefined);
-    }
-    Promise.resolve(params).then(
-      (value) => this.connect(value),
-      () => this.connect(undefined),
-    );
+    this.params.read((params) => this.connect(params));
   }
 
   private connect(params: unknown): void {
@@ -308,15 +232,12 @@ export class Connection implements SocketSink {
     }
     this.ws = ws;
     this.codec = undefined;
-    this.pinged = false;
-    this.unproven = this.probeAt = this.unprovenAfterProbe = 0;
     this.sockets.listen(ws, this);
     // Nothing waits for this connection yet: opening it does not keep a Node process alive either.
     if (!this.owner.busy()) this.sockets.hold?.(ws, false);
     // The dead-peer clock runs from here: an opening handshake that never completes (a black-holed route,
     // a proxy that accepts and forwards nothing) is dropped after idleMs + timeoutMs and retried.
-    this.lastSeen = Date.now();
-    this.startHeartbeat();
+    this.heartbeat.start(this);
   }
 
   // ---- the socket's events (SocketSink) ----------------------------------------------------------------
@@ -328,7 +249,7 @@ export class Connection implements SocketSink {
     this.corker = this.sockets.corker?.(ws) ?? NO_CORK;
     this.codec = codecForSubprotocol(ws.protocol);
     if (!this.codec) return; // negotiation token: the server closes with 4406 and says why
-    this.lastSeen = Date.now();
+    this.heartbeat.seen();
     const params = this.helloParams;
     this.helloParams = undefined;
     this.send0(ws, {
@@ -350,8 +271,7 @@ export class Connection implements SocketSink {
   /** @internal */
   socketMessage(ws: WebSocket, data: unknown): void {
     if (ws !== this.ws) return;
-    this.lastSeen = Date.now();
-    this.pinged = false;
+    this.heartbeat.seen();
     this.receive(ws, data);
   }
 
@@ -380,9 +300,7 @@ export class Connection implements SocketSink {
 
   /** Ping to prove that what was written so far was read; its pong is the proof. */
   private probe(ws: WebSocket): void {
-    this.pinged = true;
-    this.probeAt = Date.now();
-    this.unprovenAfterProbe = 0;
+    this.heartbeat.probed();
     this.send0(ws, { type: MessageType.PING });
   }
 
@@ -411,11 +329,7 @@ export class Connection implements SocketSink {
       case MessageType.PING:
         return this.send0(ws, { type: MessageType.PONG });
       case MessageType.PONG:
-        // Frames arrive in order: everything written before the probe was read.
-        this.probeAt = 0;
-        this.unproven = this.unprovenAfterProbe;
-        this.unprovenAfterProbe = 0;
-        return;
+        return this.heartbeat.ponged();
       default:
         if (this.welcomed) this.owner.frame(msg);
         else if (msg.type === MessageType.ERROR && msg.id === HELLO_ID) {
@@ -438,18 +352,13 @@ export class Connection implements SocketSink {
     const { refusal, socketFailure: socket, helloRefusal } = this;
     this.refusal = this.socketFailure = this.helloRefusal = undefined;
     const failure = classify({ code, reason, refusal, socket, helloRefusal, url: this.options.url, offered: this.offered });
-    // A server refusing for load is retried slowly, and after maxRefusals in a row, no more.
-    this.refusals = failure.retry === 'slow' ? this.refusals + 1 : 0;
-    const fatal = failure.fatal ?? (this.refusals >= this.reconnect.maxRefusals ? refusedError(failure, code, this.refusals) : undefined);
-    const willRetry = !fatal && this.attempt < this.reconnect.maxAttempts;
-    const retryInMs = willRetry ? retryDelay(failure, this.attempt, this.reconnect) : undefined;
-    const { status, socketError } = failure;
-    this.lastClose = { code, reason: failure.reason, willRetry, retryInMs, status, socketError, kind: closeKind(code, status, socketError) };
-    this.owner.closed(this.lastClose);
+    const end = endOfAttempt(failure, code, this.attempt, this.refusals, this.reconnect);
+    this.refusals = end.refusals;
+    this.lastClose = end.info;
+    this.owner.closed(end.info);
     if ((this.state as ConnectionState) === 'closed') return; // a listener closed the client
-    if (!willRetry) {
-      const last = failure.reason || `close ${code}`;
-      this.stoppedWith = fatal ?? new AckwireError('CONNECTION_CLOSED', `Gave up after ${this.attempt} attempts (last: ${last})`, { data: { closeCode: code, status, socketError } });
+    if (end.stop) {
+      this.stoppedWith = end.stop;
       this.next.stop();
       this.setState('closed');
       this.owner.down(this.stoppedWith);
@@ -460,7 +369,7 @@ export class Connection implements SocketSink {
     this.owner.down(undefined);
     if (this.state !== 'reconnecting') return; // a listener closed the client
     // Offline, no timer runs: `online` wakes the connection.
-    if (!this.next.offline()) this.next.schedule(retryInMs!);
+    if (!this.next.offline()) this.next.schedule(end.info.retryInMs!);
     this.idle();
   }
 
@@ -475,37 +384,17 @@ export class Connection implements SocketSink {
     if (this.ws) this.sockets.hold?.(this.ws, true);
   }
 
-  private startHeartbeat(): void {
-    const { idleMs, timeoutMs } = this.heartbeat;
-    if (idleMs <= 0) return;
-    const period = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
-    let shared = heartbeats.get(period);
-    if (!shared) heartbeats.set(period, (shared = new SharedInterval(period, checkHeartbeat)));
-    this.heartbeatTimer = shared;
-    shared.add(this);
-  }
-
-  /**
-   * @internal Called by the shared heartbeat timer. Two directions are watched, with the same bounds: a
-   * server silent for `idleMs` is pinged, and dropped after `timeoutMs` more; and a frame written that has
-   * not been proven read for `idleMs` (a server that keeps sending events proves nothing about the other
-   * direction) is followed by a ping, and the connection dropped if its pong is `timeoutMs` late.
-   */
+  /** @internal Called by the shared heartbeat timer (heartbeat.ts). */
   checkHeartbeat(): void {
     const ws = this.ws;
     if (!ws) return;
-    const { idleMs, timeoutMs } = this.heartbeat;
-    const now = Date.now();
-    const silence = now - this.lastSeen;
-    if (silence > idleMs + timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer');
-    if (this.probeAt !== 0 && now - this.probeAt >= timeoutMs) return this.drop(CloseCode.PEER_TIMEOUT, 'server did not answer a ping');
-    if (!this.codec || this.probeAt !== 0) return;
-    if ((silence > idleMs && !this.pinged) || (this.unproven !== 0 && this.welcomed && now - this.unproven >= idleMs)) this.probe(ws);
+    const verdict = this.heartbeat.verdict(this.codec !== undefined, this.welcomed);
+    if (verdict === 'probe') this.probe(ws);
+    else if (verdict) this.drop(CloseCode.PEER_TIMEOUT, verdict);
   }
 
   private stopTimers(): void {
-    this.heartbeatTimer?.delete(this);
-    this.heartbeatTimer = undefined;
+    this.heartbeat.stop(this);
     this.next.cancel();
   }
 }
