@@ -1,8 +1,8 @@
 /**
- * The Node entry's socket binding. With its own `ws` subclass (node-socket.ts), events reach the connection
- * from `emit`: no listeners at all. With a `ws` WebSocket passed in the options, through its EventEmitter
- * API and five shared functions: no event object per frame and no closures per socket. With any other
- * implementation, through the standard `on*` properties (socket-events.ts).
+ * The Node entry's socket binding. With a `ws` WebSocket (the Node entry's own, node-socket.ts, or one
+ * passed in the options), events reach the connection through `ws`'s EventEmitter API and five shared
+ * functions: no event object per frame and no closures per socket. With any other implementation, through
+ * the standard `on*` properties (socket-events.ts).
  *
  * `ws` also tells why an attempt failed, which a browser cannot: the HTTP response of a refused upgrade
  * (`unexpected-response`) and the system error code of a failed connect (`ECONNREFUSED`).
@@ -26,13 +26,6 @@ interface EmitterSocket extends Sinked {
 }
 
 const SINK = Symbol('ackwire.sink');
-/** Set on sockets whose `emit` calls `emitToSink` itself. */
-export const EMITS_TO_SINK = Symbol('ackwire.emitsToSink');
-
-/** A socket that tells its sink from its own `emit`. */
-export interface SinkEmitter extends Sinked {
-  readonly [EMITS_TO_SINK]: true;
-}
 
 /** `ws` sockets start with binaryType "nodebuffer"; browsers' with "blob", and they have no `on`. */
 function isEmitter(ws: WebSocket): boolean {
@@ -122,36 +115,6 @@ function onClose(this: Sinked, code: number, reason: { toString(): string } | un
   this[SINK]?.socketClosed(this as unknown as WebSocket, code, reason ? reason.toString() : '');
 }
 
-/**
- * For a socket's own `emit`: tells the sink about `open`, `message`, `error` and `close` (an error with no
- * sink is dropped, never thrown) and returns true; false for any other event.
- */
-export function emitToSink(ws: SinkEmitter, event: string | symbol, a?: any, b?: any): boolean {
-  switch (event) {
-    case 'open':
-      onOpen.call(ws);
-      return true;
-    case 'message':
-      onMessage.call(ws, a, b);
-      return true;
-    case 'error':
-      onError.call(ws, a);
-      return true;
-    case 'unexpected-response':
-      onUnexpectedResponse.call(ws as SinkEmitter & { terminate(): void }, a, b);
-      return true;
-    case 'close':
-      onClose.call(ws, a, b);
-      return true;
-    default:
-      return false;
-  }
-}
-
-function emitsToSink(ws: WebSocket): boolean {
-  return (ws as unknown as Partial<SinkEmitter>)[EMITS_TO_SINK] === true;
-}
-
 /** The listeners `unlisten` removes; the error and unexpected-response listeners are added with them and
  * stay (an error emitted with no listener would be thrown; a refusal must still end the attempt). */
 const DETACHABLE: ReadonlyArray<readonly [string, (...args: any[]) => void]> = [
@@ -161,10 +124,6 @@ const DETACHABLE: ReadonlyArray<readonly [string, (...args: any[]) => void]> = [
 ];
 
 export function listen(ws: WebSocket, sink: SocketSink): void {
-  if (emitsToSink(ws)) {
-    (ws as unknown as SinkEmitter)[SINK] = sink;
-    return;
-  }
   if (isEmitter(ws)) {
     const e = ws as unknown as EmitterSocket;
     e[SINK] = sink;
@@ -179,10 +138,6 @@ export function listen(ws: WebSocket, sink: SocketSink): void {
 /** Stop telling the sink about this socket. With `ws`, the error listener stays (and does nothing): an
  * error emitted with no listener would be thrown. */
 export function unlisten(ws: WebSocket): void {
-  if (emitsToSink(ws)) {
-    (ws as unknown as SinkEmitter)[SINK] = undefined;
-    return;
-  }
   if (isEmitter(ws)) {
     const e = ws as unknown as EmitterSocket;
     e[SINK] = undefined;
