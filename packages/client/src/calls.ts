@@ -4,8 +4,6 @@
  */
 import { AckwireError, MessageType, type ProcedureDef, type ServerMessage } from '@ackwire/core';
 import { parseFromWire } from '@ackwire/core/internal';
-import type { CallJournal } from './persistence/journal.js';
-import type { StoredCall } from './persistence/storage.js';
 import type { CallOptions, CallPromise } from './types.js';
 import { resendsAfterReconnect } from './refusal.js';
 
@@ -16,10 +14,8 @@ class Pending {
   /** Written on the current connection, counted in the in-flight window. */
   onConnection = false;
   received = false;
-  /** Journaled calls: not written until this storage write is durable (see persistence/journal.ts). */
+  /** Recorded calls: not written until this storage write is durable (see CallRecorder). */
   held: Promise<void> | undefined;
-  /** Journaled calls: the stored record says it may have been sent. */
-  recordedSent = false;
   readonly createdAt = Date.now();
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
@@ -92,6 +88,26 @@ export interface CallTransport {
   flush(): void;
 }
 
+/** What a call is recorded with (persistence/journaled-calls.ts). */
+export type CallRecord = Pick<Pending, 'id' | 'def' | 'input' | 'createdAt' | 'deadline'>;
+
+/**
+ * Set when calls survive a reload (persistence/): a call goes to a socket only after the promise its
+ * recorder gives is settled, which holds back what was made after it too (outbox.ts).
+ */
+export interface CallRecorder {
+  /** The highest call watermark the client may send. */
+  watermarkCap(next: number): number;
+  /** A new call; `open`: it may be written at once. */
+  added(call: CallRecord, open: boolean): Promise<void>;
+  /** A queued call is about to be written: what to wait for first, if anything. */
+  sending(call: CallRecord): Promise<void> | undefined;
+  /** The call has its outcome, or is no longer awaited. */
+  settled(id: number): void;
+  /** The ids of the calls in storage (a reloaded page may still ask for their outcomes). */
+  ids(): Iterable<number>;
+}
+
 /** The largest delay setTimeout honours; longer deadlines are clamped to it (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -115,13 +131,12 @@ export class CallManager {
     private readonly maxOutbox: number,
     private readonly defaultTimeoutMs: number | undefined,
     private readonly validate: boolean,
-    /** Set when calls survive a reload (persistence/): records go to storage before calls go to sockets. */
-    private readonly journal?: CallJournal,
+    private readonly recorder?: CallRecorder,
   ) {}
 
   /** Every call id below this has its outcome here. */
   watermark(next: number): number {
-    if (this.journal) next = this.journal.watermarkCap(next);
+    if (this.recorder) next = this.recorder.watermarkCap(next);
     for (const id of this.pending.keys()) return Math.min(id, next); // Map keeps insertion (= id) order
     return next;
   }
@@ -131,24 +146,33 @@ export class CallManager {
    * page may ask for their outcomes). The ack's ranges are the gaps between them (acks.ts).
    */
   awaitedIds(): Iterable<number> {
-    if (!this.journal) return this.pending.keys(); // Map keeps insertion (= id) order
-    const ids = new Set(this.journal.ids());
+    if (!this.recorder) return this.pending.keys(); // Map keeps insertion (= id) order
+    const ids = new Set(this.recorder.ids());
     for (const id of this.pending.keys()) ids.add(id);
     return [...ids].sort((a, b) => a - b);
   }
 
-  call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
+  /** A call waiting for its outcome, and the promise the application gets. */
+  private make(id: number, def: ProcedureDef, input: unknown, deadline: number | undefined, options: CallOptions): [Pending, CallPromise<unknown>] {
     const outcome = deferred<unknown>();
     const receipt = deferred<void>();
     receipt.promise.catch(ignore); // awaiting it still sees the rejection; not awaiting it is fine
-    const id = this.transport.nextId();
     const result = outcome.promise as CallPromise<unknown> & { id: number; received: Promise<void> };
     result.id = id;
     result.received = receipt.promise;
+    return [new Pending(id, def, input, deadline, options, outcome, receipt), result];
+  }
 
+  /** Fail the call with TIMEOUT in `ms`. */
+  private arm(p: Pending, ms: number, message: string): void {
+    p.timer = setTimeout(() => this.fail(p.id, new AckwireError('TIMEOUT', message)), Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  }
+
+  call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
+    const id = this.transport.nextId();
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const p = new Pending(id, def, input, deadline, options, outcome, receipt);
+    const [p, result] = this.make(id, def, input, deadline, options);
     if (this.closedWith) {
       p.reject(this.closedWith);
       return result;
@@ -158,7 +182,7 @@ export class CallManager {
       return result;
     }
     const open = this.transport.open;
-    if (this.journal) this.hold(p, this.journal.added(record(p, open)), open);
+    if (this.recorder) this.hold(p, this.recorder.added(p, open));
     if (open && this.queued === 0 && this.inFlight < this.window && !p.held) {
       try {
         this.write(p);
@@ -169,7 +193,7 @@ export class CallManager {
     } else {
       // Offline, the outbox is bounded; online, calls past the server's in-flight limit simply wait their turn.
       if (!open && this.queued >= this.maxOutbox) {
-        this.journal?.settled(id);
+        this.recorder?.settled(id);
         p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
         return result;
       }
@@ -177,10 +201,7 @@ export class CallManager {
       if (!open) this.transport.wake();
     }
     this.pending.set(id, p);
-    if (timeoutMs !== undefined) {
-      const delay = Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS);
-      p.timer = setTimeout(() => this.fail(id, new AckwireError('TIMEOUT', `No result within ${timeoutMs} ms`)), delay);
-    }
+    if (timeoutMs !== undefined) this.arm(p, timeoutMs, `No result within ${timeoutMs} ms`);
     if (options.signal) {
       p.onAbort = () => this.cancel(id, new AckwireError('CANCELLED', 'Cancelled by the caller'));
       options.signal.addEventListener('abort', p.onAbort, { once: true });
@@ -198,9 +219,8 @@ export class CallManager {
     return true;
   }
 
-  /** Journaled calls: wait for `write` before the call goes out; `sent`: the record says it may be sent. */
-  private hold(p: Pending, write: Promise<void>, sent: boolean): void {
-    p.recordedSent = sent;
+  /** Recorded calls: wait for `write` before the call goes out. */
+  private hold(p: Pending, write: Promise<void>): void {
     const held = (p.held = write.then(() => {
       if (p.held !== held) return;
       p.held = undefined;
@@ -240,8 +260,11 @@ export class CallManager {
       if (this.nextQueued() === undefined || !this.transport.open) return 'blocked';
       if (this.inFlight >= this.window) return 'window';
       const p = this.queue[this.head]!;
-      // A journaled call goes only once its record is durable and says it may have been sent; in order.
-      if (this.journal && !p.held && !p.recordedSent) this.hold(p, this.journal.sending(record(p, true)), true);
+      // A recorded call goes only once its record is durable and says it may have been sent; in order.
+      if (this.recorder && !p.held) {
+        const write = this.recorder.sending(p);
+        if (write) this.hold(p, write);
+      }
       if (p.held) return 'blocked';
       try {
         if (!this.write(p)) return 'blocked';
@@ -260,7 +283,7 @@ export class CallManager {
     const p = this.pending.get(id);
     if (!p) return undefined;
     this.pending.delete(id);
-    this.journal?.settled(id);
+    this.recorder?.settled(id);
     if (p.onConnection) {
       p.onConnection = false;
       this.inFlight--;
@@ -374,34 +397,16 @@ export class CallManager {
     return this.pending.size;
   }
 
-  has(id: number): boolean {
-    return this.pending.has(id);
-  }
-
   /**
    * A call recovered from storage after a reload, pending again with its original id: re-sent once the
    * session is resumed (the server answers with its stored outcome), sent if it never was.
    */
-  restore(def: ProcedureDef, stored: StoredCall): CallPromise<unknown> {
-    const outcome = deferred<unknown>();
-    const receipt = deferred<void>();
-    receipt.promise.catch(ignore);
-    const result = outcome.promise as CallPromise<unknown> & { id: number; received: Promise<void> };
-    result.id = stored.id;
-    result.received = receipt.promise;
-    const p = new Pending(stored.id, def, stored.input, stored.deadline, NO_OPTIONS, outcome, receipt);
-    p.sent = stored.sent;
-    p.recordedSent = stored.sent;
-    this.pending.set(p.id, p);
-    if (!p.sent) this.queue.push(p);
-    if (stored.deadline !== undefined) {
-      const delay = Math.min(Math.max(0, stored.deadline - Date.now()), MAX_TIMER_MS);
-      p.timer = setTimeout(() => this.fail(p.id, new AckwireError('TIMEOUT', 'No result before the deadline')), delay);
-    }
+  restore(def: ProcedureDef, id: number, input: unknown, deadline: number | undefined, sent: boolean): CallPromise<unknown> {
+    const [p, result] = this.make(id, def, input, deadline, NO_OPTIONS);
+    p.sent = sent;
+    this.pending.set(id, p);
+    if (!sent) this.queue.push(p);
+    if (deadline !== undefined) this.arm(p, deadline - Date.now(), 'No result before the deadline');
     return result;
   }
-}
-
-function record(p: Pending, sent: boolean): StoredCall {
-  return { id: p.id, path: p.def.path, input: p.input, sent, createdAt: p.createdAt, deadline: p.deadline };
 }

@@ -20,7 +20,7 @@ import {
   type WelcomeMessage,
 } from '@ackwire/core';
 import { AckScheduler, type AckSink } from './acks.js';
-import { CallManager, type CallTransport } from './calls.js';
+import { CallManager, type CallRecorder, type CallTransport } from './calls.js';
 import type { CallJournal } from './persistence/journal.js';
 import type { StoredState } from './persistence/storage.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -28,12 +28,16 @@ import type { ClientOptions, WebSocketLike } from './options.js';
 import { flushInOrder } from './outbox.js';
 import type { SocketBinding } from './socket-events.js';
 import { SubscriptionManager, type SubscriptionTransport } from './subscriptions.js';
-import type { CallOptions, CallPromise, Client, ClientEvents, CloseInfo, ConnectionInfo, ConnectionState, RecoveredCall, SubscribeHandlers } from './types.js';
+import type { CallOptions, Client, ClientEvents, CloseInfo, ConnectionInfo, ConnectionState, RecoveredCall, SubscribeHandlers } from './types.js';
 
-/** What a client restored from storage starts from (persistence/restore.ts). */
+/** What a client restored from storage starts from and adds (persistence/restore.ts); none of it is in a
+ * bundle that only creates clients. */
 export interface Restored {
   readonly journal: CallJournal;
   readonly state: StoredState;
+  readonly calls: CallRecorder;
+  /** The stored calls, pending again in `calls`. */
+  recover(calls: CallManager): RecoveredCall[];
 }
 
 type Listeners = { [E in keyof ClientEvents]?: Set<ClientEvents[E]> };
@@ -65,7 +69,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
       this.counter = restored.journal.firstId;
       options = { ...options, session: restored.state.session ?? options.session };
     }
-    this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate, this.journal);
+    this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate, restored?.calls);
     this.subs = new SubscriptionManager(this, validate);
     this.conn = new Connection(options, fingerprint, this, defaultWebSocket, sockets);
   }
@@ -293,24 +297,6 @@ function build(node: ContractTree, core: ClientCore, out: Record<string, unknown
   return out;
 }
 
-/** The stored calls, pending again; one whose procedure the contract no longer has fails with NOT_FOUND. */
-function recover(core: ClientCore, contract: Contract, state: StoredState): RecoveredCall[] {
-  const byPath = indexOf(contract).byPath;
-  return state.calls.map((stored) => {
-    const def = byPath.get(stored.path);
-    let result: CallPromise<unknown>;
-    if (def?.kind === 'procedure') result = core.calls.restore(def, stored);
-    else {
-      const failed = Promise.reject(new AckwireError('NOT_FOUND', `No procedure "${stored.path}" in the contract any more`)) as CallPromise<unknown>;
-      Object.assign(failed, { id: stored.id, received: failed });
-      result = failed;
-    }
-    // An application that does not look at what was recovered gets no unhandled rejection from it.
-    result.catch(() => undefined);
-    return Object.freeze({ id: stored.id, path: stored.path, input: stored.input, createdAt: stored.createdAt, wasSent: stored.sent, result });
-  });
-}
-
 export function makeClient<T extends ContractTree, Params>(
   contract: Contract<T>,
   options: ClientOptions<Params>,
@@ -319,11 +305,7 @@ export function makeClient<T extends ContractTree, Params>(
   restored?: Restored,
 ): Client<T, Params> {
   const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket, sockets, restored);
-  if (restored) {
-    core.recovered = Object.freeze(recover(core, contract as Contract, restored.state));
-    // Unknown paths are settled here; their records go.
-    for (const r of core.recovered) if (!core.calls.has(r.id)) restored.journal.settled(r.id);
-  }
+  if (restored) core.recovered = Object.freeze(restored.recover(core.calls));
   const client = build(contract, core, new ClientHandle(core) as unknown as Record<string, unknown>);
   if (!options.lazy) core.wake();
   return client as unknown as Client<T, Params>;

@@ -10,6 +10,7 @@ import type { ClientOptions, WebSocketLike } from '../options.js';
 import type { SocketBinding } from '../socket-events.js';
 import type { Client } from '../types.js';
 import { CallJournal } from './journal.js';
+import { JournaledCalls, recover } from './journaled-calls.js';
 import { EMPTY_STATE, type CallStorage, type StoredState } from './storage.js';
 
 export interface PersistentClientOptions extends ClientOptions {
@@ -36,5 +37,6 @@ export async function restoreWith<T extends ContractTree>(
     state = EMPTY_STATE;
   }
   const journal = new CallJournal(storage, state, reportError);
-  return makeClient(contract, clientOptions, defaultWebSocket, sockets, { journal, state });
+  const calls = new JournaledCalls(journal, state);
+  return makeClient(contract, clientOptions, defaultWebSocket, sockets, { journal, state, calls, recover: (manager) => recover(manager, contract as Contract, state, journal) });
 }
