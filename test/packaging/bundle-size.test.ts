@@ -67,6 +67,17 @@ it('the browser bundle holds no Node-only code: no ws, no reading of HTTP refusa
   expect(code).not.toContain('Retry-After'.toLowerCase());
 });
 
+it("createClient's bundle holds none of the code for calls restored after a reload (restoreClient brings it)", async () => {
+  const text = async (entry: string): Promise<string> => {
+    const result = await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', write: false, external: ['zod', 'zod/*'], tsconfigRaw: '{}', logLevel: 'silent' });
+    return result.outputFiles[0]!.text;
+  };
+  // The recovery of stored calls (persistence/journaled-calls.ts) says this of a procedure the contract lost.
+  const marker = 'in the contract any more';
+  expect(await text("export { createClient } from '@ackwire/client';")).not.toContain(marker);
+  expect(await text("export { restoreClient } from '@ackwire/client';")).toContain(marker);
+});
+
 /** The chat example's browser bundle as its build makes it (tsup: esbuild, minified, everything in). */
 async function chatBundle(namedZodImport: boolean): Promise<number> {
   const result = await build({
