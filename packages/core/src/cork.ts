@@ -6,18 +6,12 @@
  * sockets (an event to many subscribers) schedules one callback, not one per socket. Where there is no
  * such socket (browsers), it does nothing. A class rather than a closure: a server holds one per connection.
  *
- * `socketOf` is the one place that reads a private field of `ws` (its WebSocket's `_socket`, the
- * net.Socket), for the server and the Node client alike; packages/core/test/cork.test.ts fails if a `ws`
- * release changes it.
+ * The socket under a `ws` WebSocket is found by `socketOf` (ws-private.ts, the one reader of `ws`'s private
+ * fields).
  */
 export interface Corkable {
   cork(): void;
   uncork(): void;
-}
-
-/** The net.Socket under a `ws` WebSocket (its private `_socket`); undefined for a browser's WebSocket. */
-export function socketOf(ws: unknown): Corkable | undefined {
-  return (ws as { _socket?: Corkable } | null)?._socket;
 }
 
 type NextTick = (fn: () => void) => void;

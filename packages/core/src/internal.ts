@@ -3,6 +3,7 @@
  * coalescing, validation on the wire). Not for applications: it may change in any release, and no public
  * type refers to it.
  */
-export { TickCorker, flushCorked, socketOf, type Corkable } from './cork.js';
+export { TickCorker, flushCorked, type Corkable } from './cork.js';
+export { socketOf, holdReceiver, canHoldReceiver } from './ws-private.js';
 export { parseFromWire, parseSync, parseAsync, isAsyncSchemaError, type ParseResult } from './validate.js';
 export { enableZodCompiler } from './compiler.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TickCorker, socketOf } from '../src/cork.js';
+import { TickCorker } from '../src/cork.js';
+import { socketOf } from '../src/ws-private.js';
 
 /** A socket that records cork and uncork calls. */
 function socket(log: string[], name: string) {

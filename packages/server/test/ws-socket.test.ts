@@ -2,16 +2,15 @@
  * What ws/ws-socket.ts relies on in `ws` beyond its public API. Each test fails when a `ws` release
  * changes it: the subclass given as `WebSocket` to the server is the class of its sockets, `emit` is how
  * it reports frames (text as a Buffer with `false`, binary with `true`), pings, pongs and the close, and
- * `_socket` (read by core's `socketOf`) is the net.Socket, which can be corked, and the receiver's
- * `_allowSynchronousEvents` (switched by `holdReceiver`) defers the rest of a read to one frame per turn.
+ * `_socket` (read by core's `socketOf`, ws-private.ts) is the net.Socket, which can be corked, and the receiver's
+ * `_allowSynchronousEvents` (switched by core's `holdReceiver`) defers the rest of a read to one frame per turn.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { socketOf } from '@ackwire/core/internal';
-import { canHoldReceiver, holdReceiver } from '../src/ws/ws-socket.js';
+import { canHoldReceiver, holdReceiver, socketOf } from '@ackwire/core/internal';
 
 class Recording extends WebSocket {
   events: Array<[string | symbol, unknown, unknown]> = [];

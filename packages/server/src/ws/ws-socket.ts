@@ -5,17 +5,13 @@
  * - `AckwireWebSocket` subclasses `ws`'s WebSocket and handles its events in `emit` itself, so that a
  *   connection registers no listeners and holds its fields in the object (the connection-setup and idle
  *   memory figures of docs/benchmarks.md, workload D).
- * - `WsWireSocket` corks the net.Socket under the WebSocket (read with core's `socketOf`, the one reader of
- *   `ws`'s private `_socket`) so that the frames written in one tick leave in one system call (A and B).
- * - `holdReceiver`: pausing a `ws` socket stops reads from the network, but the frames of a chunk already
- *   read (one read can hold thousands of small frames) are still parsed and emitted in the same turn.
- *   `ws`'s receiver has an option for that, `allowSynchronousEvents: false` (one event per turn), which
- *   would slow every connection; here it is switched per connection, only while its input is paused, so
- *   the rest of such a chunk is parsed a frame per turn until reading resumes (the receiver's private
- *   `_allowSynchronousEvents`).
+ * - `WsWireSocket` corks the net.Socket under the WebSocket (core's `socketOf`) so that the frames written in
+ *   one tick leave in one system call (A and B), and while its input is paused it holds the rest of what
+ *   `ws` has already read (core's `holdReceiver`). Both read private fields of `ws`, in core's
+ *   ws-private.ts, the one file that does.
  */
 import { CloseCode } from '@ackwire/core';
-import { TickCorker, socketOf } from '@ackwire/core/internal';
+import { TickCorker, holdReceiver, socketOf } from '@ackwire/core/internal';
 import { WebSocket } from 'ws';
 import type { Connection } from '../connection.js';
 import type { WireSocket } from '../socket.js';
@@ -146,24 +142,4 @@ function terminate(ws: WebSocket): void {
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-}
-
-interface Receiver {
-  _allowSynchronousEvents?: boolean;
-}
-
-function receiverOf(ws: WebSocket): Receiver | undefined {
-  const receiver = (ws as unknown as { _receiver?: Receiver })._receiver;
-  return receiver && typeof receiver._allowSynchronousEvents === 'boolean' ? receiver : undefined;
-}
-
-/** Hold (true) or release (false) the rest of what the receiver of `ws` has already read. */
-export function holdReceiver(ws: WebSocket, hold: boolean): void {
-  const receiver = receiverOf(ws);
-  if (receiver) receiver._allowSynchronousEvents = !hold;
-}
-
-/** Whether this `ws` has the field holdReceiver switches (for the test that pins it). */
-export function canHoldReceiver(ws: WebSocket): boolean {
-  return receiverOf(ws) !== undefined;
 }
