@@ -21,6 +21,9 @@ async function started() {
   const signalRead = new Promise<void>((r) => (readSignal = r));
   const server = createServer(api).implement({
     logger: { error: () => undefined, warn: () => undefined },
+    // close() drains first: the running handler gets this long before its signal aborts (it waits at the
+    // gate until close() has returned, so the bound only sets how long the test takes).
+    drainTimeoutMs: 50,
     handlers: {
       work: async (_input, info) => {
         entered();
