@@ -1,4 +1,8 @@
-/** A contract, server and proxied client for the delivery-guarantee tests. */
+/**
+ * A contract, server and proxied client for the delivery-guarantee tests. Everything `harness()` opens is
+ * closed after the test through the suite's one cleanup registry (cleanup.ts); `close()` may also be
+ * called earlier, and more than once.
+ */
 import { contract, procedure, subscription } from '@ackwire/core';
 import { createClient, type ClientOptions } from '@ackwire/client';
 import { createServer, MemoryBroker, MemorySessionStore, type AckwireServer, type ServerConfig } from '@ackwire/server';
@@ -75,6 +79,16 @@ export async function harness(
   const listener = await listen(server, { port });
   const proxy = await startProxy(listener.port);
   const clients: Array<{ $close(): void }> = [];
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      for (const c of clients) c.$close();
+      await proxy.close();
+      await server.close();
+    })());
+  // Loaded here, not at the top: child processes import this file for its contract, outside vitest.
+  const { later } = await import('./cleanup.js');
+  later(close);
   return {
     server,
     port: listener.port,
@@ -87,11 +101,7 @@ export async function harness(
       clients.push(c);
       return c;
     },
-    close: async () => {
-      for (const c of clients) c.$close();
-      await proxy.close();
-      await server.close();
-    },
+    close,
   };
 }
 

@@ -6,16 +6,13 @@
  * in the process, and one started by an earlier test could fire in the middle of theirs.
  */
 import { createClient, type WebSocketLike } from '@ackwire/client';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { inMemoryWebSocket } from '../helpers/in-memory-socket.js';
 import { api, harness, sleep, type Harness } from '../helpers/reliability.js';
 import type { MemorySessionStore } from '@ackwire/server';
 import { internals } from '../helpers/internals.js';
 
 let h: Harness;
-afterEach(async () => {
-  await h?.close();
-});
 
 /** The call ids the session's store holds (running or with a stored outcome). */
 const ids = (h: Harness, sessionId: string): number[] => (internals(h.server).sessions.store as MemorySessionStore).callIds(sessionId);

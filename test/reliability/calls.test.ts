@@ -1,13 +1,10 @@
 /** Exactly-once calls and receipts across lost connections, one fault at a time. */
 import { AckwireError } from '@ackwire/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SESSION_STORES, harness, sleep, type Harness } from '../helpers/reliability.js';
 import { internals } from '../helpers/internals.js';
 
 let h: Harness;
-afterEach(async () => {
-  await h?.close();
-});
 
 describe.each(SESSION_STORES)('calls across a lost connection (%s)', (_, store) => {
   it('cut after the handler ran but before the result left: the result is replayed, the handler ran once', async () => {

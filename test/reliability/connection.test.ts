@@ -2,16 +2,12 @@
 import { AckwireError, contract, procedure } from '@ackwire/core';
 import { backoffDelay, createClient, type ConnectionState } from '@ackwire/client';
 import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { SESSION_STORES, harness, sleep, type Harness } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 describe('connection lifecycle', () => {
   it('reports its states: connecting, open, reconnecting, open, closed', async () => {

@@ -4,7 +4,7 @@
  */
 import { MemoryBroker, type Broker, type BrokerEvent, type Listening, type TopicHead } from '@ackwire/server';
 import type { StartInfo } from '@ackwire/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api, harness, type Harness } from '../helpers/reliability.js';
 
 /** A MemoryBroker that can lose everything at once, as a Redis restarted without persistence does. */
@@ -49,15 +49,10 @@ class LosableBroker implements Broker {
   }
 }
 
-let hs: Harness[] = [];
-afterEach(async () => {
-  for (const h of hs.splice(0)) await h.close();
-});
 
 async function subscribed(tellsListeners: boolean) {
   const broker = new LosableBroker(tellsListeners);
   const h = await harness({ broker });
-  hs.push(h);
   const client = h.client();
   const starts: StartInfo[] = [];
   const got: Array<{ n: number; offset: number; epoch: string }> = [];

@@ -2,19 +2,14 @@
 import { createClient, type WebSocketLike } from '@ackwire/client';
 import { inMemoryWebSocket } from '../helpers/in-memory-socket.js';
 import { AckwireError, contract, procedure } from '@ackwire/core';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { api as jobsApi, harness, type Harness } from '../helpers/reliability.js';
 import { createServer } from '@ackwire/server';
 import { listen } from '@ackwire/server/ws';
+import { later } from '../helpers/cleanup.js';
 
 let h: Harness | undefined;
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 it('more calls at once than the server allows in flight all succeed: the client holds the rest back', async () => {
   h = await harness({ limits: { maxInFlight: 16 } });
@@ -28,9 +23,9 @@ it('a call larger than the server accepts fails with PAYLOAD_TOO_LARGE and the c
   const api = contract({ put: procedure({ input: z.string(), output: z.number() }) });
   const server = createServer(api, { handlers: { put: (s) => s.length }, logger: { error: () => undefined, warn: () => undefined } });
   const listener = await listen(server, { port: 0, maxPayload: 1000 });
-  cleanups.push(() => server.close());
+  later(() => server.close());
   const client = createClient(api, { url: listener.url });
-  cleanups.push(() => client.$close());
+  later(() => client.$close());
   const closes: number[] = [];
   client.$on('close', (c) => closes.push(c.code));
   expect(await client.put('small')).toBe(5);
@@ -78,7 +73,7 @@ it('the first calls of a new session follow the hello at once, without waiting a
     send.call(this, text);
   };
   const client = createClient(jobsApi, { url: 'memory://', WebSocket: Socket as unknown as WebSocketLike });
-  cleanups.push(() => client.$close());
+  later(() => client.$close());
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => client.jobs.run({ key: `e${i}` })));
   expect(results).toHaveLength(12);
   const types = wire.sent.map((f) => (JSON.parse(f) as number[])[0]);

@@ -3,7 +3,7 @@
  * result is lost on the way must not run again after the resume, even when many quick calls finished while
  * it ran (the client's watermark cannot pass a call still running, so those are acknowledged by range).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { harness, sleep, SESSION_STORES, type Harness } from '../helpers/reliability.js';
 import { useHarness } from '../helpers/harness.js';
 import { internals } from '../helpers/internals.js';
@@ -11,9 +11,6 @@ import { DelayedSessionStore } from '../helpers/async-session-store.js';
 import type { MemorySessionStore } from '../../packages/server/src/memory-session-store.js';
 
 let h: Harness;
-afterEach(async () => {
-  await h?.close();
-});
 
 const waitFor = async (what: string, ok: () => boolean, ms = 10_000): Promise<void> => {
   const until = Date.now() + ms;

@@ -5,14 +5,10 @@
  */
 import type { ConnectionInfo, NetworkSignals, NetworkWake } from '@ackwire/client';
 import { AckwireError } from '@ackwire/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/reliability.js';
 
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 /** Network signals the test drives. */
 function fakeNetwork(online: boolean): NetworkSignals & { online: boolean; fire(why: NetworkWake): void; watchers: number } {

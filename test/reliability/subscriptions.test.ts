@@ -1,17 +1,12 @@
 /** Resumable subscriptions: replay after a cut, explicit gaps, server restarts, slow consumers. */
 import { MemoryBroker } from '@ackwire/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SESSION_STORES, api, harness, sleep, type Harness } from '../helpers/reliability.js';
 import type { StartInfo } from '@ackwire/client';
 import { internals } from '../helpers/internals.js';
 
-let hs: Harness[] = [];
-afterEach(async () => {
-  for (const h of hs.splice(0)) await h.close();
-});
 async function make(...args: Parameters<typeof harness>): Promise<Harness> {
   const h = await harness(...args);
-  hs.push(h);
   return h;
 }
 
@@ -92,7 +87,6 @@ describe('subscriptions across a lost connection', () => {
     // Restart: a new server process (new broker, no sessions) on the same port behind the same proxy.
     await h1.server.close();
     const h2 = await harness({}, h1.port);
-    hs.push(h2);
     await expect.poll(() => sub.starts.length, { timeout: 5000 }).toBe(2);
     expect(sub.starts[1]).toMatchObject({ recovered: false, reason: 'epoch', resumed: true });
     expect(sub.starts[1]!.epoch).not.toBe(sub.starts[0]!.epoch);
