@@ -37,57 +37,57 @@ const dueAcks = new SharedDelay<AckScheduler>(ACK_DELAY_MS, (acks) => acks.due()
 const quietAcks = new SharedDelay<AckScheduler>(ACK_QUIET_MS, (acks) => acks.quiet(), { unref: true });
 
 export class AckScheduler {
-  private unacked = 0;
+  #unacked = 0;
   /** Waiting in `dueAcks`. */
-  private queued = false;
+  #queued = false;
   /** Due: goes with the next frame written, or from `quietAcks`. */
-  private riding = false;
+  #riding = false;
   /** Waiting in `quietAcks`. */
-  private quietQueued = false;
+  #quietQueued = false;
 
   constructor(private readonly sink: AckSink) {}
 
   /** A result or error of a call arrived. */
   resultArrived(): void {
-    if (++this.unacked >= ACK_EVERY) return this.flush();
-    if (this.queued) return;
-    this.queued = true;
+    if (++this.#unacked >= ACK_EVERY) return this.flush();
+    if (this.#queued) return;
+    this.#queued = true;
     dueAcks.add(this);
   }
 
   /** A frame is about to be written: a due ack goes in the same write, before it. `callId`: the frame is
    * that call, which is not in the call table yet, so the watermark must not pass it. */
   beforeSend(callId: number | undefined): void {
-    if (this.riding) this.flush(callId);
+    if (this.#riding) this.flush(callId);
   }
 
   /** The shared timer fired: the ack rides with the next frame, or goes when the client is quiet. */
   due(): void {
-    this.queued = false;
-    if (this.unacked === 0) return;
-    this.riding = true;
-    if (this.quietQueued) return;
-    this.quietQueued = true;
+    this.#queued = false;
+    if (this.#unacked === 0) return;
+    this.#riding = true;
+    if (this.#quietQueued) return;
+    this.#quietQueued = true;
     quietAcks.add(this);
   }
 
   /** The client wrote nothing the ack could ride with. */
   quiet(): void {
-    this.quietQueued = false;
-    if (this.riding) this.flush();
+    this.#quietQueued = false;
+    if (this.#riding) this.flush();
   }
 
   /** Send the ack now, if there is anything to acknowledge. */
   flush(sending?: number): void {
-    if (this.unacked === 0) return;
+    if (this.#unacked === 0) return;
     const watermark = this.sink.watermark();
     // A call being written is not awaited yet: no range reaches its id.
     const calls = settledRanges(this.sink.awaited(), sending ?? this.sink.lastId() + 1, ACK_MAX_RANGES);
     const ack: AckMessage = { type: MessageType.ACK, callWatermark: sending !== undefined && sending < watermark ? sending : watermark };
     if (calls) ack.calls = calls;
     if (!this.sink.sendAck(ack)) return;
-    this.unacked = 0;
-    this.riding = false;
+    this.#unacked = 0;
+    this.#riding = false;
   }
 }
 

@@ -19,7 +19,7 @@ class Pending {
   readonly createdAt = Date.now();
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
-  private readonly receivedPromise: { resolve(): void; reject(e: unknown): void };
+  readonly #receivedPromise: { resolve(): void; reject(e: unknown): void };
 
   constructor(
     readonly id: number,
@@ -31,29 +31,29 @@ class Pending {
     private readonly settleResult: { resolve(v: unknown): void; reject(e: unknown): void },
     receivedPromise: { resolve(): void; reject(e: unknown): void },
   ) {
-    this.receivedPromise = receivedPromise;
+    this.#receivedPromise = receivedPromise;
   }
 
   resolve(value: unknown): void {
-    this.cleanup();
+    this.#cleanup();
     this.onReceived();
     this.settleResult.resolve(value);
   }
 
   reject(error: AckwireError): void {
-    this.cleanup();
-    this.receivedPromise.reject(error);
+    this.#cleanup();
+    this.#receivedPromise.reject(error);
     this.settleResult.reject(error);
   }
 
   onReceived(): void {
     if (this.received) return;
     this.received = true;
-    this.receivedPromise.resolve();
+    this.#receivedPromise.resolve();
     this.options.onReceived?.();
   }
 
-  private cleanup(): void {
+  #cleanup(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
   }
@@ -113,18 +113,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class CallManager {
   /** Every call without an outcome, in id (= call) order. */
-  private readonly pending = new Map<number, Pending>();
+  readonly #pending = new Map<number, Pending>();
   /** Calls not yet written on the current connection, in call order, from `head` on. */
-  private queue: Pending[] = [];
-  private head = 0;
+  #queue: Pending[] = [];
+  #head = 0;
   /** Calls written on the current connection and still without an outcome. */
-  private inFlight = 0;
+  #inFlight = 0;
   /** The server's limit on calls in flight, from its welcome. */
-  private window = Infinity;
-  private closedWith: AckwireError | undefined;
+  #window = Infinity;
+  #closedWith: AckwireError | undefined;
   /** Cancels that could not be written: for a call written on the current connection (`current`, before
    * its welcome) or on an earlier one (sent after a resume only: a new session never saw the call). */
-  private cancels: Array<{ id: number; current: boolean }> | undefined;
+  #cancels: Array<{ id: number; current: boolean }> | undefined;
 
   constructor(
     private readonly transport: CallTransport,
@@ -137,7 +137,7 @@ export class CallManager {
   /** Every call id below this has its outcome here. */
   watermark(next: number): number {
     if (this.recorder) next = this.recorder.watermarkCap(next);
-    for (const id of this.pending.keys()) return Math.min(id, next); // Map keeps insertion (= id) order
+    for (const id of this.#pending.keys()) return Math.min(id, next); // Map keeps insertion (= id) order
     return next;
   }
 
@@ -146,14 +146,14 @@ export class CallManager {
    * page may ask for their outcomes). The ack's ranges are the gaps between them (acks.ts).
    */
   awaitedIds(): Iterable<number> {
-    if (!this.recorder) return this.pending.keys(); // Map keeps insertion (= id) order
+    if (!this.recorder) return this.#pending.keys(); // Map keeps insertion (= id) order
     const ids = new Set(this.recorder.ids());
-    for (const id of this.pending.keys()) ids.add(id);
+    for (const id of this.#pending.keys()) ids.add(id);
     return [...ids].sort((a, b) => a - b);
   }
 
   /** A call waiting for its outcome, and the promise the application gets. */
-  private make(id: number, def: ProcedureDef, input: unknown, deadline: number | undefined, options: CallOptions): [Pending, CallPromise<unknown>] {
+  #make(id: number, def: ProcedureDef, input: unknown, deadline: number | undefined, options: CallOptions): [Pending, CallPromise<unknown>] {
     const outcome = deferred<unknown>();
     const receipt = deferred<void>();
     receipt.promise.catch(ignore); // awaiting it still sees the rejection; not awaiting it is fine
@@ -164,17 +164,17 @@ export class CallManager {
   }
 
   /** Fail the call with TIMEOUT in `ms`. */
-  private arm(p: Pending, ms: number, message: string): void {
-    p.timer = setTimeout(() => this.fail(p.id, new AckwireError('TIMEOUT', message)), Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  #arm(p: Pending, ms: number, message: string): void {
+    p.timer = setTimeout(() => this.#fail(p.id, new AckwireError('TIMEOUT', message)), Math.min(Math.max(0, ms), MAX_TIMER_MS));
   }
 
   call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
     const id = this.transport.nextId();
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const [p, result] = this.make(id, def, input, deadline, options);
-    if (this.closedWith) {
-      p.reject(this.closedWith);
+    const [p, result] = this.#make(id, def, input, deadline, options);
+    if (this.#closedWith) {
+      p.reject(this.#closedWith);
       return result;
     }
     if (options.signal?.aborted) {
@@ -182,45 +182,45 @@ export class CallManager {
       return result;
     }
     const open = this.transport.open;
-    if (this.recorder) this.hold(p, this.recorder.added(p, open));
-    if (open && this.queued === 0 && this.inFlight < this.window && !p.held) {
+    if (this.recorder) this.#hold(p, this.recorder.added(p, open));
+    if (open && this.#queued === 0 && this.#inFlight < this.#window && !p.held) {
       try {
-        this.write(p);
+        this.#write(p);
       } catch (err) {
         p.reject(err as AckwireError);
         return result;
       }
     } else {
       // Offline, the outbox is bounded; online, calls past the server's in-flight limit simply wait their turn.
-      if (!open && this.queued >= this.maxOutbox) {
+      if (!open && this.#queued >= this.maxOutbox) {
         this.recorder?.settled(id);
         p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
         return result;
       }
-      this.queue.push(p);
+      this.#queue.push(p);
       if (!open) this.transport.wake();
     }
-    this.pending.set(id, p);
-    if (timeoutMs !== undefined) this.arm(p, timeoutMs, `No result within ${timeoutMs} ms`);
+    this.#pending.set(id, p);
+    if (timeoutMs !== undefined) this.#arm(p, timeoutMs, `No result within ${timeoutMs} ms`);
     if (options.signal) {
-      p.onAbort = () => this.cancel(id, new AckwireError('CANCELLED', 'Cancelled by the caller'));
+      p.onAbort = () => this.#cancel(id, new AckwireError('CANCELLED', 'Cancelled by the caller'));
       options.signal.addEventListener('abort', p.onAbort, { once: true });
     }
     return result;
   }
 
   /** Write a call on the current connection (throws if it cannot be encoded or is too large). */
-  private write(p: Pending): boolean {
+  #write(p: Pending): boolean {
     const timeoutMs = p.deadline === undefined ? null : Math.min(Math.max(1, p.deadline - Date.now()), MAX_TIMER_MS);
     if (!this.transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return false;
     p.sent = true;
     p.onConnection = true;
-    this.inFlight++;
+    this.#inFlight++;
     return true;
   }
 
   /** Recorded calls: wait for `write` before the call goes out. */
-  private hold(p: Pending, write: Promise<void>): void {
+  #hold(p: Pending, write: Promise<void>): void {
     const held = (p.held = write.then(() => {
       if (p.held !== held) return;
       p.held = undefined;
@@ -228,26 +228,26 @@ export class CallManager {
     }));
   }
 
-  private get queued(): number {
-    return this.queue.length - this.head;
+  get #queued(): number {
+    return this.#queue.length - this.#head;
   }
 
   /** Take the first queued call off the queue. */
-  private shift(): void {
-    this.queue[this.head++] = undefined as unknown as Pending;
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+  #shift(): void {
+    this.#queue[this.#head++] = undefined as unknown as Pending;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   /** The id of the next queued call to write, if any. */
   nextQueued(): number | undefined {
-    while (this.queued > 0 && !this.pending.has(this.queue[this.head]!.id)) this.shift(); // settled while queued
-    return this.queue[this.head]?.id;
+    while (this.#queued > 0 && !this.#pending.has(this.#queue[this.#head]!.id)) this.#shift(); // settled while queued
+    return this.#queue[this.#head]?.id;
   }
 
   /**
@@ -258,36 +258,36 @@ export class CallManager {
   writeNext(): 'sent' | 'window' | 'blocked' {
     for (;;) {
       if (this.nextQueued() === undefined || !this.transport.open) return 'blocked';
-      if (this.inFlight >= this.window) return 'window';
-      const p = this.queue[this.head]!;
+      if (this.#inFlight >= this.#window) return 'window';
+      const p = this.#queue[this.#head]!;
       // A recorded call goes only once its record is durable and says it may have been sent; in order.
       if (this.recorder && !p.held) {
         const write = this.recorder.sending(p);
-        if (write) this.hold(p, write);
+        if (write) this.#hold(p, write);
       }
       if (p.held) return 'blocked';
       try {
-        if (!this.write(p)) return 'blocked';
+        if (!this.#write(p)) return 'blocked';
       } catch (err) {
-        this.shift();
-        this.fail(p.id, err as AckwireError);
+        this.#shift();
+        this.#fail(p.id, err as AckwireError);
         continue;
       }
-      this.shift();
+      this.#shift();
       return 'sent';
     }
   }
 
   /** Remove a call from the table, to settle it. */
-  private take(id: number): Pending | undefined {
-    const p = this.pending.get(id);
+  #take(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
     if (!p) return undefined;
-    this.pending.delete(id);
+    this.#pending.delete(id);
     this.recorder?.settled(id);
     if (p.onConnection) {
       p.onConnection = false;
-      this.inFlight--;
-      if (this.queued > 0) queueMicrotask(() => this.transport.flush());
+      this.#inFlight--;
+      if (this.#queued > 0) queueMicrotask(() => this.transport.flush());
     } else if (p.held) {
       // A call waiting for its journal record holds back what was made after it: now the rest may go.
       queueMicrotask(() => this.transport.flush());
@@ -295,8 +295,8 @@ export class CallManager {
     return p;
   }
 
-  private fail(id: number, error: AckwireError): void {
-    this.take(id)?.reject(error);
+  #fail(id: number, error: AckwireError): void {
+    this.#take(id)?.reject(error);
   }
 
   /**
@@ -304,19 +304,19 @@ export class CallManager {
    * cancel (its handler stops, and it no longer counts the call in flight): if the connection cannot take
    * the cancel now, it goes right after the next welcome, before any other request.
    */
-  private cancel(id: number, error: AckwireError): void {
-    const p = this.pending.get(id);
+  #cancel(id: number, error: AckwireError): void {
+    const p = this.#pending.get(id);
     if (!p) return;
     const current = p.onConnection;
-    this.take(id);
-    if (p.sent && !this.transport.send({ type: MessageType.CANCEL, id })) (this.cancels ??= []).push({ id, current });
+    this.#take(id);
+    if (p.sent && !this.transport.send({ type: MessageType.CANCEL, id })) (this.#cancels ??= []).push({ id, current });
     p.reject(error);
   }
 
   /** Write the cancels that waited for a connection (see cancel). */
-  private sendCancels(resumed: boolean): void {
-    const cancels = this.cancels;
-    this.cancels = undefined;
+  #sendCancels(resumed: boolean): void {
+    const cancels = this.#cancels;
+    this.#cancels = undefined;
     if (cancels) for (const c of cancels) if (c.current || resumed) this.transport.send({ type: MessageType.CANCEL, id: c.id });
   }
 
@@ -324,12 +324,12 @@ export class CallManager {
   frame(msg: ServerMessage): boolean {
     switch (msg.type) {
       case MessageType.RECEIVED:
-        for (const id of msg.ids) this.pending.get(id)?.onReceived();
+        for (const id of msg.ids) this.#pending.get(id)?.onReceived();
         return true;
       case MessageType.RESULT: {
         // Outcomes for ids no longer tracked (timed out or cancelled here) are dropped, but still acked.
         // Taken first: an ack sent at once covers this outcome too.
-        const p = this.take(msg.id);
+        const p = this.#take(msg.id);
         this.transport.resultArrived();
         if (!p) return true;
         if (!this.validate) {
@@ -342,7 +342,7 @@ export class CallManager {
         return true;
       }
       case MessageType.ERROR: {
-        const p = this.take(msg.id);
+        const p = this.#take(msg.id);
         this.transport.resultArrived();
         if (!p) return true;
         p.onReceived(); // an error from the server is its receipt too
@@ -362,39 +362,39 @@ export class CallManager {
    * interleaved with subscriptions, within the server's in-flight limit.
    */
   opened(resumed: boolean, maxInFlight: number): void {
-    this.window = maxInFlight > 0 ? maxInFlight : Infinity;
-    this.sendCancels(resumed);
+    this.#window = maxInFlight > 0 ? maxInFlight : Infinity;
+    this.#sendCancels(resumed);
     const again: Pending[] = [];
-    for (const p of this.pending.values()) {
+    for (const p of this.#pending.values()) {
       if (p.onConnection || !p.sent) continue; // written on this connection before the welcome, or never
       if (!resendsAfterReconnect(p.def, resumed)) {
-        this.fail(p.id, new AckwireError('RESULT_UNKNOWN', `The session was lost while "${p.def.path}" was in flight; it may or may not have run`));
+        this.#fail(p.id, new AckwireError('RESULT_UNKNOWN', `The session was lost while "${p.def.path}" was in flight; it may or may not have run`));
       } else again.push(p);
     }
     // Re-sent calls go first (they are older than anything queued), then the queue.
-    const waiting = this.queue.slice(this.head).filter((p) => !p.sent);
-    this.queue = again.length > 0 ? [...again, ...waiting] : waiting;
-    this.head = 0;
+    const waiting = this.#queue.slice(this.#head).filter((p) => !p.sent);
+    this.#queue = again.length > 0 ? [...again, ...waiting] : waiting;
+    this.#head = 0;
   }
 
   /** The connection is gone: nothing is in flight on it any more. */
   down(): void {
-    this.inFlight = 0;
-    for (const p of this.pending.values()) p.onConnection = false;
-    if (this.cancels) for (const c of this.cancels) c.current = false;
+    this.#inFlight = 0;
+    for (const p of this.#pending.values()) p.onConnection = false;
+    if (this.#cancels) for (const c of this.#cancels) c.current = false;
   }
 
   /** The client stopped for good. */
   closed(error: AckwireError): void {
-    this.closedWith = error;
-    this.queue = [];
-    this.head = 0;
-    this.cancels = undefined;
-    for (const id of [...this.pending.keys()]) this.fail(id, error);
+    this.#closedWith = error;
+    this.#queue = [];
+    this.#head = 0;
+    this.#cancels = undefined;
+    for (const id of [...this.#pending.keys()]) this.#fail(id, error);
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
   /**
@@ -402,11 +402,11 @@ export class CallManager {
    * session is resumed (the server answers with its stored outcome), sent if it never was.
    */
   restore(def: ProcedureDef, id: number, input: unknown, deadline: number | undefined, sent: boolean): CallPromise<unknown> {
-    const [p, result] = this.make(id, def, input, deadline, NO_OPTIONS);
+    const [p, result] = this.#make(id, def, input, deadline, NO_OPTIONS);
     p.sent = sent;
-    this.pending.set(id, p);
-    if (!sent) this.queue.push(p);
-    if (deadline !== undefined) this.arm(p, deadline - Date.now(), 'No result before the deadline');
+    this.#pending.set(id, p);
+    if (!sent) this.#queue.push(p);
+    if (deadline !== undefined) this.#arm(p, deadline - Date.now(), 'No result before the deadline');
     return result;
   }
 }

@@ -47,26 +47,26 @@ interface Waiter {
 }
 
 class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport, AckSink {
-  private counter = 0;
-  private listeners: Listeners | undefined;
-  private waiters: Waiter[] | undefined;
+  #counter = 0;
+  #listeners: Listeners | undefined;
+  #waiters: Waiter[] | undefined;
   /** `$authenticate` calls waiting for the server's answer, by frame id. */
-  private authenticating: Map<number, Waiter> | undefined;
+  #authenticating: Map<number, Waiter> | undefined;
   /** Acknowledgements: one frame for a batch of results (acks.ts). */
-  private readonly acks = new AckScheduler(this);
-  private started = false;
+  readonly #acks = new AckScheduler(this);
+  #started = false;
   readonly calls: CallManager;
   readonly subs: SubscriptionManager;
   readonly conn: Connection;
-  private readonly journal: CallJournal | undefined;
+  readonly #journal: CallJournal | undefined;
   /** Calls recovered from storage, as the application gets them. */
   recovered: readonly RecoveredCall[] = [];
 
   constructor(fingerprint: string, options: ClientOptions<unknown>, defaultWebSocket: WebSocketLike | undefined, sockets: SocketBinding, restored?: Restored) {
     const validate = options.validate ?? true;
-    this.journal = restored?.journal;
+    this.#journal = restored?.journal;
     if (restored) {
-      this.counter = restored.journal.firstId;
+      this.#counter = restored.journal.firstId;
       options = { ...options, session: restored.state.session ?? options.session };
     }
     this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate, restored?.calls);
@@ -77,8 +77,8 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   // ---- transport for the managers ----------------------------------------------------------------------
 
   nextId(): number {
-    const id = ++this.counter;
-    this.journal?.used(id);
+    const id = ++this.#counter;
+    this.#journal?.used(id);
     return id;
   }
 
@@ -86,7 +86,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     const isCall = msg.type === MessageType.CALL;
     // In the same write as the frame: the frames of one turn are corked together. A call being written is
     // not in the call table yet, so the watermark must stay at or below its id.
-    this.acks.beforeSend(isCall ? msg.id : undefined);
+    this.#acks.beforeSend(isCall ? msg.id : undefined);
     // Requests may follow the hello of a new session before its welcome (the server holds them in order).
     return this.conn.send(msg, isCall || msg.type === MessageType.SUBSCRIBE || msg.type === MessageType.UNSUBSCRIBE || msg.type === MessageType.CANCEL);
   }
@@ -102,19 +102,19 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   wake(): void {
     // A call or subscription is waiting: the connection may not let the process exit while it reconnects.
     this.conn.hold();
-    if (this.started) return;
-    this.started = true;
+    if (this.#started) return;
+    this.#started = true;
     this.conn.start();
   }
 
   resultArrived(): void {
-    this.acks.resultArrived();
+    this.#acks.resultArrived();
   }
 
   // ---- the ack scheduler's sink --------------------------------------------------------------------------
 
   watermark(): number {
-    return this.calls.watermark(this.counter + 1);
+    return this.calls.watermark(this.#counter + 1);
   }
 
   awaited(): Iterable<number> {
@@ -122,7 +122,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   lastId(): number {
-    return this.counter;
+    return this.#counter;
   }
 
   sendAck(ack: AckMessage): boolean {
@@ -132,23 +132,23 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   // ---- the connection's owner --------------------------------------------------------------------------
 
   opened(welcome: WelcomeMessage): void {
-    if (welcome.lastId > this.counter) this.counter = welcome.lastId;
-    if (!welcome.resumed) this.journal?.session({ id: welcome.sessionId, token: welcome.resumeToken });
-    this.emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
+    if (welcome.lastId > this.#counter) this.#counter = welcome.lastId;
+    if (!welcome.resumed) this.#journal?.session({ id: welcome.sessionId, token: welcome.resumeToken });
+    this.#emit('session', { sessionId: welcome.sessionId, resumed: welcome.resumed });
     this.calls.opened(welcome.resumed, welcome.limits.maxInFlight);
     this.subs.opened();
     this.flush();
-    this.acks.flush();
+    this.#acks.flush();
     // A refresh cut off by the reconnect is done too: the hello just accepted carried its params.
-    this.settleWaiters(undefined);
+    this.#settleWaiters(undefined);
   }
 
   /** Settle the `$authenticate` refreshes, then the `$ready` waiters: resolved, or rejected with `error`. */
-  private settleWaiters(error: AckwireError | undefined): void {
-    const refreshes = this.authenticating;
-    const waiters = this.waiters;
-    this.authenticating = undefined;
-    this.waiters = undefined;
+  #settleWaiters(error: AckwireError | undefined): void {
+    const refreshes = this.#authenticating;
+    const waiters = this.#waiters;
+    this.#authenticating = undefined;
+    this.#waiters = undefined;
     if (refreshes) for (const w of refreshes.values()) error ? w.reject(error) : w.resolve();
     if (waiters) for (const w of waiters) error ? w.reject(error) : w.resolve();
   }
@@ -159,9 +159,9 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
 
   frame(msg: ServerMessage): void {
     const type = msg.type;
-    if ((type === MessageType.RESULT || type === MessageType.ERROR) && this.authenticating?.has(msg.id)) {
-      const a = this.authenticating.get(msg.id)!;
-      this.authenticating.delete(msg.id);
+    if ((type === MessageType.RESULT || type === MessageType.ERROR) && this.#authenticating?.has(msg.id)) {
+      const a = this.#authenticating.get(msg.id)!;
+      this.#authenticating.delete(msg.id);
       return type === MessageType.RESULT ? a.resolve() : a.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
     }
     if (type === MessageType.EVENT || type === MessageType.SUBSCRIBED) this.subs.frame(msg);
@@ -177,38 +177,38 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     if (!error) return;
     this.calls.closed(error);
     this.subs.closed(error);
-    this.settleWaiters(error);
-    if (error.code !== 'CONNECTION_CLOSED' || (this.listeners?.error?.size ?? 0) > 0) this.emit('error', error);
+    this.#settleWaiters(error);
+    if (error.code !== 'CONNECTION_CLOSED' || (this.#listeners?.error?.size ?? 0) > 0) this.#emit('error', error);
   }
 
   state(state: ConnectionState): void {
-    this.emit('state', state);
+    this.#emit('state', state);
   }
 
   closed(info: CloseInfo): void {
-    this.emit('close', info);
+    this.#emit('close', info);
   }
 
   /** Calls, subscriptions, `$ready()` or `$authenticate` are waiting for the connection. */
   busy(): boolean {
-    return this.calls.size > 0 || this.subs.size > 0 || (this.waiters?.length ?? 0) > 0 || (this.authenticating?.size ?? 0) > 0;
+    return this.calls.size > 0 || this.subs.size > 0 || (this.#waiters?.length ?? 0) > 0 || (this.#authenticating?.size ?? 0) > 0;
   }
 
   changed(): void {
-    if (this.listeners?.connection) this.emit('connection', this.conn.info);
+    if (this.#listeners?.connection) this.#emit('connection', this.conn.info);
   }
 
   // ---- the controls ($on, $ready, $authenticate, $close) -------------------------------------------------
 
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
-    const listeners = (this.listeners ??= {}) as { [K in E]?: Set<ClientEvents[E]> };
+    const listeners = (this.#listeners ??= {}) as { [K in E]?: Set<ClientEvents[E]> };
     const set = (listeners[event] ??= new Set());
     set.add(listener);
     return () => set.delete(listener);
   }
 
-  private emit<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
-    const set = this.listeners?.[event] as Set<(...a: Parameters<ClientEvents[E]>) => void> | undefined;
+  #emit<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
+    const set = this.#listeners?.[event] as Set<(...a: Parameters<ClientEvents[E]>) => void> | undefined;
     if (set) for (const fn of set) fn(...args);
   }
 
@@ -216,7 +216,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.wake();
     if (this.conn.isOpen) return Promise.resolve();
     if (this.conn.state === 'closed') return Promise.reject(new AckwireError('CONNECTION_CLOSED', 'The client is closed'));
-    return new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+    return new Promise<void>((resolve, reject) => (this.#waiters ??= []).push({ resolve, reject }));
   }
 
   async authenticate(params: unknown): Promise<void> {
@@ -228,7 +228,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
       await new Promise<void>((resolve, reject) => {
         // Closed while the params were being read: no hello will ever carry them.
         if (this.conn.state === 'closed') return reject(new AckwireError('CONNECTION_CLOSED', 'The client is closed'));
-        (this.authenticating ??= new Map()).set(id, { resolve, reject });
+        (this.#authenticating ??= new Map()).set(id, { resolve, reject });
         this.conn.send({ type: MessageType.AUTHENTICATE, id, params: value ?? null }); // if closed now, the next hello carries them
       });
     } catch (err) {
@@ -238,7 +238,7 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
   }
 
   close(): void {
-    this.acks.flush();
+    this.#acks.flush();
     this.conn.close();
   }
 }

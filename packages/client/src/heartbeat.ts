@@ -18,62 +18,62 @@ const timers = new Map<number, SharedInterval<HeartbeatTarget>>();
 const check = (target: HeartbeatTarget): void => target.checkHeartbeat();
 
 export class Heartbeat {
-  private timer: SharedInterval<HeartbeatTarget> | undefined;
-  private lastSeen = 0;
-  private pinged = false;
+  #timer: SharedInterval<HeartbeatTarget> | undefined;
+  #lastSeen = 0;
+  #pinged = false;
   /** When the first frame written and not yet proven read was written (0: none), and when the probe ping
    * proving it went out, with the first write after it. */
-  private unproven = 0;
-  private probeAt = 0;
-  private unprovenAfterProbe = 0;
+  #unproven = 0;
+  #probeAt = 0;
+  #unprovenAfterProbe = 0;
 
   constructor(private readonly options: Readonly<HeartbeatOptions>) {}
 
   /** A socket is being opened: the clock runs from now (an opening handshake that never completes is
    * dropped after idleMs + timeoutMs too). */
   start(target: HeartbeatTarget): void {
-    this.lastSeen = Date.now();
-    this.pinged = false;
-    this.unproven = this.probeAt = this.unprovenAfterProbe = 0;
+    this.#lastSeen = Date.now();
+    this.#pinged = false;
+    this.#unproven = this.#probeAt = this.#unprovenAfterProbe = 0;
     const { idleMs, timeoutMs } = this.options;
     if (idleMs <= 0) return;
     const period = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
     let shared = timers.get(period);
     if (!shared) timers.set(period, (shared = new SharedInterval(period, check)));
-    this.timer = shared;
+    this.#timer = shared;
     shared.add(target);
   }
 
   stop(target: HeartbeatTarget): void {
-    this.timer?.delete(target);
-    this.timer = undefined;
+    this.#timer?.delete(target);
+    this.#timer = undefined;
   }
 
   /** The server was heard from. */
   seen(): void {
-    this.lastSeen = Date.now();
-    this.pinged = false;
+    this.#lastSeen = Date.now();
+    this.#pinged = false;
   }
 
   /** A frame was written: start the outgoing direction's clock unless it runs. */
   wrote(): void {
-    if (this.probeAt !== 0) {
-      if (this.unprovenAfterProbe === 0) this.unprovenAfterProbe = Date.now();
-    } else if (this.unproven === 0) this.unproven = Date.now();
+    if (this.#probeAt !== 0) {
+      if (this.#unprovenAfterProbe === 0) this.#unprovenAfterProbe = Date.now();
+    } else if (this.#unproven === 0) this.#unproven = Date.now();
   }
 
   /** A probe ping is being written. */
   probed(): void {
-    this.pinged = true;
-    this.probeAt = Date.now();
-    this.unprovenAfterProbe = 0;
+    this.#pinged = true;
+    this.#probeAt = Date.now();
+    this.#unprovenAfterProbe = 0;
   }
 
   /** A pong: frames arrive in order, so everything written before the probe was read. */
   ponged(): void {
-    this.probeAt = 0;
-    this.unproven = this.unprovenAfterProbe;
-    this.unprovenAfterProbe = 0;
+    this.#probeAt = 0;
+    this.#unproven = this.#unprovenAfterProbe;
+    this.#unprovenAfterProbe = 0;
   }
 
   /**
@@ -83,11 +83,11 @@ export class Heartbeat {
   verdict(canPing: boolean, welcomed: boolean): string | 'probe' | undefined {
     const { idleMs, timeoutMs } = this.options;
     const now = Date.now();
-    const silence = now - this.lastSeen;
+    const silence = now - this.#lastSeen;
     if (silence > idleMs + timeoutMs) return 'server did not answer';
-    if (this.probeAt !== 0 && now - this.probeAt >= timeoutMs) return 'server did not answer a ping';
-    if (!canPing || this.probeAt !== 0) return undefined;
-    if ((silence > idleMs && !this.pinged) || (this.unproven !== 0 && welcomed && now - this.unproven >= idleMs)) return 'probe';
+    if (this.#probeAt !== 0 && now - this.#probeAt >= timeoutMs) return 'server did not answer a ping';
+    if (!canPing || this.#probeAt !== 0) return undefined;
+    if ((silence > idleMs && !this.#pinged) || (this.#unproven !== 0 && welcomed && now - this.#unproven >= idleMs)) return 'probe';
     return undefined;
   }
 }

@@ -8,24 +8,24 @@ import type { ClientOptions } from './options.js';
 type Source = ClientOptions['params'];
 
 export class HelloParams {
-  private override: { value: Source } | undefined;
+  #override: { value: Source } | undefined;
 
   constructor(private readonly initial: Source) {}
 
   /** The source later hellos use; returns the previous one so a refused refresh can restore it. */
   set(params: Source): { value: Source } | undefined {
-    const previous = this.override;
-    this.override = { value: params };
+    const previous = this.#override;
+    this.#override = { value: params };
     return previous;
   }
 
   restore(previous: { value: Source } | undefined): void {
-    this.override = previous;
+    this.#override = previous;
   }
 
   /** Read the params for the next hello: `then` gets them, at once when they are a plain value. */
   read(then: (params: unknown) => void): void {
-    const source = this.override ? this.override.value : this.initial;
+    const source = this.#override ? this.#override.value : this.initial;
     if (typeof source !== 'function') return then(source);
     let params: unknown;
     try {

@@ -9,8 +9,8 @@ export class NextAttempt {
   at: number | undefined;
   /** The attempt waits for the browser to be online again. */
   waitingForNetwork = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private unwatch: (() => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #unwatch: (() => void) | undefined;
 
   constructor(
     private readonly network: NetworkSignals | undefined,
@@ -22,16 +22,16 @@ export class NextAttempt {
 
   /** A timer runs or the network is awaited: there is an attempt to bring forward. */
   get pending(): boolean {
-    return this.timer !== undefined || this.waitingForNetwork;
+    return this.#timer !== undefined || this.waitingForNetwork;
   }
 
   get timed(): boolean {
-    return this.timer !== undefined;
+    return this.#timer !== undefined;
   }
 
   /** Listen to the network signals (once; until `stop`). */
   watch(wake: (why: NetworkWake) => void): void {
-    if (this.network && !this.unwatch) this.unwatch = this.network.watch(wake);
+    if (this.network && !this.#unwatch) this.#unwatch = this.network.watch(wake);
   }
 
   /** True, and the attempt waits for `online`, when the runtime knows it is offline. */
@@ -44,11 +44,11 @@ export class NextAttempt {
   }
 
   schedule(delay: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.#timer) clearTimeout(this.#timer);
     this.waitingForNetwork = false;
     this.at = Date.now() + delay;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.at = undefined;
       this.run();
     }, delay);
@@ -57,14 +57,14 @@ export class NextAttempt {
 
   /** Whether the timer keeps a Node process alive (see Connection.idle and hold). */
   hold(on: boolean): void {
-    const t = this.timer as { ref?: () => void; unref?: () => void } | undefined;
+    const t = this.#timer as { ref?: () => void; unref?: () => void } | undefined;
     if (on) t?.ref?.();
     else t?.unref?.();
   }
 
   cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.at = undefined;
     this.waitingForNetwork = false;
   }
@@ -72,7 +72,7 @@ export class NextAttempt {
   /** For good: no attempt, no signals. */
   stop(): void {
     this.cancel();
-    this.unwatch?.();
-    this.unwatch = undefined;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }

@@ -8,8 +8,8 @@
 /** Calls `fn(member)` for every member every `periodMs`; the timer runs only while there are members and
  * does not keep the process alive. */
 export class SharedInterval<T> {
-  private readonly members = new Set<T>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  readonly #members = new Set<T>();
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly periodMs: number,
@@ -17,19 +17,19 @@ export class SharedInterval<T> {
   ) {}
 
   add(member: T): void {
-    this.members.add(member);
-    if (this.timer) return;
-    this.timer = setInterval(() => {
+    this.#members.add(member);
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
       // A member removed during the loop (a dropped connection) is skipped; one added is visited or not.
-      for (const m of this.members) runIsolated(this.fn, m);
+      for (const m of this.#members) runIsolated(this.fn, m);
     }, this.periodMs);
-    (this.timer as { unref?: () => void }).unref?.();
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   delete(member: T): void {
-    if (!this.members.delete(member) || this.members.size > 0 || !this.timer) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    if (!this.#members.delete(member) || this.#members.size > 0 || !this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }
 
@@ -38,7 +38,7 @@ export class SharedInterval<T> {
  * `unref`, the timer does not keep the process alive.
  */
 export class SharedDelay<T> {
-  private members: T[] = [];
+  #members: T[] = [];
 
   constructor(
     private readonly delayMs: number,
@@ -47,14 +47,14 @@ export class SharedDelay<T> {
   ) {}
 
   add(member: T): void {
-    if (this.members.push(member) !== 1) return;
-    const timer = setTimeout(() => this.run(), this.delayMs);
+    if (this.#members.push(member) !== 1) return;
+    const timer = setTimeout(() => this.#run(), this.delayMs);
     if (this.options.unref) (timer as { unref?: () => void }).unref?.();
   }
 
-  private run(): void {
-    const due = this.members;
-    this.members = [];
+  #run(): void {
+    const due = this.#members;
+    this.#members = [];
     for (const m of due) runIsolated(this.fn, m);
   }
 }

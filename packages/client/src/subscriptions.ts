@@ -36,16 +36,16 @@ const NO_TOPICS: ReadonlyMap<number, Set<Sub>> = new Map();
 
 export class SubscriptionManager {
   // Shared empty tables until the first subscribe: most clients only call. `own()` before any write.
-  private byId = NO_SUBS as Map<number, Sub>;
-  private byTopic = NO_TOPICS as Map<number, Set<Sub>>;
-  private closedWith: AckwireError | undefined;
+  #byId = NO_SUBS as Map<number, Sub>;
+  #byTopic = NO_TOPICS as Map<number, Set<Sub>>;
+  #closedWith: AckwireError | undefined;
   /** Subscriptions whose subscribe frame is not written on the current connection, in id order, from
    * `head` on (some may have ended or been written since). */
-  private waiting: Sub[] = [];
-  private head = 0;
+  #waiting: Sub[] = [];
+  #head = 0;
   /** Unsubscribes that could not be written for subscriptions written on the current connection (before its
    * welcome); they go right after it. Subscriptions of earlier connections ended with them. */
-  private unsubscribes: number[] | undefined;
+  #unsubscribes: number[] | undefined;
 
   constructor(
     private readonly transport: SubscriptionTransport,
@@ -54,57 +54,57 @@ export class SubscriptionManager {
 
   /** Active subscriptions. */
   get size(): number {
-    return this.byId.size;
+    return this.#byId.size;
   }
 
-  private own(): void {
-    if (this.byId !== NO_SUBS) return;
-    this.byId = new Map();
-    this.byTopic = new Map();
+  #own(): void {
+    if (this.#byId !== NO_SUBS) return;
+    this.#byId = new Map();
+    this.#byTopic = new Map();
   }
 
   subscribe(def: SubscriptionDef, input: unknown, handlers: SubscribeHandlers<unknown>): Subscription {
     const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false, onConnection: false };
-    const stop = (() => this.stop(sub)) as Subscription;
+    const stop = (() => this.#stop(sub)) as Subscription;
     Object.defineProperties(stop, {
       unsubscribe: { value: stop },
       offset: { get: () => sub.offset },
     });
-    if (this.closedWith) {
-      queueMicrotask(() => handlers.onError?.(this.closedWith!));
+    if (this.#closedWith) {
+      queueMicrotask(() => handlers.onError?.(this.#closedWith!));
       return stop;
     }
-    this.own();
-    this.byId.set(sub.id, sub);
-    this.waiting.push(sub);
+    this.#own();
+    this.#byId.set(sub.id, sub);
+    this.#waiting.push(sub);
     this.transport.flush();
-    if (this.byId.has(sub.id) && !sub.onConnection) this.transport.wake();
+    if (this.#byId.has(sub.id) && !sub.onConnection) this.transport.wake();
     return stop;
   }
 
   /** The id of the next subscription to write on the current connection, if any. */
   nextWaiting(): number | undefined {
-    for (; this.head < this.waiting.length; this.head++) {
-      const sub = this.waiting[this.head]!;
-      if (this.byId.get(sub.id) === sub && !sub.onConnection) return sub.id;
+    for (; this.#head < this.#waiting.length; this.#head++) {
+      const sub = this.#waiting[this.#head]!;
+      if (this.#byId.get(sub.id) === sub && !sub.onConnection) return sub.id;
     }
-    if (this.head > 0) {
-      this.waiting = [];
-      this.head = 0;
+    if (this.#head > 0) {
+      this.#waiting = [];
+      this.#head = 0;
     }
     return undefined;
   }
 
   /** Write the subscription `nextWaiting` named; false if the connection cannot take it now. */
   writeNext(): boolean {
-    const sub = this.waiting[this.head]!;
-    if (!this.send(sub)) return false;
-    this.head++;
+    const sub = this.#waiting[this.#head]!;
+    if (!this.#send(sub)) return false;
+    this.#head++;
     return true;
   }
 
   /** Write the subscribe frame; false if not connected. An input the codec cannot write ends the subscription. */
-  private send(sub: Sub): boolean {
+  #send(sub: Sub): boolean {
     try {
       return (sub.onConnection = this.transport.send({
         type: MessageType.SUBSCRIBE,
@@ -114,78 +114,78 @@ export class SubscriptionManager {
         from: sub.epoch === undefined ? null : { epoch: sub.epoch, offset: sub.offset },
       }));
     } catch (err) {
-      this.forget(sub);
+      this.#forget(sub);
       queueMicrotask(() => sub.handlers.onError?.(err as AckwireError));
       return true;
     }
   }
 
-  private stop(sub: Sub): void {
-    if (this.byId.get(sub.id) !== sub) return;
-    this.forget(sub);
-    this.unsubscribe(sub);
+  #stop(sub: Sub): void {
+    if (this.#byId.get(sub.id) !== sub) return;
+    this.#forget(sub);
+    this.#unsubscribe(sub);
   }
 
-  private unsubscribe(sub: Sub): void {
+  #unsubscribe(sub: Sub): void {
     if (!sub.onConnection) return; // never written on this connection: nothing to undo
     sub.onConnection = false;
-    if (!this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id })) (this.unsubscribes ??= []).push(sub.id);
+    if (!this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id })) (this.#unsubscribes ??= []).push(sub.id);
   }
 
-  private forget(sub: Sub): void {
-    this.byId.delete(sub.id);
+  #forget(sub: Sub): void {
+    this.#byId.delete(sub.id);
     if (sub.topic !== undefined) {
-      const set = this.byTopic.get(sub.topic);
+      const set = this.#byTopic.get(sub.topic);
       set?.delete(sub);
-      if (set && set.size === 0) this.byTopic.delete(sub.topic);
+      if (set && set.size === 0) this.#byTopic.delete(sub.topic);
     }
   }
 
   /** A welcome: unsubscribes that waited for it go at once (the owner then writes what waits, in order). */
   opened(): void {
-    const unsubscribes = this.unsubscribes;
-    this.unsubscribes = undefined;
+    const unsubscribes = this.#unsubscribes;
+    this.#unsubscribes = undefined;
     if (unsubscribes) for (const id of unsubscribes) this.transport.send({ type: MessageType.UNSUBSCRIBE, id });
   }
 
   /** The connection is gone: topic numbers are per connection, so every subscription starts over from its
    * offset on the next one, in id order (the table's order: ids only grow). */
   down(): void {
-    this.unsubscribes = undefined;
-    this.byTopic.clear();
-    this.waiting = [];
-    this.head = 0;
-    for (const sub of this.byId.values()) {
+    this.#unsubscribes = undefined;
+    this.#byTopic.clear();
+    this.#waiting = [];
+    this.#head = 0;
+    for (const sub of this.#byId.values()) {
       sub.topic = undefined;
       sub.onConnection = false;
-      this.waiting.push(sub);
+      this.#waiting.push(sub);
     }
   }
 
   frame(msg: ServerMessage): boolean {
     switch (msg.type) {
       case MessageType.EVENT:
-        this.event(msg.topic, msg.offset, msg.data);
+        this.#event(msg.topic, msg.offset, msg.data);
         return true;
       case MessageType.SUBSCRIBED: {
-        const sub = this.byId.get(msg.id);
+        const sub = this.#byId.get(msg.id);
         if (!sub) return true;
         const resumed = sub.epoch !== undefined;
         sub.topic = msg.topic;
         sub.epoch = msg.epoch;
         sub.offset = msg.offset;
-        this.own();
-        let set = this.byTopic.get(msg.topic);
-        if (!set) this.byTopic.set(msg.topic, (set = new Set()));
+        this.#own();
+        let set = this.#byTopic.get(msg.topic);
+        if (!set) this.#byTopic.set(msg.topic, (set = new Set()));
         set.add(sub);
         sub.started = true;
         sub.handlers.onStarted?.({ recovered: msg.gap === null, reason: msg.gap ?? undefined, epoch: msg.epoch, offset: msg.offset, resumed });
         return true;
       }
       case MessageType.ERROR: {
-        const sub = this.byId.get(msg.id);
+        const sub = this.#byId.get(msg.id);
         if (!sub) return false;
-        this.forget(sub);
+        this.#forget(sub);
         sub.handlers.onError?.(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));
         return true;
       }
@@ -194,14 +194,14 @@ export class SubscriptionManager {
     }
   }
 
-  private event(topic: number, offset: number, data: unknown): void {
-    const subs = this.byTopic.get(topic);
+  #event(topic: number, offset: number, data: unknown): void {
+    const subs = this.#byTopic.get(topic);
     if (!subs) return;
     for (const sub of subs) {
       if (offset <= sub.offset) continue; // already delivered
       if (offset > sub.offset + 1) {
         // A hole in a live stream: resubscribe from the last delivered offset (under a new id).
-        this.resubscribe(sub);
+        this.#resubscribe(sub);
         continue;
       }
       let value = data;
@@ -227,24 +227,24 @@ export class SubscriptionManager {
     }
   }
 
-  private resubscribe(sub: Sub): void {
-    this.forget(sub);
-    this.unsubscribe(sub);
+  #resubscribe(sub: Sub): void {
+    this.#forget(sub);
+    this.#unsubscribe(sub);
     sub.id = this.transport.nextId();
     sub.topic = undefined;
-    this.own();
-    this.byId.set(sub.id, sub);
-    this.waiting.push(sub);
+    this.#own();
+    this.#byId.set(sub.id, sub);
+    this.#waiting.push(sub);
     this.transport.flush();
   }
 
   closed(error: AckwireError): void {
-    this.closedWith = error;
-    this.unsubscribes = undefined;
-    this.waiting = [];
-    this.head = 0;
-    for (const sub of [...this.byId.values()]) {
-      this.forget(sub);
+    this.#closedWith = error;
+    this.#unsubscribes = undefined;
+    this.#waiting = [];
+    this.#head = 0;
+    for (const sub of [...this.#byId.values()]) {
+      this.#forget(sub);
       sub.handlers.onError?.(error);
       sub.handlers.onComplete?.();
     }
