@@ -45,7 +45,10 @@ export class AckScheduler {
   /** Waiting in `quietAcks`. */
   #quietQueued = false;
 
-  constructor(private readonly sink: AckSink) {}
+  readonly #sink: AckSink;
+  constructor(sink: AckSink) {
+    this.#sink = sink;
+  }
 
   /** A result or error of a call arrived. */
   resultArrived(): void {
@@ -80,12 +83,12 @@ export class AckScheduler {
   /** Send the ack now, if there is anything to acknowledge. */
   flush(sending?: number): void {
     if (this.#unacked === 0) return;
-    const watermark = this.sink.watermark();
+    const watermark = this.#sink.watermark();
     // A call being written is not awaited yet: no range reaches its id.
-    const calls = settledRanges(this.sink.awaited(), sending ?? this.sink.lastId() + 1, ACK_MAX_RANGES);
+    const calls = settledRanges(this.#sink.awaited(), sending ?? this.#sink.lastId() + 1, ACK_MAX_RANGES);
     const ack: AckMessage = { type: MessageType.ACK, callWatermark: sending !== undefined && sending < watermark ? sending : watermark };
     if (calls) ack.calls = calls;
-    if (!this.sink.sendAck(ack)) return;
+    if (!this.#sink.sendAck(ack)) return;
     this.#unacked = 0;
     this.#riding = false;
   }

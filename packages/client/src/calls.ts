@@ -21,41 +21,45 @@ class Pending {
   onAbort: (() => void) | undefined;
   readonly #receivedPromise: { resolve(): void; reject(e: unknown): void };
 
+  readonly #options: CallOptions;
+  readonly #settleResult: { resolve(v: unknown): void; reject(e: unknown): void };
   constructor(
     readonly id: number,
     readonly def: ProcedureDef,
     readonly input: unknown,
     /** Absolute deadline (ms since epoch), if any. */
     readonly deadline: number | undefined,
-    private readonly options: CallOptions,
-    private readonly settleResult: { resolve(v: unknown): void; reject(e: unknown): void },
+    options: CallOptions,
+    settleResult: { resolve(v: unknown): void; reject(e: unknown): void },
     receivedPromise: { resolve(): void; reject(e: unknown): void },
   ) {
+    this.#options = options;
+    this.#settleResult = settleResult;
     this.#receivedPromise = receivedPromise;
   }
 
   resolve(value: unknown): void {
     this.#cleanup();
     this.onReceived();
-    this.settleResult.resolve(value);
+    this.#settleResult.resolve(value);
   }
 
   reject(error: AckwireError): void {
     this.#cleanup();
     this.#receivedPromise.reject(error);
-    this.settleResult.reject(error);
+    this.#settleResult.reject(error);
   }
 
   onReceived(): void {
     if (this.received) return;
     this.received = true;
     this.#receivedPromise.resolve();
-    this.options.onReceived?.();
+    this.#options.onReceived?.();
   }
 
   #cleanup(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.onAbort) this.#options.signal?.removeEventListener('abort', this.onAbort);
   }
 }
 
@@ -126,17 +130,28 @@ export class CallManager {
    * its welcome) or on an earlier one (sent after a resume only: a new session never saw the call). */
   #cancels: Array<{ id: number; current: boolean }> | undefined;
 
+  readonly #transport: CallTransport;
+  readonly #maxOutbox: number;
+  readonly #defaultTimeoutMs: number | undefined;
+  readonly #validate: boolean;
+  readonly #recorder: CallRecorder | undefined;
   constructor(
-    private readonly transport: CallTransport,
-    private readonly maxOutbox: number,
-    private readonly defaultTimeoutMs: number | undefined,
-    private readonly validate: boolean,
-    private readonly recorder?: CallRecorder,
-  ) {}
+    transport: CallTransport,
+    maxOutbox: number,
+    defaultTimeoutMs: number | undefined,
+    validate: boolean,
+    recorder?: CallRecorder,
+  ) {
+    this.#transport = transport;
+    this.#maxOutbox = maxOutbox;
+    this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#validate = validate;
+    this.#recorder = recorder;
+  }
 
   /** Every call id below this has its outcome here. */
   watermark(next: number): number {
-    if (this.recorder) next = this.recorder.watermarkCap(next);
+    if (this.#recorder) next = this.#recorder.watermarkCap(next);
     for (const id of this.#pending.keys()) return Math.min(id, next); // Map keeps insertion (= id) order
     return next;
   }
@@ -146,8 +161,8 @@ export class CallManager {
    * page may ask for their outcomes). The ack's ranges are the gaps between them (acks.ts).
    */
   awaitedIds(): Iterable<number> {
-    if (!this.recorder) return this.#pending.keys(); // Map keeps insertion (= id) order
-    const ids = new Set(this.recorder.ids());
+    if (!this.#recorder) return this.#pending.keys(); // Map keeps insertion (= id) order
+    const ids = new Set(this.#recorder.ids());
     for (const id of this.#pending.keys()) ids.add(id);
     return [...ids].sort((a, b) => a - b);
   }
@@ -169,8 +184,8 @@ export class CallManager {
   }
 
   call(def: ProcedureDef, input: unknown, options: CallOptions = NO_OPTIONS): CallPromise<unknown> {
-    const id = this.transport.nextId();
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const id = this.#transport.nextId();
+    const timeoutMs = options.timeoutMs ?? this.#defaultTimeoutMs;
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const [p, result] = this.#make(id, def, input, deadline, options);
     if (this.#closedWith) {
@@ -181,8 +196,8 @@ export class CallManager {
       p.reject(new AckwireError('CANCELLED', 'Cancelled by the caller'));
       return result;
     }
-    const open = this.transport.open;
-    if (this.recorder) this.#hold(p, this.recorder.added(p, open));
+    const open = this.#transport.open;
+    if (this.#recorder) this.#hold(p, this.#recorder.added(p, open));
     if (open && this.#queued === 0 && this.#inFlight < this.#window && !p.held) {
       try {
         this.#write(p);
@@ -192,13 +207,13 @@ export class CallManager {
       }
     } else {
       // Offline, the outbox is bounded; online, calls past the server's in-flight limit simply wait their turn.
-      if (!open && this.#queued >= this.maxOutbox) {
-        this.recorder?.settled(id);
-        p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.maxOutbox} calls already`));
+      if (!open && this.#queued >= this.#maxOutbox) {
+        this.#recorder?.settled(id);
+        p.reject(new AckwireError('OUTBOX_FULL', `The outbox holds ${this.#maxOutbox} calls already`));
         return result;
       }
       this.#queue.push(p);
-      if (!open) this.transport.wake();
+      if (!open) this.#transport.wake();
     }
     this.#pending.set(id, p);
     if (timeoutMs !== undefined) this.#arm(p, timeoutMs, `No result within ${timeoutMs} ms`);
@@ -212,7 +227,7 @@ export class CallManager {
   /** Write a call on the current connection (throws if it cannot be encoded or is too large). */
   #write(p: Pending): boolean {
     const timeoutMs = p.deadline === undefined ? null : Math.min(Math.max(1, p.deadline - Date.now()), MAX_TIMER_MS);
-    if (!this.transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return false;
+    if (!this.#transport.send({ type: MessageType.CALL, id: p.id, path: p.def.path, input: p.input, timeoutMs })) return false;
     p.sent = true;
     p.onConnection = true;
     this.#inFlight++;
@@ -224,7 +239,7 @@ export class CallManager {
     const held = (p.held = write.then(() => {
       if (p.held !== held) return;
       p.held = undefined;
-      this.transport.flush();
+      this.#transport.flush();
     }));
   }
 
@@ -257,12 +272,12 @@ export class CallManager {
    */
   writeNext(): 'sent' | 'window' | 'blocked' {
     for (;;) {
-      if (this.nextQueued() === undefined || !this.transport.open) return 'blocked';
+      if (this.nextQueued() === undefined || !this.#transport.open) return 'blocked';
       if (this.#inFlight >= this.#window) return 'window';
       const p = this.#queue[this.#head]!;
       // A recorded call goes only once its record is durable and says it may have been sent; in order.
-      if (this.recorder && !p.held) {
-        const write = this.recorder.sending(p);
+      if (this.#recorder && !p.held) {
+        const write = this.#recorder.sending(p);
         if (write) this.#hold(p, write);
       }
       if (p.held) return 'blocked';
@@ -283,14 +298,14 @@ export class CallManager {
     const p = this.#pending.get(id);
     if (!p) return undefined;
     this.#pending.delete(id);
-    this.recorder?.settled(id);
+    this.#recorder?.settled(id);
     if (p.onConnection) {
       p.onConnection = false;
       this.#inFlight--;
-      if (this.#queued > 0) queueMicrotask(() => this.transport.flush());
+      if (this.#queued > 0) queueMicrotask(() => this.#transport.flush());
     } else if (p.held) {
       // A call waiting for its journal record holds back what was made after it: now the rest may go.
-      queueMicrotask(() => this.transport.flush());
+      queueMicrotask(() => this.#transport.flush());
     }
     return p;
   }
@@ -309,7 +324,7 @@ export class CallManager {
     if (!p) return;
     const current = p.onConnection;
     this.#take(id);
-    if (p.sent && !this.transport.send({ type: MessageType.CANCEL, id })) (this.#cancels ??= []).push({ id, current });
+    if (p.sent && !this.#transport.send({ type: MessageType.CANCEL, id })) (this.#cancels ??= []).push({ id, current });
     p.reject(error);
   }
 
@@ -317,7 +332,7 @@ export class CallManager {
   #sendCancels(resumed: boolean): void {
     const cancels = this.#cancels;
     this.#cancels = undefined;
-    if (cancels) for (const c of cancels) if (c.current || resumed) this.transport.send({ type: MessageType.CANCEL, id: c.id });
+    if (cancels) for (const c of cancels) if (c.current || resumed) this.#transport.send({ type: MessageType.CANCEL, id: c.id });
   }
 
   /** A result, error or receipt frame for a call. Returns false for a frame of another kind. */
@@ -330,9 +345,9 @@ export class CallManager {
         // Outcomes for ids no longer tracked (timed out or cancelled here) are dropped, but still acked.
         // Taken first: an ack sent at once covers this outcome too.
         const p = this.#take(msg.id);
-        this.transport.resultArrived();
+        this.#transport.resultArrived();
         if (!p) return true;
-        if (!this.validate) {
+        if (!this.#validate) {
           p.resolve(msg.output);
           return true;
         }
@@ -343,7 +358,7 @@ export class CallManager {
       }
       case MessageType.ERROR: {
         const p = this.#take(msg.id);
-        this.transport.resultArrived();
+        this.#transport.resultArrived();
         if (!p) return true;
         p.onReceived(); // an error from the server is its receipt too
         p.reject(new AckwireError(msg.code, msg.message, { data: msg.data ?? undefined }));

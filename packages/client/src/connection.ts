@@ -82,13 +82,21 @@ export class Connection implements SocketSink, HeartbeatTarget {
   /** Params for the hello of the socket being opened. */
   #helloParams: unknown;
 
+  readonly #options: ClientOptions;
+  readonly #fingerprint: string;
+  readonly #owner: ConnectionOwner;
+  readonly #sockets: SocketBinding;
   constructor(
-    private readonly options: ClientOptions,
-    private readonly fingerprint: string,
-    private readonly owner: ConnectionOwner,
+    options: ClientOptions,
+    fingerprint: string,
+    owner: ConnectionOwner,
     defaultWebSocket: WebSocketLike | undefined,
-    private readonly sockets: SocketBinding,
+    sockets: SocketBinding,
   ) {
+    this.#options = options;
+    this.#fingerprint = fingerprint;
+    this.#owner = owner;
+    this.#sockets = sockets;
     this.#reconnect = options.reconnect ? { ...DEFAULT_RECONNECT, ...options.reconnect } : DEFAULT_RECONNECT;
     this.sessionId = options.session?.id;
     this.#resumeToken = options.session?.token;
@@ -130,7 +138,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
 
   #changed(): void {
     this.#snapshot = undefined;
-    this.owner.changed();
+    this.#owner.changed();
   }
 
   /** Whether a request may be written now: the connection is open, or it is still waiting for the welcome of
@@ -183,7 +191,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
     this.#lastClose = { code: CloseCode.NORMAL, reason: 'client closed', willRetry: false, retryInMs: undefined, status: undefined, socketError: undefined, kind: 'client-closed' };
     this.#setState('closed');
     if (ws) ws.close(CloseCode.NORMAL, 'client closed');
-    this.owner.down(this.#stoppedWith);
+    this.#owner.down(this.#stoppedWith);
   }
 
   /** Drop the current socket and reconnect (used when the server seems dead). */
@@ -202,7 +210,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
   #setState(state: ConnectionState): void {
     if (this.state === state) return;
     this.state = state;
-    this.owner.state(state);
+    this.#owner.state(state);
     this.#changed();
   }
 
@@ -222,19 +230,19 @@ export class Connection implements SocketSink, HeartbeatTarget {
     this.#helloParams = params;
     let ws: WebSocket;
     try {
-      ws = new this.#WebSocketImpl(this.options.url, this.#offered as string[]);
+      ws = new this.#WebSocketImpl(this.#options.url, this.#offered as string[]);
     } catch (err) {
-      this.#stoppedWith = new AckwireError('CONNECTION_CLOSED', `Cannot open ${this.options.url}: ${(err as Error).message}`);
+      this.#stoppedWith = new AckwireError('CONNECTION_CLOSED', `Cannot open ${this.#options.url}: ${(err as Error).message}`);
       this.#next.stop();
       this.#setState('closed');
-      this.owner.down(this.#stoppedWith);
+      this.#owner.down(this.#stoppedWith);
       return;
     }
     this.#ws = ws;
     this.#codec = undefined;
-    this.sockets.listen(ws, this);
+    this.#sockets.listen(ws, this);
     // Nothing waits for this connection yet: opening it does not keep a Node process alive either.
-    if (!this.owner.busy()) this.sockets.hold?.(ws, false);
+    if (!this.#owner.busy()) this.#sockets.hold?.(ws, false);
     // The dead-peer clock runs from here: an opening handshake that never completes (a black-holed route,
     // a proxy that accepts and forwards nothing) is dropped after idleMs + timeoutMs and retried.
     this.#heartbeat.start(this);
@@ -246,7 +254,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
   socketOpened(ws: WebSocket): void {
     if (ws !== this.#ws) return;
     // In Node (`ws`), frames written in one tick share one system call; browsers have no such hook.
-    this.#corker = this.sockets.corker?.(ws) ?? NO_CORK;
+    this.#corker = this.#sockets.corker?.(ws) ?? NO_CORK;
     this.#codec = codecForSubprotocol(ws.protocol);
     if (!this.#codec) return; // negotiation token: the server closes with 4406 and says why
     this.#heartbeat.seen();
@@ -255,7 +263,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
     this.#send0(ws, {
       type: MessageType.HELLO,
       version: PROTOCOL_VERSION,
-      fingerprint: this.fingerprint,
+      fingerprint: this.#fingerprint,
       params: params ?? null,
       resume: this.sessionId && this.#resumeToken ? { sessionId: this.sessionId, token: this.#resumeToken } : null,
     });
@@ -264,7 +272,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
     if (!this.sessionId) {
       this.#pipelining = true;
       this.#earlyFrames = 0;
-      this.owner.writable();
+      this.#owner.writable();
     }
   }
 
@@ -282,7 +290,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
 
   /** @internal */
   socketRefused(ws: WebSocket, refusal: HandshakeRefusal): void {
-    if (ws === this.#ws) this.#refusal = this.sockets.refused?.(refusal, this.options.url, this.#offered);
+    if (ws === this.#ws) this.#refusal = this.#sockets.refused?.(refusal, this.#options.url, this.#offered);
   }
 
   /** @internal */
@@ -322,16 +330,16 @@ export class Connection implements SocketSink, HeartbeatTarget {
         this.#resumeToken = msg.resumeToken;
         this.#attempt = 0;
         this.#refusals = 0;
-        this.sockets.hold?.(ws, true); // an open connection holds the process, as any socket does
+        this.#sockets.hold?.(ws, true); // an open connection holds the process, as any socket does
         this.#setState('open');
-        this.owner.opened(msg);
+        this.#owner.opened(msg);
         return;
       case MessageType.PING:
         return this.#send0(ws, { type: MessageType.PONG });
       case MessageType.PONG:
         return this.#heartbeat.ponged();
       default:
-        if (this.#welcomed) this.owner.frame(msg);
+        if (this.#welcomed) this.#owner.frame(msg);
         else if (msg.type === MessageType.ERROR && msg.id === HELLO_ID) {
           const data = typeof msg.data === 'object' && msg.data !== null ? msg.data : {};
           this.#helloRefusal = new AckwireError(msg.code, msg.message, { data: { ...data, closeCode: CloseCode.BAD_MESSAGE } });
@@ -340,7 +348,7 @@ export class Connection implements SocketSink, HeartbeatTarget {
   }
 
   #detach(ws: WebSocket): void {
-    this.sockets.unlisten(ws);
+    this.#sockets.unlisten(ws);
     if (this.#ws === ws) this.#ws = undefined;
     this.#stopTimers();
   }
@@ -351,22 +359,22 @@ export class Connection implements SocketSink, HeartbeatTarget {
     if (this.state === 'closed') return;
     const refusal = this.#refusal, socket = this.#socketFailure, helloRefusal = this.#helloRefusal;
     this.#refusal = this.#socketFailure = this.#helloRefusal = undefined;
-    const failure = classify({ code, reason, refusal, socket, helloRefusal, url: this.options.url, offered: this.#offered });
+    const failure = classify({ code, reason, refusal, socket, helloRefusal, url: this.#options.url, offered: this.#offered });
     const end = endOfAttempt(failure, code, this.#attempt, this.#refusals, this.#reconnect);
     this.#refusals = end.refusals;
     this.#lastClose = end.info;
-    this.owner.closed(end.info);
+    this.#owner.closed(end.info);
     if ((this.state as ConnectionState) === 'closed') return; // a listener closed the client
     if (end.stop) {
       this.#stoppedWith = end.stop;
       this.#next.stop();
       this.#setState('closed');
-      this.owner.down(this.#stoppedWith);
+      this.#owner.down(this.#stoppedWith);
       return;
     }
     this.#attempt++;
     this.#setState('reconnecting');
-    this.owner.down(undefined);
+    this.#owner.down(undefined);
     if (this.state !== 'reconnecting') return; // a listener closed the client
     // Offline, no timer runs: `online` wakes the connection.
     if (!this.#next.offline()) this.#next.schedule(end.info.retryInMs!);
@@ -375,13 +383,13 @@ export class Connection implements SocketSink, HeartbeatTarget {
 
   /** Nothing waits for the connection: the wait to reconnect does not keep a Node process alive. */
   idle(): void {
-    if (!this.owner.busy()) this.#next.hold(false);
+    if (!this.#owner.busy()) this.#next.hold(false);
   }
 
   /** Something waits for the connection: the wait to reconnect, and the attempt, keep the process alive. */
   hold(): void {
     this.#next.hold(true);
-    if (this.#ws) this.sockets.hold?.(this.#ws, true);
+    if (this.#ws) this.#sockets.hold?.(this.#ws, true);
   }
 
   /** @internal Called by the shared heartbeat timer (heartbeat.ts). */

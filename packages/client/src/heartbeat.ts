@@ -27,7 +27,10 @@ export class Heartbeat {
   #probeAt = 0;
   #unprovenAfterProbe = 0;
 
-  constructor(private readonly options: Readonly<HeartbeatOptions>) {}
+  readonly #options: Readonly<HeartbeatOptions>;
+  constructor(options: Readonly<HeartbeatOptions>) {
+    this.#options = options;
+  }
 
   /** A socket is being opened: the clock runs from now (an opening handshake that never completes is
    * dropped after idleMs + timeoutMs too). */
@@ -35,7 +38,7 @@ export class Heartbeat {
     this.#lastSeen = Date.now();
     this.#pinged = false;
     this.#unproven = this.#probeAt = this.#unprovenAfterProbe = 0;
-    const { idleMs, timeoutMs } = this.options;
+    const { idleMs, timeoutMs } = this.#options;
     if (idleMs <= 0) return;
     const period = Math.max(50, Math.min(idleMs, timeoutMs) / 2);
     let shared = timers.get(period);
@@ -81,7 +84,7 @@ export class Heartbeat {
    * socket is open with a codec; `welcomed`: written frames are answered (before the welcome they are held).
    */
   verdict(canPing: boolean, welcomed: boolean): string | 'probe' | undefined {
-    const { idleMs, timeoutMs } = this.options;
+    const { idleMs, timeoutMs } = this.#options;
     const now = Date.now();
     const silence = now - this.#lastSeen;
     if (silence > idleMs + timeoutMs) return 'server did not answer';

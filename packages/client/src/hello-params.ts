@@ -10,7 +10,10 @@ type Source = ClientOptions['params'];
 export class HelloParams {
   #override: { value: Source } | undefined;
 
-  constructor(private readonly initial: Source) {}
+  readonly #initial: Source;
+  constructor(initial: Source) {
+    this.#initial = initial;
+  }
 
   /** The source later hellos use; returns the previous one so a refused refresh can restore it. */
   set(params: Source): { value: Source } | undefined {
@@ -25,7 +28,7 @@ export class HelloParams {
 
   /** Read the params for the next hello: `then` gets them, at once when they are a plain value. */
   read(then: (params: unknown) => void): void {
-    const source = this.#override ? this.#override.value : this.initial;
+    const source = this.#override ? this.#override.value : this.#initial;
     if (typeof source !== 'function') return then(source);
     let params: unknown;
     try {

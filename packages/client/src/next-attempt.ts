@@ -12,13 +12,16 @@ export class NextAttempt {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #unwatch: (() => void) | undefined;
 
-  constructor(
-    private readonly network: NetworkSignals | undefined,
-    /** Open a socket now. */
-    private readonly run: () => void,
-    /** `at` or `waitingForNetwork` changed. */
-    private readonly changed: () => void,
-  ) {}
+  readonly #network: NetworkSignals | undefined;
+  /** Open a socket now. */
+  readonly #run: () => void;
+  /** `at` or `waitingForNetwork` changed. */
+  readonly #changed: () => void;
+  constructor(network: NetworkSignals | undefined, run: () => void, changed: () => void) {
+    this.#network = network;
+    this.#run = run;
+    this.#changed = changed;
+  }
 
   /** A timer runs or the network is awaited: there is an attempt to bring forward. */
   get pending(): boolean {
@@ -31,15 +34,15 @@ export class NextAttempt {
 
   /** Listen to the network signals (once; until `stop`). */
   watch(wake: (why: NetworkWake) => void): void {
-    if (this.network && !this.#unwatch) this.#unwatch = this.network.watch(wake);
+    if (this.#network && !this.#unwatch) this.#unwatch = this.#network.watch(wake);
   }
 
   /** True, and the attempt waits for `online`, when the runtime knows it is offline. */
   offline(): boolean {
-    if (!this.network || this.network.online) return false;
+    if (!this.#network || this.#network.online) return false;
     this.cancel();
     this.waitingForNetwork = true;
-    this.changed();
+    this.#changed();
     return true;
   }
 
@@ -50,9 +53,9 @@ export class NextAttempt {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.at = undefined;
-      this.run();
+      this.#run();
     }, delay);
-    this.changed();
+    this.#changed();
   }
 
   /** Whether the timer keeps a Node process alive (see Connection.idle and hold). */

@@ -11,18 +11,20 @@ export class SharedInterval<T> {
   readonly #members = new Set<T>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(
-    private readonly periodMs: number,
-    private readonly fn: (member: T) => void,
-  ) {}
+  readonly #periodMs: number;
+  readonly #fn: (member: T) => void;
+  constructor(periodMs: number, fn: (member: T) => void) {
+    this.#periodMs = periodMs;
+    this.#fn = fn;
+  }
 
   add(member: T): void {
     this.#members.add(member);
     if (this.#timer) return;
     this.#timer = setInterval(() => {
       // A member removed during the loop (a dropped connection) is skipped; one added is visited or not.
-      for (const m of this.#members) runIsolated(this.fn, m);
-    }, this.periodMs);
+      for (const m of this.#members) runIsolated(this.#fn, m);
+    }, this.#periodMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
@@ -40,22 +42,25 @@ export class SharedInterval<T> {
 export class SharedDelay<T> {
   #members: T[] = [];
 
-  constructor(
-    private readonly delayMs: number,
-    private readonly fn: (member: T) => void,
-    private readonly options: { unref?: boolean } = {},
-  ) {}
+  readonly #delayMs: number;
+  readonly #options: { unref?: boolean };
+  readonly #fn: (member: T) => void;
+  constructor(delayMs: number, fn: (member: T) => void, options: { unref?: boolean } = {}) {
+    this.#delayMs = delayMs;
+    this.#fn = fn;
+    this.#options = options;
+  }
 
   add(member: T): void {
     if (this.#members.push(member) !== 1) return;
-    const timer = setTimeout(() => this.#run(), this.delayMs);
-    if (this.options.unref) (timer as { unref?: () => void }).unref?.();
+    const timer = setTimeout(() => this.#run(), this.#delayMs);
+    if (this.#options.unref) (timer as { unref?: () => void }).unref?.();
   }
 
   #run(): void {
     const due = this.#members;
     this.#members = [];
-    for (const m of due) runIsolated(this.fn, m);
+    for (const m of due) runIsolated(this.#fn, m);
   }
 }
 

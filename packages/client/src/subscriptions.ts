@@ -47,10 +47,15 @@ export class SubscriptionManager {
    * welcome); they go right after it. Subscriptions of earlier connections ended with them. */
   #unsubscribes: number[] | undefined;
 
+  readonly #transport: SubscriptionTransport;
+  readonly #validate: boolean;
   constructor(
-    private readonly transport: SubscriptionTransport,
-    private readonly validate: boolean,
-  ) {}
+    transport: SubscriptionTransport,
+    validate: boolean,
+  ) {
+    this.#transport = transport;
+    this.#validate = validate;
+  }
 
   /** Active subscriptions. */
   get size(): number {
@@ -64,7 +69,7 @@ export class SubscriptionManager {
   }
 
   subscribe(def: SubscriptionDef, input: unknown, handlers: SubscribeHandlers<unknown>): Subscription {
-    const sub: Sub = { id: this.transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false, onConnection: false };
+    const sub: Sub = { id: this.#transport.nextId(), def, input, handlers, topic: undefined, epoch: undefined, offset: 0, started: false, onConnection: false };
     const stop = (() => this.#stop(sub)) as Subscription;
     Object.defineProperties(stop, {
       unsubscribe: { value: stop },
@@ -77,8 +82,8 @@ export class SubscriptionManager {
     this.#own();
     this.#byId.set(sub.id, sub);
     this.#waiting.push(sub);
-    this.transport.flush();
-    if (this.#byId.has(sub.id) && !sub.onConnection) this.transport.wake();
+    this.#transport.flush();
+    if (this.#byId.has(sub.id) && !sub.onConnection) this.#transport.wake();
     return stop;
   }
 
@@ -106,7 +111,7 @@ export class SubscriptionManager {
   /** Write the subscribe frame; false if not connected. An input the codec cannot write ends the subscription. */
   #send(sub: Sub): boolean {
     try {
-      return (sub.onConnection = this.transport.send({
+      return (sub.onConnection = this.#transport.send({
         type: MessageType.SUBSCRIBE,
         id: sub.id,
         path: sub.def.path,
@@ -129,7 +134,7 @@ export class SubscriptionManager {
   #unsubscribe(sub: Sub): void {
     if (!sub.onConnection) return; // never written on this connection: nothing to undo
     sub.onConnection = false;
-    if (!this.transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id })) (this.#unsubscribes ??= []).push(sub.id);
+    if (!this.#transport.send({ type: MessageType.UNSUBSCRIBE, id: sub.id })) (this.#unsubscribes ??= []).push(sub.id);
   }
 
   #forget(sub: Sub): void {
@@ -145,7 +150,7 @@ export class SubscriptionManager {
   opened(): void {
     const unsubscribes = this.#unsubscribes;
     this.#unsubscribes = undefined;
-    if (unsubscribes) for (const id of unsubscribes) this.transport.send({ type: MessageType.UNSUBSCRIBE, id });
+    if (unsubscribes) for (const id of unsubscribes) this.#transport.send({ type: MessageType.UNSUBSCRIBE, id });
   }
 
   /** The connection is gone: topic numbers are per connection, so every subscription starts over from its
@@ -205,7 +210,7 @@ export class SubscriptionManager {
         continue;
       }
       let value = data;
-      if (this.validate) {
+      if (this.#validate) {
         const checked = parseFromWire(sub.def.event, data);
         if (!checked.success) {
           sub.offset = offset;
@@ -230,12 +235,12 @@ export class SubscriptionManager {
   #resubscribe(sub: Sub): void {
     this.#forget(sub);
     this.#unsubscribe(sub);
-    sub.id = this.transport.nextId();
+    sub.id = this.#transport.nextId();
     sub.topic = undefined;
     this.#own();
     this.#byId.set(sub.id, sub);
     this.#waiting.push(sub);
-    this.transport.flush();
+    this.#transport.flush();
   }
 
   closed(error: AckwireError): void {
