@@ -3,9 +3,9 @@
  * `safeParseAsync`), which take classic zod and zod/mini schemas alike, and zod's own ahead-of-time compiler
  * (`compile()`, zod 4.6 and later) where it is enabled and the environment may evaluate code.
  *
- * The compiler is enabled by the server and the Node client (`enableZodCompiler`, compiler.ts); the browser
- * client leaves it out, which keeps zod's compiler (about 35 KB minified) out of browser bundles, and parses
- * with zod's interpreter. A schema is compiled once, on its first parse. `compile()` returns a clone with a
+ * The compiler is enabled by the server and the Node client (`enableZodCompiler`, compiler.ts, which holds
+ * the checks below and the cache of compiled schemas); the browser client leaves it out, which keeps zod's
+ * compiler (about 35 KB minified) and that code out of browser bundles, and parses with zod's interpreter. A schema is compiled once, on its first parse. `compile()` returns a clone with a
  * generated fast path and falls back to zod's interpreter for anything the fast path does not model, so
  * results and issues are zod's own. It is skipped, and the schema parsed as it is, when:
  * - the installed zod has no `compile()` (zod before 4.6);
@@ -28,47 +28,19 @@ export type Schema<O = unknown, I = unknown> = {
 
 export type ParseResult<T> = z.util.SafeParseResult<T>;
 
-export type Compile = <T extends z.$ZodType>(schema: T) => T;
+/** The parser of a schema: zod's compiled clone, cached (compiler.ts, once enabled), or the schema itself. */
+export type ParserOf = <S extends Schema>(schema: S) => S;
 
-/** zod's compiler, once enabled (see compiler.ts). */
-let compileFn: Compile | undefined;
+let parserFor: ParserOf | undefined;
 
-/** Use `compile` for the schemas parsed from now on (those parsed already keep their parser). */
-export function useCompiler(compile: Compile | undefined): void {
-  compileFn = compile;
+/** Parse with the parsers `parsers` gives from now on; `undefined` parses every schema as it is. */
+export function useParsers(parsers: ParserOf | undefined): void {
+  parserFor = parsers;
 }
-
-let evalAllowed: boolean | undefined;
-
-function mayCompile(): boolean {
-  if (compileFn === undefined || z.config().jitless === true) return false;
-  if (evalAllowed === undefined) {
-    try {
-      evalAllowed = typeof new Function('return 1') === 'function';
-    } catch {
-      evalAllowed = false;
-    }
-  }
-  return evalAllowed;
-}
-
-const compiled = new WeakMap<Schema, Schema>();
 
 /** The schema a parse of `schema` runs: zod's compiled clone, or the schema itself. */
 export function parserOf<S extends Schema>(schema: S): S {
-  let parser = compiled.get(schema);
-  if (parser === undefined) {
-    parser = schema;
-    if (mayCompile()) {
-      try {
-        parser = compileFn!(schema as unknown as z.$ZodType) as unknown as Schema;
-      } catch {
-        parser = schema; // compile() does not throw by its contract; a schema zod cannot copy stays as it is
-      }
-    }
-    compiled.set(schema, parser);
-  }
-  return parser as S;
+  return parserFor === undefined ? schema : parserFor(schema);
 }
 
 /** Parse synchronously. Throws `$ZodAsyncError` for a schema with async refinements or transforms. */

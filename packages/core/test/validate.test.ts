@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import * as zm from 'zod/mini';
 import { enableZodCompiler } from '../src/compiler.js';
-import { isAsyncSchemaError, parseFromWire, parseSync, parserOf, useCompiler } from '../src/validate.js';
+import { isAsyncSchemaError, parseFromWire, parseSync, parserOf, useParsers } from '../src/validate.js';
 
 /** JSON text of a value with `undefined` fields shown, so key order and present-undefined keys compare. */
 function shape(value: unknown): string {
@@ -73,7 +73,7 @@ describe('parseSync', () => {
 describe("zod's compiler", () => {
   afterEach(() => {
     z.config({ jitless: false });
-    useCompiler(undefined);
+    useParsers(undefined);
   });
 
   it('is not used until enabled (the browser client does not enable it)', () => {
