@@ -1,6 +1,7 @@
 /**
  * Messages this page sent, each walking through its receipts: queued (offline) or sent, received by the
- * server, stored as #id (the call's result), echoed (the room's subscription delivered it back); and the
+ * server, stored as #id (the call's result), echoed (the room shows it: its subscription delivered it back,
+ * or the history read after subscribing holds it); and the
  * messages recovered from before a reload, which walk the same way. An external store for
  * `useSyncExternalStore`: each change replaces the list.
  */
@@ -69,7 +70,7 @@ export class Outbox {
     }
   }
 
-  /** The room's subscription delivered a message: if it is one of ours, it is echoed. */
+  /** The room shows a message (an event, or the history): if it is one of ours, it is echoed. */
   echoed(message: Message): void {
     const mine = this.list.find((o) => o.message?.id === message.id && o.status === 'stored');
     if (mine) this.step(mine.key, 'echoed', `echoed to #${message.room} · ${this.since(mine.key)}`);

@@ -35,7 +35,14 @@ export function RoomView({ room, outbox }: { room: Room; outbox: Outbox }) {
     ...base,
     enabled: feed.status === 'live',
     staleTime: Infinity,
-    queryFn: async (context) => merge(await base.queryFn(context), queryClient.getQueryData(key) ?? []),
+    queryFn: async (context) => {
+      const fetched = await base.queryFn(context);
+      // A message of ours published before the subscription started comes back in the history, not as an
+      // event (a call recovered after a reload goes out before the new page subscribes): it is shown, so
+      // it is echoed.
+      for (const message of fetched) outbox.echoed(message);
+      return merge(fetched, queryClient.getQueryData(key) ?? []);
+    },
   });
 
   // A gap: what is shown may miss messages, and may hold some of a server that restarted since. Reload.
