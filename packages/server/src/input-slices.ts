@@ -11,24 +11,10 @@
  * While more than a slice is waiting, reading from the transport pauses, and it resumes when the backlog
  * is worked off: what one connection makes the server hold is bounded by a slice plus one read.
  */
+import { currentTurn } from './event-loop-turn.js';
 
 export const SLICE_FRAMES = 64;
 export const SLICE_CHARS = 256 * 1024;
-
-/** The turn of the event loop, counted by one setImmediate per turn in which any frame arrived. */
-let turnCount = 0;
-let counting = false;
-function nextTurn(): void {
-  counting = false;
-  turnCount++;
-}
-function currentTurn(): number {
-  if (!counting) {
-    counting = true;
-    setImmediate(nextTurn);
-  }
-  return turnCount;
-}
 
 /** A frame's text or bytes, or the answer to a control frame (a WebSocket ping), run in its turn. */
 export type Input = string | Uint8Array | (() => void);

@@ -5,6 +5,7 @@
 import { codecs, encodeEvent, type Codec, type CodecName, type GapReason } from '@ackwire/core';
 import { flushCorked } from '@ackwire/core/internal';
 import type { Broker, BrokerEvent, Listening, ReadResult, TopicHead } from './broker.js';
+import { currentTurn } from './event-loop-turn.js';
 
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
@@ -55,21 +56,6 @@ export interface Joined {
 
 const encoder = new TextEncoder();
 const never = (): boolean => false;
-
-/** The turn of the event loop, counted by one setImmediate per turn in which a replay ran. */
-let turnCount = 0;
-let counting = false;
-function nextTurn(): void {
-  counting = false;
-  turnCount++;
-}
-function currentTurn(): number {
-  if (!counting) {
-    counting = true;
-    setImmediate(nextTurn);
-  }
-  return turnCount;
-}
 
 interface WaitingReplay {
   /** The subscription ended. */
