@@ -4,6 +4,7 @@
  * do, so that every call waits for its record before it may be written.
  */
 import { memoryStorage, restoreClient, type CallStorage, type ClientOptions } from '@ackwire/client';
+import { later } from './cleanup.js';
 import { api, type Harness, type ReliabilityClient } from './reliability.js';
 
 export type MakeClient = (h: Harness, options?: Partial<ClientOptions>) => Promise<ReliabilityClient>;
@@ -20,14 +21,15 @@ export function slowStorage(): CallStorage & { readonly state: ReturnType<typeof
   };
 }
 
-export function orderClients(closers: Array<() => void>): ReadonlyArray<readonly [string, MakeClient]> {
+/** Each client made here is closed after its test (cleanup.ts). */
+export function orderClients(): ReadonlyArray<readonly [string, MakeClient]> {
   return [
     ['without a journal', async (h, options) => h.client(options)],
     [
       'with a reload journal',
       async (h, options = {}) => {
         const client = await restoreClient(api, { url: h.proxy.url, reconnect: { initialDelayMs: 5, maxDelayMs: 40 }, storage: slowStorage(), ...options });
-        closers.push(() => client.$close());
+        later(() => client.$close());
         return client as unknown as ReliabilityClient;
       },
     ],

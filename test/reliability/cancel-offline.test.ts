@@ -4,18 +4,12 @@
  * reload journal.
  */
 import { AckwireError } from '@ackwire/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { harness, type Harness, type ReliabilityClient } from '../helpers/reliability.js';
 import { orderClients } from '../helpers/order-clients.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let h: Harness | undefined;
-const closers: Array<() => void> = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) c();
-  await h?.close();
-  h = undefined;
-});
 
 const offline = async (client: ReliabilityClient): Promise<void> => {
   h!.proxy.refuse(true);
@@ -28,7 +22,7 @@ function runsUntilAborted(key: string): void {
   h!.during.set(key, () => waitFor(`the handler of ${key} to be aborted`, () => h!.aborted.has(key)));
 }
 
-describe.each(orderClients(closers))('%s', (_, make) => {
+describe.each(orderClients())('%s', (_, make) => {
   it('a call aborted during an outage is cancelled at the server after the resume and frees its in-flight slot', async () => {
     h = await harness({ limits: { maxInFlight: 2 } });
     runsUntilAborted('a');

@@ -4,18 +4,12 @@
  * after the subscribe, so the subscriber sees the event the call publishes; a subscribe made behind a call
  * that waits for its journal record waits too, and is written once the record is durable.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api, harness, type Harness } from '../helpers/reliability.js';
 import { orderClients } from '../helpers/order-clients.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 let h: Harness | undefined;
-const closers: Array<() => void> = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) c();
-  await h?.close();
-  h = undefined;
-});
 
 /** The `run` handler for `key` publishes `{ n }` to `topic` as the server reads the call. */
 function publishesOnRead(key: string, topic: string, n = 1): void {
@@ -24,7 +18,7 @@ function publishesOnRead(key: string, topic: string, n = 1): void {
   });
 }
 
-describe.each(orderClients(closers))('%s', (_, make) => {
+describe.each(orderClients())('%s', (_, make) => {
   it("on a first connection, subscribe then a call issued before the welcome: the subscriber sees the call's event", async () => {
     h = await harness();
     publishesOnRead('pub', 'first');

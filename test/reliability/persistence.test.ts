@@ -5,17 +5,12 @@
  * storage stops taking writes at once (the page is gone), and a new client on the same storage.
  */
 import { memoryStorage, restoreClient, type CallStorage, type StorageWrite } from '@ackwire/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api, harness, type Harness } from '../helpers/reliability.js';
 import { internals } from '../helpers/internals.js';
+import { later } from '../helpers/cleanup.js';
 
 let h: Harness | undefined;
-const closers: Array<() => void> = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) c();
-  await h?.close();
-  h = undefined;
-});
 
 /** A storage that dies with its page: after `crash()`, writes never complete and change nothing. */
 function crashable(inner: CallStorage): CallStorage & { crash(): void } {
@@ -42,7 +37,7 @@ describe('calls that survive a reload', () => {
     const store = memoryStorage();
     const page1Storage = crashable(store);
     const page1 = await restoreClient(api, { url: h.proxy.url, storage: page1Storage, reconnect: { initialDelayMs: 5, maxDelayMs: 10 } });
-    closers.push(() => page1.$close());
+    later(() => page1.$close());
     expect(page1.$recovered).toEqual([]);
     await page1.$ready();
     const sessionId = page1.$sessionId;
@@ -68,7 +63,7 @@ describe('calls that survive a reload', () => {
 
     // The reload: a new client on the same storage, straight to the server.
     const page2 = await restoreClient(api, { url: `ws://127.0.0.1:${h.port}/`, storage: store });
-    closers.push(() => page2.$close());
+    later(() => page2.$close());
     expect(page2.$recovered.map((r) => [r.id, r.path, r.input, r.wasSent])).toEqual([
       [slow.id, 'jobs.run', { key: 'slow' }, true],
       [queued.id, 'jobs.run', { key: 'queued' }, false],
@@ -94,7 +89,7 @@ describe('calls that survive a reload', () => {
     const store = memoryStorage();
     const page1Storage = crashable(store);
     const page1 = await restoreClient(api, { url: h.proxy.url, storage: page1Storage, reconnect: { initialDelayMs: 5, maxDelayMs: 10 } });
-    closers.push(() => page1.$close());
+    later(() => page1.$close());
     await page1.$ready();
     h.during.set('maybe', () => new Promise<void>(() => undefined));
     const maybe = page1.jobs.run({ key: 'maybe' });
@@ -109,7 +104,7 @@ describe('calls that survive a reload', () => {
     await until(() => internals(h!.server).sessions.size === 0, 'the session expired');
 
     const page2 = await restoreClient(api, { url: `ws://127.0.0.1:${h.port}/`, storage: store });
-    closers.push(() => page2.$close());
+    later(() => page2.$close());
     const [a, b] = page2.$recovered;
     await expect(a!.result).rejects.toMatchObject({ code: 'RESULT_UNKNOWN' });
     expect(await b!.result).toEqual({ key: 'never-sent', runs: 1 });
@@ -129,7 +124,7 @@ describe('calls that survive a reload', () => {
       },
     };
     const client = await restoreClient(api, { url: h.proxy.url, storage: slowStorage });
-    closers.push(() => client.$close());
+    later(() => client.$close());
     await client.$ready();
     gate = new Promise<void>((r) => (open = r));
     const call = client.jobs.run({ key: 'gated' });
@@ -148,7 +143,7 @@ describe('calls that survive a reload', () => {
       storage: { load: () => Promise.reject(new Error('database blocked')), write: () => undefined },
       onStorageError: (e) => errors.push(e),
     });
-    closers.push(() => client.$close());
+    later(() => client.$close());
     expect(client.$recovered).toEqual([]);
     expect(await client.jobs.run({ key: 'starts' })).toEqual({ key: 'starts', runs: 1 });
     expect(errors).toEqual([new Error('database blocked')]);
@@ -162,7 +157,7 @@ describe('calls that survive a reload', () => {
       storage: { load: () => ({ session: undefined, reserved: 0, calls: [] }), write: () => Promise.reject(new Error('quota exceeded')) },
       onStorageError: (e) => errors.push(e),
     });
-    closers.push(() => client.$close());
+    later(() => client.$close());
     expect(await client.jobs.run({ key: 'anyway' })).toEqual({ key: 'anyway', runs: 1 });
     expect(errors.length).toBeGreaterThan(0);
   });
