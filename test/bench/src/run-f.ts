@@ -13,7 +13,7 @@ import { BENCH_DIR, startChild } from './proc.js';
 import type { ProcessOptions } from './run.js';
 import type { ServerSnapshot } from './server-main.js';
 import type { SystemSpec } from './systems/index.js';
-import type { RpcParams, RpcResult } from './workloads/rpc.js';
+import { rpcFailures, type RpcParams, type RpcResult } from './workloads/rpc.js';
 
 type Record_<T> = (metrics: Record<string, number>, failures: string[], foreignCores: number | undefined) => T;
 
@@ -50,12 +50,7 @@ export async function runStoreCalls<T>(spec: SystemSpec, tag: string, p: RpcPara
     const c0 = await commandsRun(redis);
     const r = await load.channel.request<RpcResult>({ type: 'rpc', url: ready.url, params: p }, p.warmupMs + p.durationMs + 120_000);
     const c1 = await commandsRun(redis);
-    const failures: string[] = [];
-    if (r.failed > 0) failures.push(`${r.failed} calls failed`);
-    if (r.mismatched > 0) failures.push(`${r.mismatched} replies did not match their input`);
-    if (r.stuck > 0) failures.push(`${r.stuck} calls never returned`);
-    if (r.serverCalls !== r.completed) failures.push(`server ran ${r.serverCalls} calls, client completed ${r.completed}`);
-    if (r.measured === 0) failures.push('no call completed in the measuring window');
+    const failures = rpcFailures(r);
     const foreign = meter.foreignCores([server.process.pid, load.process.pid, redis.pid].filter((x) => x !== undefined));
     return record(
       {

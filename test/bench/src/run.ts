@@ -12,7 +12,7 @@ import { sleep } from './stats.js';
 import type { SystemSpec } from './systems/index.js';
 import type { ConnectResult } from './workloads/connect.js';
 import type { FanoutCount } from './workloads/fanout.js';
-import type { RpcResult } from './workloads/rpc.js';
+import { rpcFailures, type RpcResult } from './workloads/rpc.js';
 import { runCrossNode } from './run-e.js';
 import { runStorm } from './storm/run.js';
 import { runStoreCalls } from './run-f.js';
@@ -110,6 +110,15 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
       ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
     };
   };
+  // The record of a workload that runs its own processes (E, F, G): other load measured there, if at all.
+  const ownRecord = (metrics: Record<string, number>, failures: string[], foreignCores?: number): RunRecord => ({
+    workload,
+    system: spec.name,
+    round,
+    metrics,
+    failures,
+    ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
+  });
   switch (workload) {
     case 'A':
     case "A'": {
@@ -117,12 +126,7 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
       return withProcesses(spec, tag, 1, proc, async (procs) => {
         const { url, loads } = procs;
         const r = await loads[0]!.channel.request<RpcResult>({ type: 'rpc', url, params: p }, p.warmupMs + p.durationMs + 120_000);
-        const failures: string[] = [];
-        if (r.failed > 0) failures.push(`${r.failed} calls failed`);
-        if (r.mismatched > 0) failures.push(`${r.mismatched} replies did not match their input`);
-        if (r.stuck > 0) failures.push(`${r.stuck} calls never returned`);
-        if (r.serverCalls !== r.completed) failures.push(`server ran ${r.serverCalls} calls, client completed ${r.completed}`);
-        if (r.measured === 0) failures.push('no call completed in the measuring window');
+        const failures = rpcFailures(r);
         return record(
           {
             callsPerSec: r.callsPerSec,
@@ -239,32 +243,11 @@ export async function runOnce(workload: WorkloadId, spec: SystemSpec, round: num
       });
     }
     case 'E':
-      return runCrossNode(spec, tag, params.E, proc, (metrics, failures, foreignCores) => ({
-        workload,
-        system: spec.name,
-        round,
-        metrics,
-        failures,
-        ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
-      }));
+      return runCrossNode(spec, tag, params.E, proc, ownRecord);
     case 'F':
-      return runStoreCalls(spec, tag, params.F, proc, (metrics, failures, foreignCores) => ({
-        workload,
-        system: spec.name,
-        round,
-        metrics,
-        failures,
-        ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
-      }));
+      return runStoreCalls(spec, tag, params.F, proc, ownRecord);
     case 'G':
-      return runStorm(spec.name === 'ackwire' ? 'ackwire' : 'socket.io', tag, params.G, proc, (metrics, failures, foreignCores) => ({
-        workload,
-        system: spec.name,
-        round,
-        metrics,
-        failures,
-        ...(foreignCores !== undefined ? { foreignCores: Math.round(foreignCores * 100) / 100 } : {}),
-      }));
+      return runStorm(spec.name === 'ackwire' ? 'ackwire' : 'socket.io', tag, params.G, proc, ownRecord);
     case 'D': {
       const p = params.D;
       return withProcesses(spec, tag, 1, proc, async (procs) => {

@@ -116,3 +116,14 @@ export async function runRpc(
     serverCalls: end.counters.calls,
   };
 }
+
+/** What went wrong in a run of the RPC loop (workloads A, A' and F), in words for the report. */
+export function rpcFailures(r: RpcResult): string[] {
+  const failures: string[] = [];
+  if (r.failed > 0) failures.push(`${r.failed} calls failed`);
+  if (r.mismatched > 0) failures.push(`${r.mismatched} replies did not match their input`);
+  if (r.stuck > 0) failures.push(`${r.stuck} calls never returned`);
+  if (r.serverCalls !== r.completed) failures.push(`server ran ${r.serverCalls} calls, client completed ${r.completed}`);
+  if (r.measured === 0) failures.push('no call completed in the measuring window');
+  return failures;
+}
