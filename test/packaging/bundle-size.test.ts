@@ -122,3 +122,33 @@ it("the chat bundle: `import * as z from 'zod'` lets the bundler drop what the c
   // What zod's named import drags in that the contract does not use: over 300 KB (React is in both).
   expect(named - namespace).toBeGreaterThan(300_000);
 });
+
+/** A small contract (five procedures) with its client, zod bundled in, written with `zod` or `zod/mini`. */
+async function smallContractBundle(zod: 'zod' | 'zod/mini'): Promise<number> {
+  const schema = zod === 'zod' ? 'z.object({ id: z.string(), n: z.number().int() })' : 'z.object({ id: z.string(), n: z.int() })';
+  const procedures = Array.from({ length: 5 }, (_, i) => `p${i}: procedure({ input: ${schema}, output: ${schema} })`).join(', ');
+  const entry = `import * as z from '${zod}';
+import { contract, procedure } from '@ackwire/core';
+import { createClient } from '@ackwire/client';
+export const client = createClient(contract({ ${procedures} }), { url: 'ws://localhost/' });`;
+  const result = await build({
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    tsconfigRaw: '{}',
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.contents.length;
+}
+
+// docs/contracts.md quotes these two figures.
+it('a contract written with zod/mini makes a smaller browser bundle than one written with zod', async () => {
+  const classic = await smallContractBundle('zod');
+  const mini = await smallContractBundle('zod/mini');
+  console.log(`five-procedure contract with its client: ${Math.round(classic / 1000)} KB minified with zod, ${Math.round(mini / 1000)} KB with zod/mini`);
+  expect(mini).toBeLessThan(classic);
+});
