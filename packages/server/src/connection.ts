@@ -64,7 +64,9 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   private readonly input: InputSlices;
   /** The frame waiting for an answer (a call's claim from the session store, or the welcome), until it
    * settles: a drain waits for it. */
-  storeWait: Promise<void> | undefined;
+  get storeWait(): Promise<void> | undefined {
+    return this.input.waiting;
+  }
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
   get expiry(): CredentialExpiry {
@@ -159,25 +161,10 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     }
     try {
       // A promise when the frame waits for the session store or for the welcome: the next frames wait too.
-      const pending = this.dispatch(msg);
-      if (pending) this.waitFor(pending);
-      return pending;
+      return this.dispatch(msg);
     } catch (err) {
       return this.failed('handling a frame failed', err);
     }
-  }
-
-  /** Remember the frame waiting for an answer until it settles (see `storeWait`). */
-  private waitFor(pending: Promise<void>): void {
-    const settled: Promise<void> = pending.then(
-      () => this.waited(settled),
-      () => this.waited(settled),
-    );
-    this.storeWait = settled;
-  }
-
-  private waited(settled: Promise<void>): void {
-    if (this.storeWait === settled) this.storeWait = undefined;
   }
 
   /** Pause or resume reading for one reason (see PAUSED_FOR_*); the transport resumes when none is left. */

@@ -45,7 +45,7 @@ export class InputSlices {
   private head = 0;
   private heldChars = 0;
   /** A frame is waiting for an answer. */
-  private blocked = false;
+  private waitingFor: Promise<void> | undefined;
   private scheduled = false;
   private paused = false;
 
@@ -56,6 +56,11 @@ export class InputSlices {
     return this.backlog ? this.backlog.length - this.head : 0;
   }
 
+  /** While a frame waits for an answer: settles once it has its answer (or failed). */
+  get waiting(): Promise<void> | undefined {
+    return this.waitingFor;
+  }
+
   /** Characters (about bytes) of the frames waiting. */
   get heldSize(): number {
     return this.heldChars;
@@ -63,7 +68,7 @@ export class InputSlices {
 
   /** A frame arrived: handled now, or after the frames waiting before it. */
   push(data: Input): void {
-    if (this.backlog || this.blocked) return this.hold(data);
+    if (this.backlog || this.waitingFor) return this.hold(data);
     if (!this.spend(data)) {
       this.hold(data);
       return this.schedule();
@@ -109,10 +114,9 @@ export class InputSlices {
   private run(data: Input): boolean {
     const pending = this.owner.take(data);
     if (!pending) return this.owner.alive;
-    this.blocked = true;
-    pending.then(
+    this.waitingFor = pending.then(
       () => {
-        this.blocked = false;
+        this.waitingFor = undefined;
         this.drain();
       },
       (err: unknown) => this.owner.failed('handling a frame failed', err),
@@ -124,7 +128,7 @@ export class InputSlices {
   drain(scheduled = false): void {
     if (scheduled) this.scheduled = false;
     const backlog = this.backlog;
-    if (this.blocked || !backlog) return;
+    if (this.waitingFor || !backlog) return;
     if (this.head >= COMPACT_AT) {
       backlog.splice(0, this.head);
       this.head = 0;
