@@ -2,7 +2,7 @@
  * The server on a session store that answers late and out of order (as a network store does): frames take
  * effect in the order they were read, as they do with the in-memory store, which answers at once.
  */
-import { MemorySessionStore } from '@ackwire/server';
+import { MemorySessionStore, type Claim } from '@ackwire/server';
 import { describe, expect, it } from 'vitest';
 import { DelayedSessionStore } from '../helpers/async-session-store.js';
 import { makeServer } from '../helpers/fixtures.js';
@@ -10,11 +10,21 @@ import { useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
 
+/** Counts the claims the server waits for at once. */
+class CountingStore extends DelayedSessionStore {
+  waiting = 0;
+  peak = 0;
+  override claim(id: string, generation: number, callId: number): Promise<Claim> {
+    this.peak = Math.max(this.peak, ++this.waiting);
+    return super.claim(id, generation, callId).finally(() => this.waiting--);
+  }
+}
+
 async function connected() {
-  const sessionStore = new DelayedSessionStore(new MemorySessionStore(), { maxDelayMs: 5 });
+  const sessionStore = new CountingStore(new MemorySessionStore(), { maxDelayMs: 5 });
   const { url, server } = await h.fixtureServer({ sessionStore });
   const raw = await h.raw(url, ['ackwire.v1.json']);
-  return { raw, server };
+  return { raw, server, sessionStore };
 }
 
 describe('a server on an asynchronous session store', () => {
@@ -25,6 +35,16 @@ describe('a server on an asynchronous session store', () => {
     raw.send([14]);
     expect(await raw.next()).toStrictEqual([5, 1, 4]);
     expect(await raw.next()).toStrictEqual([15]);
+  });
+
+  it('asks for the claims of calls written together at once, and answers them in the order read', async () => {
+    const { raw, server, sessionStore } = await connected();
+    await raw.hello(server.fingerprint);
+    for (let id = 1; id <= 20; id++) raw.send([3, id, 'math.add', { a: id, b: 0 }]);
+    raw.send([14]);
+    for (let id = 1; id <= 20; id++) expect(await raw.next()).toStrictEqual([5, id, id]);
+    expect(await raw.next()).toStrictEqual([15]);
+    expect(sessionStore.peak).toBeGreaterThan(1);
   });
 
   it('cancels a call whose cancel is written right behind it, before the store answered its claim', async () => {

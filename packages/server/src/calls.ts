@@ -50,19 +50,22 @@ const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { the
 
 /**
  * A call frame: claim its id in the session store, then run it if the claim is new. Returns a promise when
- * the store answers asynchronously; the connection handles no further frame until it settles, so frames
- * take effect in the order they were read whatever the store's latency.
+ * the store answers asynchronously. `after` settles once the calls read before this one are handled: the
+ * claim is asked for at once, and acted on after them, so calls take effect in the order they were read
+ * whatever the store's latency, while the store answers many claims per round trip.
  */
-export function startCall(host: CallHost, msg: CallMessage): void | Promise<void> {
+export function startCall(host: CallHost, msg: CallMessage, after?: Promise<void>): void | Promise<void> {
   const session = host.session!;
   const claim = host.runtime.sessions.store.claim(session.id, session.generation, msg.id);
-  if (!isPromise(claim)) return claimed(host, session, msg, claim);
+  if (!isPromise(claim)) return after ? after.then(() => claimed(host, session, msg, claim)) : claimed(host, session, msg, claim);
+  const refused = (err: unknown): void => {
+    host.runtime.logger.error('session store: claiming a call failed', { error: err });
+    host.send(errorFrame(msg.id, 'UNAVAILABLE', 'Session store unavailable', null, host.codec));
+  };
+  if (!after) return claim.then((c) => claimed(host, session, msg, c), refused);
   return claim.then(
-    (c) => claimed(host, session, msg, c),
-    (err: unknown) => {
-      host.runtime.logger.error('session store: claiming a call failed', { error: err });
-      host.send(errorFrame(msg.id, 'UNAVAILABLE', 'Session store unavailable', null, host.codec));
-    },
+    (c) => after.then(() => claimed(host, session, msg, c)),
+    (err: unknown) => after.then(() => refused(err)),
   );
 }
 

@@ -12,6 +12,7 @@ import {
   closeReason,
   decodeClientMessage,
   encodeServerMessage,
+  type CallMessage,
   type ClientMessage,
   type Codec,
 } from '@ackwire/core';
@@ -62,10 +63,18 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   receipts: number[] | undefined;
   /** Frames in order, a slice per turn; those behind one that waits for an answer wait with it. */
   private readonly input: InputSlices;
-  /** The frame waiting for an answer (a call's claim from the session store, or the welcome), until it
-   * settles: a drain waits for it. */
+  /**
+   * Calls read while earlier calls wait for their claim from an asynchronous session store are claimed at
+   * once (the store batches them), and each is handled once its claim and every earlier call's are:
+   * `claims` settles when the last call read is handled, `claiming` holds the ids still waiting. Frames
+   * other than calls wait for `claims`, so frames still take effect in the order they were read.
+   */
+  private claims: Promise<void> | undefined;
+  private claiming: Set<number> | undefined;
+  /** What a drain waits for: the frame waiting for an answer (the welcome, or a frame behind calls waiting
+   * for their claims), or the last of those calls. */
   get storeWait(): Promise<void> | undefined {
-    return this.input.waiting;
+    return this.input.waiting ?? this.claims;
   }
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
@@ -160,11 +169,41 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
       return this.failed('decoding a frame failed', err);
     }
     try {
+      if (msg.type === MessageType.CALL && this.state === 'open' && !this.runtime.draining) return this.claim(msg);
       // A promise when the frame waits for the session store or for the welcome: the next frames wait too.
+      if (this.claims) return this.afterClaims(msg);
       return this.dispatch(msg);
     } catch (err) {
       return this.failed('handling a frame failed', err);
     }
+  }
+
+  /**
+   * A call: claimed now, handled after the calls before it. The frames behind it wait only once
+   * `maxInFlight` calls wait for their claims (or for a call id already waiting: it is handled after).
+   */
+  private claim(msg: CallMessage): void | Promise<void> {
+    const claiming = (this.claiming ??= new Set());
+    if (claiming.has(msg.id)) return this.afterClaims(msg);
+    const pending = startCall(this, msg, this.claims);
+    if (!pending) return;
+    const id = msg.id;
+    claiming.add(id);
+    const done = (): void => {
+      claiming.delete(id);
+      if (this.claims === settled) this.claims = undefined;
+    };
+    const settled: Promise<void> = pending.then(done, (err: unknown) => {
+      done();
+      this.failed('handling a call failed', err);
+    });
+    this.claims = settled;
+    if (claiming.size >= this.runtime.limits.maxInFlight) return settled;
+  }
+
+  /** A frame read behind calls still waiting for their claims: it acts once they are handled. */
+  private afterClaims(msg: ClientMessage): Promise<void> {
+    return this.claims!.then(() => (this.state === 'closed' ? undefined : this.dispatch(msg)));
   }
 
   /** Pause or resume reading for one reason (see PAUSED_FOR_*); the transport resumes when none is left. */
