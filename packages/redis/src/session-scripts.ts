@@ -5,6 +5,7 @@
  *
  * KEYS[1] is the session hash, KEYS[2] the sorted set of finished call ids (score = call id). The hash
  * holds `h` (SHA-256 of the resume token, hex), `g` (generation), `l` (highest id seen), `w` (watermark),
+ * `n` (outcomes stored, the sorted set's size), `p` (set once a node waits for an outcome of the session),
  * and one field per call id in the table: `~<node id>` while the call runs (the store instance, i.e. the
  * process, that claimed it), its outcome frame once it has one (a frame is JSON array text: never `~`).
  */
@@ -23,9 +24,9 @@ local function forget(s, f, lo, hi)
 end
 `;
 
-/** ARGV: token hash, ttl ms. A new session: generation 1, nothing seen. */
+/** ARGV: token hash, ttl ms. A new session: generation 1, nothing seen, no outcome stored. */
 export const CREATE = `
-redis.call('HSET', KEYS[1], 'h', ARGV[1], 'g', 1, 'l', 0, 'w', 0)
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 'g', 1, 'l', 0, 'w', 0, 'n', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
@@ -52,59 +53,77 @@ return {g, l}
 /**
  * ARGV: generation, call id, maxRetainedCalls, node id. Answers a CLAIMED code, or {2, frame} for a finished call.
  * A new claim is recorded as running, unless the session holds maxRetainedCalls outcomes the client has not
- * confirmed: then it answers `full` and records nothing (no outcome is ever dropped unconfirmed).
+ * confirmed (`n`): then it answers `full` and records nothing (no outcome is ever dropped unconfirmed). One
+ * read and, for a new call, one write.
  */
 export const CLAIM = `
-local m = redis.call('HMGET', KEYS[1], 'g', 'l', 'w')
+local m = redis.call('HMGET', KEYS[1], 'g', 'l', 'w', 'n', ARGV[2])
 if not m[1] then return ${CLAIMED.gone} end
 if m[1] ~= ARGV[1] then return ${CLAIMED.fenced} end
 local id = tonumber(ARGV[2])
-if id > tonumber(m[2]) then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
-local v = redis.call('HGET', KEYS[1], ARGV[2])
+local raise = id > tonumber(m[2])
+local v = m[5]
+local answer
 if v then
-  if string.sub(v, 1, 1) == '~' then return ${CLAIMED.running} end
-  return {${CLAIMED.finished}, v}
+  if string.sub(v, 1, 1) == '~' then answer = ${CLAIMED.running} else answer = {${CLAIMED.finished}, v} end
+elseif id < tonumber(m[3]) then answer = ${CLAIMED.confirmed}
+elseif (tonumber(m[4]) or 0) >= tonumber(ARGV[3]) then answer = ${CLAIMED.full}
+else
+  if raise then redis.call('HSET', KEYS[1], 'l', ARGV[2], ARGV[2], '~' .. ARGV[4])
+  else redis.call('HSET', KEYS[1], ARGV[2], '~' .. ARGV[4]) end
+  return ${CLAIMED.new}
 end
-if id < tonumber(m[3]) then return ${CLAIMED.confirmed} end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return ${CLAIMED.full} end
-redis.call('HSET', KEYS[1], ARGV[2], '~' .. ARGV[4])
-return ${CLAIMED.new}
+if raise then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
+return answer
 `;
 
 /**
  * ARGV: call id, frame, channel, publish command. Stores the outcome of a running claim (from any
- * generation). A call the watermark passed while it ran is no longer awaited: it is forgotten instead.
- * Either way the call id goes out on the session's channel. Answers 1 when stored.
+ * generation) and counts it in `n`. A call the watermark passed while it ran is no longer awaited: it is
+ * forgotten instead. Either way, when a node waits for an outcome of this session (`p`), the call id goes out
+ * on the session's channel. The sorted set is made with the session hash's expiry. Answers 1 when stored.
  */
 export const COMPLETE = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
+local m = redis.call('HMGET', KEYS[1], ARGV[1], 'w', 'n', 'p')
+local v = m[1]
 if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
 local stored = 1
-if tonumber(ARGV[1]) < tonumber(redis.call('HGET', KEYS[1], 'w')) then
+if tonumber(ARGV[1]) < tonumber(m[2]) then
   redis.call('HDEL', KEYS[1], ARGV[1])
   stored = 0
 else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  local n = tonumber(m[3]) or 0
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'n', n + 1)
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  if n == 0 then
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  end
 end
-redis.call(ARGV[4], ARGV[3], ARGV[1])
+if m[4] then redis.call(ARGV[4], ARGV[3], ARGV[1]) end
 return stored
 `;
 
 /** ARGV: call id, channel, publish command. Forgets a running claim (refused without running). */
 export const RELEASE = `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
+local m = redis.call('HMGET', KEYS[1], ARGV[1], 'p')
+local v = m[1]
 if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call(ARGV[3], ARGV[2], ARGV[1])
+if m[2] then redis.call(ARGV[3], ARGV[2], ARGV[1]) end
 return 1
 `;
 
-/** ARGV: call id. A call's entry: its frame, `~<node id>` while it runs, or false (nil) when the table has none. */
+/**
+ * ARGV: call id. A call's entry: its frame, `~<node id>` while it runs, or false (nil) when the table has
+ * none. Sets `p`: a node waits for this session's outcomes, so storing or releasing one says its id on the
+ * session's channel from now on (the waiting node subscribed to the channel before it peeks).
+ */
 export const PEEK = `
-return redis.call('HGET', KEYS[1], ARGV[1])
+local m = redis.call('HMGET', KEYS[1], 'g', 'p', ARGV[1])
+if not m[1] then return false end
+if not m[2] then redis.call('HSET', KEYS[1], 'p', 1) end
+return m[3]
 `;
 
 /** ARGV: id. Raises the highest id seen. */
@@ -121,14 +140,15 @@ return 0
  * number forgotten.
  */
 export const CONFIRM = `${PRELUDE}
-local w = redis.call('HGET', KEYS[1], 'w')
-if not w then return 0 end
+local m = redis.call('HMGET', KEYS[1], 'w', 'n')
+if not m[1] then return 0 end
 local n = 0
-if tonumber(ARGV[1]) > tonumber(w) then
+if tonumber(ARGV[1]) > tonumber(m[1]) then
   redis.call('HSET', KEYS[1], 'w', ARGV[1])
   n = forget(KEYS[1], KEYS[2], '-inf', '(' .. ARGV[1])
 end
 for i = 2, #ARGV, 2 do n = n + forget(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1]) end
+if n > 0 then redis.call('HSET', KEYS[1], 'n', math.max(0, (tonumber(m[2]) or 0) - n)) end
 return n
 `;
 
