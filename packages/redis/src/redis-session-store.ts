@@ -74,6 +74,8 @@ const SESSION_SCRIPTS = Object.fromEntries(
 ) as Record<string, Script>;
 const NAME_OF = new Map<Script, string>(Object.entries(SESSION_SCRIPTS).map(([name, s]) => [s, name]));
 const BATCH = batchScript(SESSION_SCRIPTS);
+/** Sessions whose key names are kept made. */
+const KEY_NAMES_KEPT = 10_000;
 
 /** The claim script's answers other than `finished` (which carries its frame), as shared constants. */
 const CLAIMS = new Map<unknown, Claim>([
@@ -91,6 +93,8 @@ function confirmArgs(watermark: number, ranges: ReadonlyArray<readonly [number, 
   if (ranges) for (const [first, last] of ranges) args.push(String(first), String(last));
   return args;
 }
+
+const nothing = (): void => undefined;
 
 const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -155,7 +159,11 @@ export class RedisSessionStore implements SessionStore {
   private readonly held = new Map<string, number>();
   private readonly renewal: ReturnType<typeof setInterval>;
   private readonly waiters: OutcomeWaiters;
+  /** Operations sent outside the batch and not answered yet (the batch tracks its own). */
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly keyNames = new Map<string, SessionKeys>();
+  /** `maxRetainedCalls`, as the claim script's argument. */
+  private readonly retainedArg: string;
   private readonly publish: string;
   private closed = false;
   /** A single server's batch of this turn's session operations (none on a cluster: see script-batch.ts). */
@@ -171,12 +179,13 @@ export class RedisSessionStore implements SessionStore {
     this.prefix = options.prefix ?? 'ackwire:';
     this.retentionMs = Math.max(1, Math.floor(options.retentionMs ?? 120_000));
     this.maxRetainedCalls = Math.max(1, Math.floor(options.maxRetainedCalls ?? 1024));
+    this.retainedArg = String(this.maxRetainedCalls);
     this.leaseMs = Math.max(2, Math.floor(options.leaseMs ?? 30_000));
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
     this.renewal = setInterval(() => this.renew(), this.leaseMs / 2);
     this.renewal.unref?.();
     this.publish = link.sharded ? 'SPUBLISH' : 'PUBLISH';
-    this.batch = options.cluster ? undefined : new ScriptBatch(link, BATCH);
+    this.batch = options.cluster ? undefined : new ScriptBatch(link, BATCH, { timeoutMs: this.timeoutMs, detail: SESSION_STORE_UNAVAILABLE });
     this.waiters = new OutcomeWaiters({
       subscribe: (channel, fn) => link.subscribe(channel, fn),
       unsubscribe: (channel, fn) => link.unsubscribe(channel, fn),
@@ -190,7 +199,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   keys(id: string): SessionKeys {
-    return sessionKeys(this.prefix, id);
+    let keys = this.keyNames.get(id);
+    if (keys) return keys;
+    // Made once per session rather than per operation; ids that clients send are bounded by the clear.
+    if (this.keyNames.size >= KEY_NAMES_KEPT) this.keyNames.clear();
+    keys = sessionKeys(this.prefix, id);
+    this.keyNames.set(id, keys);
+    return keys;
   }
 
   /** Sessions with a call awaited from another process (each holds one channel subscription). */
@@ -215,8 +230,9 @@ export class RedisSessionStore implements SessionStore {
   private runOn(s: Script, key: string, args: string[], what: string, second?: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
     const name = second === undefined ? undefined : NAME_OF.get(s);
-    const sent = this.batch && name !== undefined ? this.batch.run(name, [key, second!], args) : this.link.eval(s, second === undefined ? [key] : [key, second], args);
-    const done = bounded(sent, this.timeoutMs, what);
+    // The batch bounds the wait and keeps track of what it sent itself, once per batch.
+    if (this.batch && name !== undefined) return this.batch.run(name, [key, second!], args, what);
+    const done = bounded(this.link.eval(s, second === undefined ? [key] : [key, second], args), this.timeoutMs, what);
     // close() lets these finish: a server's drain stores its last outcomes just before the store is closed.
     this.inflight.add(done);
     const forget = (): void => void this.inflight.delete(done);
@@ -245,21 +261,22 @@ export class RedisSessionStore implements SessionStore {
     return { id, token, generation, lastId: Number(answer[1]) };
   }
 
-  async claim(id: string, generation: number, callId: number): Promise<Claim> {
-    const answer = await this.run(SCRIPTS.claim, id, [String(generation), String(callId), String(this.maxRetainedCalls), this.nodeId], 'claim');
-    if (Array.isArray(answer)) return { state: 'finished', frame: String(answer[1]) };
-    const claim = CLAIMS.get(answer);
-    if (!claim) throw new AckwireError('INTERNAL_ERROR', `claim: unexpected answer from Redis: ${String(answer)}`);
-    if (claim.state === 'fenced' && this.held.get(id) === generation) this.held.delete(id);
-    return claim;
+  claim(id: string, generation: number, callId: number): Promise<Claim> {
+    return this.run(SCRIPTS.claim, id, [String(generation), String(callId), this.retainedArg, this.nodeId], 'claim').then((answer) => {
+      if (Array.isArray(answer)) return { state: 'finished', frame: String(answer[1]) };
+      const claim = CLAIMS.get(answer);
+      if (!claim) throw new AckwireError('INTERNAL_ERROR', `claim: unexpected answer from Redis: ${String(answer)}`);
+      if (claim.state === 'fenced' && this.held.get(id) === generation) this.held.delete(id);
+      return claim;
+    });
   }
 
   async release(id: string, callId: number): Promise<void> {
     await this.run(SCRIPTS.release, id, [String(callId), this.keys(id).channel, this.publish], 'release');
   }
 
-  async complete(id: string, callId: number, frame: string): Promise<void> {
-    await this.run(SCRIPTS.complete, id, [String(callId), frame, this.keys(id).channel, this.publish], 'complete');
+  complete(id: string, callId: number, frame: string): Promise<void> {
+    return this.run(SCRIPTS.complete, id, [String(callId), frame, this.keys(id).channel, this.publish], 'complete').then(nothing);
   }
 
   /**
@@ -336,7 +353,7 @@ export class RedisSessionStore implements SessionStore {
     clearInterval(this.renewal);
     this.held.clear();
     this.waiters.close();
-    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.inflight, this.batch?.settled()]);
     // The calls this process claimed will not finish: nodes waiting for them learn it at once.
     await bounded(this.link.eval(SCRIPTS.nodeGone, [nodeKey(this.prefix, this.nodeId)], []), this.timeoutMs, 'node').catch(() => undefined);
     await this.link.close();

@@ -8,6 +8,8 @@
  * Only on a single server: on a cluster the sessions of one turn live in different slots, which one script
  * cannot touch, so there every operation stays its own script (pipelined by node-redis as before).
  */
+import { AckwireError } from '@ackwire/core';
+import { unavailable } from './errors.js';
 import { script, type Link, type Script } from './link.js';
 
 /** Operations in one batch at most; more in the same turn go in the next batch, sent right behind it. */
@@ -15,6 +17,8 @@ const MAX_BATCH = 256;
 
 interface Op {
   readonly name: string;
+  /** What the operation is for, in the error when Redis does not answer. */
+  readonly what: string;
   readonly keys: readonly [string, string];
   readonly args: readonly string[];
   resolve(value: unknown): void;
@@ -51,30 +55,51 @@ return out
 `);
 }
 
+export interface BatchOptions {
+  /** Longest wait for a batch's answer before its operations fail with `UNAVAILABLE`, in ms. */
+  readonly timeoutMs: number;
+  /** What the `UNAVAILABLE` error says. */
+  readonly detail: string;
+}
+
+/**
+ * Operations queued in one turn, sent as batches. Each batch has one timer (not one per operation): when
+ * Redis fails it or gives no answer within `timeoutMs`, each of its operations rejects with `UNAVAILABLE`.
+ */
 export class ScriptBatch {
   private queue: Op[] = [];
   private scheduled = false;
+  /** Batches sent and not answered yet: `settled()` waits for them. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly link: Link,
     private readonly batch: Script,
+    private readonly options: BatchOptions,
   ) {}
 
   /** Run the named script (one of the batch's) with the session's two keys, in this turn's batch. */
-  run(name: string, keys: readonly [string, string], args: readonly string[]): Promise<unknown> {
+  run(name: string, keys: readonly [string, string], args: readonly string[], what: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ name, keys, args, resolve, reject });
+      this.queue.push({ name, what, keys, args, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => this.flush());
     });
   }
 
+  /** Send what is queued now, and wait until every batch sent has its answer (or failed). */
+  settled(): Promise<void> {
+    this.flush();
+    return Promise.all([...this.sending]).then(() => undefined);
+  }
+
   private flush(): void {
     this.scheduled = false;
     const all = this.queue;
+    if (all.length === 0) return;
     this.queue = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH) this.send(all.slice(i, i + MAX_BATCH));
+    for (let i = 0; i < all.length; i += MAX_BATCH) this.send(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
   }
 
   private send(ops: Op[]): void {
@@ -82,20 +107,37 @@ export class ScriptBatch {
     const args: string[] = [String(ops.length)];
     for (const op of ops) {
       keys.push(op.keys[0], op.keys[1]);
-      args.push(op.name, String(op.args.length), ...op.args);
+      args.push(op.name, String(op.args.length));
+      for (const a of op.args) args.push(a);
     }
-    this.link.eval(this.batch, keys, args).then(
-      (answer) => {
-        const results = answer as unknown[][];
-        ops.forEach((op, i) => {
-          const r = results[i] ?? [];
-          if (r[0] === '__err') op.reject(new Error(String(r[1])));
-          else op.resolve(r.length === 0 ? null : r[0]);
-        });
-      },
-      (err: unknown) => {
-        for (const op of ops) op.reject(err);
-      },
-    );
+    const { timeoutMs, detail } = this.options;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let answered = false;
+    const done: Promise<void> = new Promise<void>((resolve) => {
+      const settle = (each: (op: Op, i: number) => void): void => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        this.sending.delete(done);
+        ops.forEach(each);
+        resolve();
+      };
+      timer = setTimeout(
+        () => settle((op) => op.reject(unavailable(new Error(`${op.what}: no answer from Redis within ${timeoutMs} ms`), `${detail}: no answer within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
+      this.link.eval(this.batch, keys, args).then(
+        (answer) => {
+          const results = answer as unknown[][];
+          settle((op, i) => {
+            const r = results[i] ?? [];
+            if (r[0] === '__err') op.reject(unavailable(new Error(String(r[1])), detail));
+            else op.resolve(r.length === 0 ? null : r[0]);
+          });
+        },
+        (err: unknown) => settle((op) => op.reject(err instanceof AckwireError ? err : unavailable(err, detail))),
+      );
+    });
+    this.sending.add(done);
   }
 }
