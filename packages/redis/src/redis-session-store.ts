@@ -1,7 +1,7 @@
 /**
  * A session store on Redis, for several server processes sharing sessions: a client that reconnects to
  * another process resumes its session there, and a call it re-sends is not run again. Every operation is
- * one Lua script on the session's slot (session-scripts.ts). On a single server a turn's operations of
+ * one Lua script on the session's key (session-scripts.ts). On a single server a turn's operations of
  * every session go as one EVALSHA of a batch script that runs them in order (script-batch.ts); on a
  * cluster each is its own EVALSHA, and node-redis writes the commands issued in one turn together.
  *
@@ -61,14 +61,14 @@ const SCRIPTS = {
   confirm: script(lua.CONFIRM),
   expire: script(lua.EXPIRE_IF_OWNER),
   end: script(lua.END),
-  retained: script(`return redis.call('ZCARD', KEYS[2])`),
+  retained: script(`return tonumber(redis.call('HGET', KEYS[1], 'n')) or 0`),
   peek: script(lua.PEEK),
   nodeAlive: script(lua.NODE_ALIVE),
   nodeGone: script(`return redis.call('DEL', KEYS[1])`),
   nodeSeen: script(`return redis.call('EXISTS', KEYS[1])`),
 };
 
-/** The scripts on a session's two keys, by name: on a single server, a turn's calls of them share one batch. */
+/** The scripts on a session's key, by name: on a single server, a turn's calls of them share one batch. */
 const SESSION_SCRIPTS = Object.fromEntries(
   Object.entries(SCRIPTS).filter(([name]) => !['nodeAlive', 'nodeGone', 'nodeSeen'].includes(name)),
 ) as Record<string, Script>;
@@ -222,17 +222,17 @@ export class RedisSessionStore implements SessionStore {
     return String(this.retentionMs + this.leaseMs);
   }
 
+  /** A session script on the session's key: on a single server, in this turn's batch. */
   private run(s: Script, id: string, args: string[], what: string): Promise<unknown> {
-    const k = this.keys(id);
-    return this.runOn(s, k.session, args, what, k.done);
+    const key = this.keys(id).session;
+    if (this.closed || !this.batch) return this.runOn(s, key, args, what);
+    // The batch bounds the wait and keeps track of what it sent itself, once per batch.
+    return this.batch.run(NAME_OF.get(s)!, key, args, what);
   }
 
-  private runOn(s: Script, key: string, args: string[], what: string, second?: string): Promise<unknown> {
+  private runOn(s: Script, key: string, args: string[], what: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new AckwireError('UNAVAILABLE', `${SESSION_STORE_UNAVAILABLE}: the store was closed`));
-    const name = second === undefined ? undefined : NAME_OF.get(s);
-    // The batch bounds the wait and keeps track of what it sent itself, once per batch.
-    if (this.batch && name !== undefined) return this.batch.run(name, [key, second!], args, what);
-    const done = bounded(this.link.eval(s, second === undefined ? [key] : [key, second], args), this.timeoutMs, what);
+    const done = bounded(this.link.eval(s, [key], args), this.timeoutMs, what);
     // close() lets these finish: a server's drain stores its last outcomes just before the store is closed.
     this.inflight.add(done);
     const forget = (): void => void this.inflight.delete(done);

@@ -19,15 +19,15 @@ interface Op {
   readonly name: string;
   /** What the operation is for, in the error when Redis does not answer. */
   readonly what: string;
-  readonly keys: readonly [string, string];
+  readonly key: string;
   readonly args: readonly string[];
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
 
 /**
- * The batch script over `scripts` (name → script whose keys are KEYS[1], KEYS[2]). ARGV: the number of
- * operations, then per operation its name, its number of arguments and the arguments; KEYS: two per
+ * The batch script over `scripts` (name → script whose one key is KEYS[1]). ARGV: the number of
+ * operations, then per operation its name, its number of arguments and the arguments; KEYS: one per
  * operation. Answers one array per operation: `{value}` (empty for nil), or `{'__err', message}`.
  */
 export function batchScript(scripts: Readonly<Record<string, Script>>): Script {
@@ -44,7 +44,7 @@ for i = 1, tonumber(ARGV[1]) do
   local argv = {}
   for j = 1, n do argv[j] = ARGV[a + 1 + j] end
   a = a + 2 + n
-  local ok, res = pcall(ops[name], {KEYS[2 * i - 1], KEYS[2 * i]}, argv)
+  local ok, res = pcall(ops[name], {KEYS[i]}, argv)
   if ok then
     out[i] = {res}
   else
@@ -78,10 +78,10 @@ export class ScriptBatch {
     private readonly options: BatchOptions,
   ) {}
 
-  /** Run the named script (one of the batch's) with the session's two keys, in this turn's batch. */
-  run(name: string, keys: readonly [string, string], args: readonly string[], what: string): Promise<unknown> {
+  /** Run the named script (one of the batch's) on the session's key, in this turn's batch. */
+  run(name: string, key: string, args: readonly string[], what: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ name, what, keys, args, resolve, reject });
+      this.queue.push({ name, what, key, args, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -106,7 +106,7 @@ export class ScriptBatch {
     const keys: string[] = [];
     const args: string[] = [String(ops.length)];
     for (const op of ops) {
-      keys.push(op.keys[0], op.keys[1]);
+      keys.push(op.key);
       args.push(op.name, String(op.args.length));
       for (const a of op.args) args.push(a);
     }

@@ -1,11 +1,11 @@
 /**
- * Redis key names of a session, and of a node (a store instance, one per process). Both keys share one hash tag, the session id, so that they live in one slot
- * of a Redis Cluster and one script can touch them both:
+ * Redis key names of a session, and of a node (a store instance, one per process). A session's key and
+ * channel share one hash tag, the session id, so that they live in one slot of a Redis Cluster:
  *
  *   <prefix>session:{<id>}        hash: h = SHA-256 of the resume token (hex), g = generation, l = highest
- *                                 id seen, w = call watermark; and per call id in the table, '' while the
- *                                 call runs or its outcome frame once it has one
- *   <prefix>session:{<id>}:done   sorted set of the call ids with a stored outcome (score = call id)
+ *                                 id seen, w = call watermark, n = outcomes stored, p = set once a node
+ *                                 waits for one of the session's outcomes; and per call id in the table,
+ *                                 `~<node id>` while the call runs or its outcome frame once it has one
  *   <prefix>session:{<id>}:out    (sharded) pub/sub channel: a call id whose claim changed (stored,
  *                                 forgotten, released), or `end`; for nodes waiting for a call run elsewhere
  *   <prefix>node:{<node id>}      string with an expiry of leaseMs, renewed while the node runs: a call
@@ -18,13 +18,12 @@ import { escapeTag } from './keys.js';
 
 export interface SessionKeys {
   readonly session: string;
-  readonly done: string;
   readonly channel: string;
 }
 
 export function sessionKeys(prefix: string, id: string): SessionKeys {
   const session = `${prefix}session:{${escapeTag(id) || '%'}}`;
-  return { session, done: `${session}:done`, channel: `${session}:out` };
+  return { session, channel: `${session}:out` };
 }
 
 export function nodeKey(prefix: string, nodeId: string): string {

@@ -3,24 +3,45 @@
  * (both keys of a session share one hash tag, see session-keys.ts), so a claim is decided in one step and
  * one session's operations take effect in the order they reached Redis.
  *
- * KEYS[1] is the session hash, KEYS[2] the sorted set of finished call ids (score = call id). The hash
- * holds `h` (SHA-256 of the resume token, hex), `g` (generation), `l` (highest id seen), `w` (watermark),
- * `n` (outcomes stored, the sorted set's size), `p` (set once a node waits for an outcome of the session),
- * and one field per call id in the table: `~<node id>` while the call runs (the store instance, i.e. the
- * process, that claimed it), its outcome frame once it has one (a frame is JSON array text: never `~`).
+ * KEYS[1] is the session hash. It holds `h` (SHA-256 of the resume token, hex), `g` (generation), `l`
+ * (highest id seen), `w` (watermark), `n` (outcomes stored), `p` (set once a node waits for an outcome of
+ * the session), and one field per call id in the table: `~<node id>` while the call runs (the store
+ * instance, i.e. the process, that claimed it), its outcome frame once it has one (a frame is JSON array
+ * text: never `~`). Acknowledgements name the ids they release (a watermark releases the ids from the
+ * previous watermark up), so no index of the stored ids is kept.
  */
+
+/** Widest id span an acknowledgement reads id by id; a wider one reads the hash's field names instead. */
+const SPAN = 2048;
 
 /** Claim answers, as the claim script returns them. */
 export const CLAIMED = { new: 0, running: 1, finished: 2, confirmed: 3, fenced: 4, gone: 5, full: 6 } as const;
 
 const PRELUDE = `
 local function str(n) return string.format('%.0f', n) end
--- Forget the finished calls whose ids the sorted set holds between lo and hi (Redis score bounds).
-local function forget(s, f, lo, hi)
-  local ids = redis.call('ZRANGEBYSCORE', f, lo, hi)
-  for i = 1, #ids, 1000 do redis.call('HDEL', s, unpack(ids, i, math.min(i + 999, #ids))) end
-  if #ids > 0 then redis.call('ZREMRANGEBYSCORE', f, lo, hi) end
-  return #ids
+-- Forget the finished calls with ids lo to hi (inclusive) in the table s; running calls stay. A span wider
+-- than ${SPAN} ids is looked for among the hash's fields (at most the retained outcomes and running calls).
+local function forget(s, lo, hi)
+  if hi < lo then return 0 end
+  local ids = {}
+  if hi - lo < ${SPAN} then
+    for id = lo, hi do ids[#ids + 1] = str(id) end
+  else
+    for _, f in ipairs(redis.call('HKEYS', s)) do
+      local id = tonumber(f)
+      if id and id >= lo and id <= hi then ids[#ids + 1] = f end
+    end
+  end
+  local gone = {}
+  for i = 1, #ids, 1000 do
+    local chunk = {unpack(ids, i, math.min(i + 999, #ids))}
+    local v = redis.call('HMGET', s, unpack(chunk))
+    for j = 1, #chunk do
+      if v[j] and string.sub(v[j], 1, 1) ~= '~' then gone[#gone + 1] = chunk[j] end
+    end
+  end
+  for i = 1, #gone, 1000 do redis.call('HDEL', s, unpack(gone, i, math.min(i + 999, #gone))) end
+  return #gone
 end
 `;
 
@@ -46,7 +67,6 @@ if diff ~= 0 then return 0 end
 local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
 local l = redis.call('HGET', KEYS[1], 'l')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return {g, l}
 `;
 
@@ -81,7 +101,7 @@ return answer
  * ARGV: call id, frame, channel, publish command. Stores the outcome of a running claim (from any
  * generation) and counts it in `n`. A call the watermark passed while it ran is no longer awaited: it is
  * forgotten instead. Either way, when a node waits for an outcome of this session (`p`), the call id goes out
- * on the session's channel. The sorted set is made with the session hash's expiry. Answers 1 when stored.
+ * on the session's channel. Answers 1 when stored.
  */
 export const COMPLETE = `
 local m = redis.call('HMGET', KEYS[1], ARGV[1], 'w', 'n', 'p')
@@ -92,13 +112,7 @@ if tonumber(ARGV[1]) < tonumber(m[2]) then
   redis.call('HDEL', KEYS[1], ARGV[1])
   stored = 0
 else
-  local n = tonumber(m[3]) or 0
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'n', n + 1)
-  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])
-  if n == 0 then
-    local ttl = redis.call('PTTL', KEYS[1])
-    if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-  end
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'n', (tonumber(m[3]) or 0) + 1)
 end
 if m[4] then redis.call(ARGV[4], ARGV[3], ARGV[1]) end
 return stored
@@ -135,28 +149,28 @@ return 0
 
 /**
  * ARGV: watermark, then first, last, first, last, ... (inclusive, ascending, disjoint; none is fine).
- * Raises the watermark (a lower one changes nothing) and forgets the finished calls below it, then the
- * finished calls in the ranges; running calls stay (the sorted set holds finished ones only). Answers the
- * number forgotten.
+ * Raises the watermark (a lower one changes nothing) and forgets the finished calls from the previous
+ * watermark up to it (none below the previous one is kept: a claim or an outcome below the watermark
+ * records nothing), then the finished calls in the ranges; running calls stay. Answers the number forgotten.
  */
 export const CONFIRM = `${PRELUDE}
 local m = redis.call('HMGET', KEYS[1], 'w', 'n')
 if not m[1] then return 0 end
 local n = 0
-if tonumber(ARGV[1]) > tonumber(m[1]) then
+local w = tonumber(ARGV[1])
+if w > tonumber(m[1]) then
   redis.call('HSET', KEYS[1], 'w', ARGV[1])
-  n = forget(KEYS[1], KEYS[2], '-inf', '(' .. ARGV[1])
+  n = forget(KEYS[1], tonumber(m[1]), w - 1)
 end
-for i = 2, #ARGV, 2 do n = n + forget(KEYS[1], KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 2, #ARGV, 2 do n = n + forget(KEYS[1], tonumber(ARGV[i]), tonumber(ARGV[i + 1])) end
 if n > 0 then redis.call('HSET', KEYS[1], 'n', math.max(0, (tonumber(m[2]) or 0) - n)) end
 return n
 `;
 
-/** ARGV: generation, ttl ms. Sets the expiry of both keys if the generation still owns the session. */
+/** ARGV: generation, ttl ms. Sets the session's expiry if the generation still owns it. */
 export const EXPIRE_IF_OWNER = `
 if redis.call('HGET', KEYS[1], 'g') ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 `;
 
@@ -167,7 +181,7 @@ return 1
 export const END = `
 local g = redis.call('HGET', KEYS[1], 'g')
 if not g or (ARGV[1] ~= '' and g ~= ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1])
 redis.call(ARGV[3], ARGV[2], 'end')
 return 1
 `;

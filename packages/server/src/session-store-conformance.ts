@@ -196,6 +196,29 @@ export function sessionStoreConformance(name: string, backend: SessionStoreUnder
         deepStrictEqual(await store.claim(s.id, 1, 3), { state: 'new' }); // forgotten; a range does not confirm later claims
       });
 
+      it('forgets outcomes however far apart their ids, by range and by watermark, and counts them out', async (make) => {
+        const store = await make(3);
+        const s = await store.create();
+        await store.claim(s.id, 1, 1); // stays running
+        for (const id of [10, 5000, 3_000_000]) {
+          await store.claim(s.id, 1, id);
+          await store.complete(s.id, id, FRAME(id));
+        }
+        deepStrictEqual(await store.claim(s.id, 1, 3_000_001), { state: 'full' });
+        await store.confirm(s.id, 0, [[2, 4_000_000]]); // one range over millions of ids
+        deepStrictEqual(await store.claim(s.id, 1, 1), { state: 'running' });
+        deepStrictEqual(await store.claim(s.id, 1, 5000), { state: 'new' }); // forgotten, and counted out
+        await store.complete(s.id, 5000, FRAME(5000));
+        await store.complete(s.id, 1, FRAME(1));
+        await store.confirm(s.id, 9_000_000); // the watermark passes both at once
+        for (const id of [1, 5000, 8_999_999]) deepStrictEqual(await store.claim(s.id, 1, id), { state: 'confirmed' });
+        for (const id of [9_000_000, 9_000_001, 9_000_002]) {
+          deepStrictEqual(await store.claim(s.id, 1, id), { state: 'new' });
+          await store.complete(s.id, id, FRAME(id));
+        }
+        deepStrictEqual(await store.claim(s.id, 1, 9_000_003), { state: 'full' }); // exactly 3 held again
+      });
+
       it('keeps every outcome outside the confirmed ranges, however many calls finish beside a running one', async (make) => {
         const store = await make(4);
         const s = await store.create();
