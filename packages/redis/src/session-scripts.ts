@@ -1,10 +1,10 @@
 /**
  * The session store's Lua scripts. Each runs atomically on the Redis node that holds the session's slot
- * (both keys of a session share one hash tag, see session-keys.ts), so a claim is decided in one step and
+ * (a session is one key, see session-keys.ts), so a claim is decided in one step and
  * one session's operations take effect in the order they reached Redis.
  *
  * KEYS[1] is the session hash. It holds `h` (SHA-256 of the resume token, hex), `g` (generation), `l`
- * (highest id seen), `w` (watermark), `n` (outcomes stored), `p` (set once a node waits for an outcome of
+ * (highest id seen), `w` (watermark), `n` (outcomes stored), `p` (1 once a node waits for an outcome of
  * the session), and one field per call id in the table: `~<node id>` while the call runs (the store
  * instance, i.e. the process, that claimed it), its outcome frame once it has one (a frame is JSON array
  * text: never `~`). Acknowledgements name the ids they release (a watermark releases the ids from the
@@ -45,9 +45,13 @@ local function forget(s, lo, hi)
 end
 `;
 
-/** ARGV: token hash, ttl ms. A new session: generation 1, nothing seen, no outcome stored. */
+/**
+ * ARGV: token hash, ttl ms. A new session: generation 1, nothing seen, no outcome stored, no node waiting.
+ * Every fixed field is written here, first: a small hash is a list that Redis reads from its start, so the
+ * fields each operation reads are found before the call ids.
+ */
 export const CREATE = `
-redis.call('HSET', KEYS[1], 'h', ARGV[1], 'g', 1, 'l', 0, 'w', 0, 'n', 0)
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 'g', 1, 'l', 0, 'w', 0, 'n', 0, 'p', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
@@ -114,7 +118,7 @@ if tonumber(ARGV[1]) < tonumber(m[2]) then
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'n', (tonumber(m[3]) or 0) + 1)
 end
-if m[4] then redis.call(ARGV[4], ARGV[3], ARGV[1]) end
+if m[4] == '1' then redis.call(ARGV[4], ARGV[3], ARGV[1]) end
 return stored
 `;
 
@@ -124,7 +128,7 @@ local m = redis.call('HMGET', KEYS[1], ARGV[1], 'p')
 local v = m[1]
 if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-if m[2] then redis.call(ARGV[3], ARGV[2], ARGV[1]) end
+if m[2] == '1' then redis.call(ARGV[3], ARGV[2], ARGV[1]) end
 return 1
 `;
 
@@ -136,7 +140,7 @@ return 1
 export const PEEK = `
 local m = redis.call('HMGET', KEYS[1], 'g', 'p', ARGV[1])
 if not m[1] then return false end
-if not m[2] then redis.call('HSET', KEYS[1], 'p', 1) end
+if m[2] ~= '1' then redis.call('HSET', KEYS[1], 'p', 1) end
 return m[3]
 `;
 
