@@ -222,12 +222,15 @@ export class RedisSessionStore implements SessionStore {
     return String(this.retentionMs + this.leaseMs);
   }
 
-  /** A session script on the session's key: on a single server, in this turn's batch. */
-  private run(s: Script, id: string, args: string[], what: string): Promise<unknown> {
+  /** A session script on the session's key (on a single server, in this turn's batch), answering `decode(answer)` if given. */
+  private run(s: Script, id: string, args: string[], what: string, decode?: (answer: unknown) => unknown): Promise<unknown> {
     const key = this.keys(id).session;
-    if (this.closed || !this.batch) return this.runOn(s, key, args, what);
+    if (this.closed || !this.batch) {
+      const sent = this.runOn(s, key, args, what);
+      return decode ? sent.then(decode) : sent;
+    }
     // The batch bounds the wait and keeps track of what it sent itself, once per batch.
-    return this.batch.run(NAME_OF.get(s)!, key, args, what);
+    return this.batch.run(NAME_OF.get(s)!, key, args, what, decode);
   }
 
   private runOn(s: Script, key: string, args: string[], what: string): Promise<unknown> {
@@ -262,13 +265,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   claim(id: string, generation: number, callId: number): Promise<Claim> {
-    return this.run(SCRIPTS.claim, id, [String(generation), String(callId), this.retainedArg, this.nodeId], 'claim').then((answer) => {
+    const decode = (answer: unknown): Claim => {
       if (Array.isArray(answer)) return { state: 'finished', frame: String(answer[1]) };
       const claim = CLAIMS.get(answer);
       if (!claim) throw new AckwireError('INTERNAL_ERROR', `claim: unexpected answer from Redis: ${String(answer)}`);
       if (claim.state === 'fenced' && this.held.get(id) === generation) this.held.delete(id);
       return claim;
-    });
+    };
+    return this.run(SCRIPTS.claim, id, [String(generation), String(callId), this.retainedArg, this.nodeId], 'claim', decode) as Promise<Claim>;
   }
 
   async release(id: string, callId: number): Promise<void> {
@@ -276,7 +280,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   complete(id: string, callId: number, frame: string): Promise<void> {
-    return this.run(SCRIPTS.complete, id, [String(callId), frame, this.keys(id).channel, this.publish], 'complete').then(nothing);
+    return this.run(SCRIPTS.complete, id, [String(callId), frame, this.keys(id).channel, this.publish], 'complete', nothing) as Promise<void>;
   }
 
   /**

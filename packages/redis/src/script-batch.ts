@@ -21,6 +21,8 @@ interface Op {
   readonly what: string;
   readonly key: string;
   readonly args: readonly string[];
+  /** What the operation answers, made from the script's answer (the answer itself when absent). */
+  readonly decode: ((answer: unknown) => unknown) | undefined;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -28,7 +30,8 @@ interface Op {
 /**
  * The batch script over `scripts` (name → script whose one key is KEYS[1]). ARGV: the number of
  * operations, then per operation its name, its number of arguments and the arguments; KEYS: one per
- * operation. Answers one array per operation: `{value}` (empty for nil), or `{'__err', message}`.
+ * operation. Answers one element per operation: its value (nil as nil), or `{'__err', message}` when it
+ * failed (no operation answers a list starting with that string).
  */
 export function batchScript(scripts: Readonly<Record<string, Script>>): Script {
   const fns = Object.entries(scripts)
@@ -46,7 +49,7 @@ for i = 1, tonumber(ARGV[1]) do
   a = a + 2 + n
   local ok, res = pcall(ops[name], {KEYS[i]}, argv)
   if ok then
-    out[i] = {res}
+    if res == nil then out[i] = false else out[i] = res end
   else
     out[i] = {'__err', type(res) == 'table' and (res.err or 'error') or tostring(res)}
   end
@@ -78,10 +81,13 @@ export class ScriptBatch {
     private readonly options: BatchOptions,
   ) {}
 
-  /** Run the named script (one of the batch's) on the session's key, in this turn's batch. */
-  run(name: string, key: string, args: readonly string[], what: string): Promise<unknown> {
+  /**
+   * Run the named script (one of the batch's) on the session's key, in this turn's batch. Answers
+   * `decode(answer)` when given (a decode that throws rejects): one promise per operation, not two.
+   */
+  run(name: string, key: string, args: readonly string[], what: string, decode?: (answer: unknown) => unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ name, what, key, args, resolve, reject });
+      this.queue.push({ name, what, key, args, decode, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -128,11 +134,12 @@ export class ScriptBatch {
       );
       this.link.eval(this.batch, keys, args).then(
         (answer) => {
-          const results = answer as unknown[][];
+          const results = answer as unknown[];
           settle((op, i) => {
-            const r = results[i] ?? [];
-            if (r[0] === '__err') op.reject(unavailable(new Error(String(r[1])), detail));
-            else op.resolve(r.length === 0 ? null : r[0]);
+            const r = results[i] ?? null;
+            if (Array.isArray(r) && r[0] === '__err') op.reject(unavailable(new Error(String(r[1])), detail));
+            else if (!op.decode) op.resolve(r);
+            else decoded(op, r);
           });
         },
         (err: unknown) => settle((op) => op.reject(err instanceof AckwireError ? err : unavailable(err, detail))),
@@ -140,4 +147,15 @@ export class ScriptBatch {
     });
     this.sending.add(done);
   }
+}
+
+function decoded(op: Op, answer: unknown): void {
+  let value: unknown;
+  try {
+    value = op.decode!(answer);
+  } catch (err) {
+    op.reject(err);
+    return;
+  }
+  op.resolve(value);
 }
