@@ -6,7 +6,7 @@ import { MemorySessionStore, type Claim } from '@ackwire/server';
 import { describe, expect, it } from 'vitest';
 import { DelayedSessionStore } from '../helpers/async-session-store.js';
 import { makeServer } from '../helpers/fixtures.js';
-import { useHarness } from '../helpers/harness.js';
+import { spyLogger, useHarness } from '../helpers/harness.js';
 
 const h = useHarness();
 
@@ -20,9 +20,18 @@ class CountingStore extends DelayedSessionStore {
   }
 }
 
-async function connected() {
-  const sessionStore = new CountingStore(new MemorySessionStore(), { maxDelayMs: 5 });
-  const { url, server } = await h.fixtureServer({ sessionStore });
+/** Fails the claims of the call ids in `failing`, as late as the others answer. */
+class FailingStore extends CountingStore {
+  readonly failing = new Set<number>();
+  override claim(id: string, generation: number, callId: number): Promise<Claim> {
+    const answer = super.claim(id, generation, callId);
+    return this.failing.has(callId) ? answer.then(() => Promise.reject(new Error('store down'))) : answer;
+  }
+}
+
+async function connected(logger = spyLogger()) {
+  const sessionStore = new FailingStore(new MemorySessionStore(), { maxDelayMs: 5 });
+  const { url, server } = await h.fixtureServer({ sessionStore, logger });
   const raw = await h.raw(url, ['ackwire.v1.json']);
   return { raw, server, sessionStore };
 }
@@ -45,6 +54,18 @@ describe('a server on an asynchronous session store', () => {
     for (let id = 1; id <= 20; id++) expect(await raw.next()).toStrictEqual([5, id, id]);
     expect(await raw.next()).toStrictEqual([15]);
     expect(sessionStore.peak).toBeGreaterThan(1);
+  });
+
+  it('refuses a call whose claim fails in its turn, and still answers the calls around it in order', async () => {
+    const logger = spyLogger();
+    const { raw, server, sessionStore } = await connected(logger);
+    await raw.hello(server.fingerprint);
+    sessionStore.failing.add(2);
+    for (const id of [1, 2, 3]) raw.send([3, id, 'math.add', { a: id, b: 10 }]);
+    expect(await raw.next()).toStrictEqual([5, 1, 11]);
+    expect((await raw.next()).slice(0, 3)).toStrictEqual([6, 2, 'UNAVAILABLE']);
+    expect(await raw.next()).toStrictEqual([5, 3, 13]);
+    expect(logger.error).toHaveBeenCalledWith('session store: claiming a call failed', expect.anything());
   });
 
   it('cancels a call whose cancel is written right behind it, before the store answered its claim', async () => {

@@ -46,30 +46,20 @@ class HandlerCallInfo {
 
 type Parsed = { success: true; data: unknown } | { success: false; error: $ZodError };
 
-const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
-/**
- * A call frame: claim its id in the session store, then run it if the claim is new. Returns a promise when
- * the store answers asynchronously. `after` settles once the calls read before this one are handled: the
- * claim is asked for at once, and acted on after them, so calls take effect in the order they were read
- * whatever the store's latency, while the store answers many claims per round trip.
- */
-export function startCall(host: CallHost, msg: CallMessage, after?: Promise<void>): void | Promise<void> {
-  const session = host.session!;
-  const claim = host.runtime.sessions.store.claim(session.id, session.generation, msg.id);
-  if (!isPromise(claim)) return after ? after.then(() => claimed(host, session, msg, claim)) : claimed(host, session, msg, claim);
-  const refused = (err: unknown): void => {
-    host.runtime.logger.error('session store: claiming a call failed', { error: err });
-    host.send(errorFrame(msg.id, 'UNAVAILABLE', 'Session store unavailable', null, host.codec));
-  };
-  if (!after) return claim.then((c) => claimed(host, session, msg, c), refused);
-  return claim.then(
-    (c) => after.then(() => claimed(host, session, msg, c)),
-    (err: unknown) => after.then(() => refused(err)),
-  );
+/** A call frame's claim of its id in the session store: a promise when the store answers asynchronously. */
+export function claimFor(host: CallHost, session: LiveSession, msg: CallMessage): MaybePromise<Claim> {
+  return host.runtime.sessions.store.claim(session.id, session.generation, msg.id);
 }
 
-function claimed(host: CallHost, session: LiveSession, msg: CallMessage, claim: Claim): void {
+/** The store could not answer a claim: the call is refused, never run without dedupe. */
+export function claimRefused(host: CallHost, msg: CallMessage, err: unknown): void {
+  host.runtime.logger.error('session store: claiming a call failed', { error: err });
+  host.send(errorFrame(msg.id, 'UNAVAILABLE', 'Session store unavailable', null, host.codec));
+}
+
+/** Act on a call's claim: run it if it is new, or answer what the claim says. */
+export function actOnClaim(host: CallHost, session: LiveSession, msg: CallMessage, claim: Claim): void {
   const { id } = msg;
   const codec = host.codec;
   switch (claim.state) {

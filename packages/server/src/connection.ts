@@ -16,7 +16,9 @@ import {
   type ClientMessage,
   type Codec,
 } from '@ackwire/core';
-import { cancelCall, startCall, type CallHost } from './calls.js';
+import { actOnClaim, cancelCall, claimFor, type CallHost } from './calls.js';
+import { ClaimQueue } from './claim-queue.js';
+import { isPromise } from './is-promise.js';
 import type { ConnectionRuntime } from './connection-runtime.js';
 import { nestsDeeperThan, peekRequestId } from './depth.js';
 import { CredentialExpiry } from './expiry.js';
@@ -64,17 +66,15 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   /** Frames in order, a slice per turn; those behind one that waits for an answer wait with it. */
   private readonly input: InputSlices;
   /**
-   * Calls read while earlier calls wait for their claim from an asynchronous session store are claimed at
-   * once (the store batches them), and each is handled once its claim and every earlier call's are:
-   * `claims` settles when the last call read is handled, `claiming` holds the ids still waiting. Frames
-   * other than calls wait for `claims`, so frames still take effect in the order they were read.
+   * Calls waiting for their claims from an asynchronous session store, acted on in the order read (made on
+   * the first claim that does not answer at once). Frames other than calls wait until none is left, so
+   * frames take effect in the order they were read.
    */
-  private claims: Promise<void> | undefined;
-  private claiming: Set<number> | undefined;
+  private claims: ClaimQueue | undefined;
   /** What a drain waits for: the frame waiting for an answer (the welcome, or a frame behind calls waiting
-   * for their claims), or the last of those calls. */
+   * for their claims), or the calls waiting for their claims. */
   get storeWait(): Promise<void> | undefined {
-    return this.input.waiting ?? this.claims;
+    return this.input.waiting ?? (this.claims && this.claims.size > 0 ? this.claims.drained() : undefined);
   }
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
@@ -171,7 +171,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     try {
       if (msg.type === MessageType.CALL && this.state === 'open' && !this.runtime.draining) return this.claim(msg);
       // A promise when the frame waits for the session store or for the welcome: the next frames wait too.
-      if (this.claims) return this.afterClaims(msg);
+      if (this.claims && this.claims.size > 0) return this.afterClaims(msg);
       return this.dispatch(msg);
     } catch (err) {
       return this.failed('handling a frame failed', err);
@@ -179,31 +179,24 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   }
 
   /**
-   * A call: claimed now, handled after the calls before it. The frames behind it wait only once
-   * `maxInFlight` calls wait for their claims (or for a call id already waiting: it is handled after).
+   * A call: claimed now, acted on after the calls read before it. The frames behind it wait only once
+   * `maxInFlight` calls wait for their claims, or when its id is one of theirs (it is handled after them).
    */
   private claim(msg: CallMessage): void | Promise<void> {
-    const claiming = (this.claiming ??= new Set());
-    if (claiming.has(msg.id)) return this.afterClaims(msg);
-    const pending = startCall(this, msg, this.claims);
-    if (!pending) return;
-    const id = msg.id;
-    claiming.add(id);
-    const done = (): void => {
-      claiming.delete(id);
-      if (this.claims === settled) this.claims = undefined;
-    };
-    const settled: Promise<void> = pending.then(done, (err: unknown) => {
-      done();
-      this.failed('handling a call failed', err);
-    });
-    this.claims = settled;
-    if (claiming.size >= this.runtime.limits.maxInFlight) return settled;
+    const queue = this.claims;
+    const waiting = queue !== undefined && queue.size > 0;
+    if (waiting && queue.holds(msg.id)) return this.afterClaims(msg);
+    const session = this.session!;
+    const claim = claimFor(this, session, msg);
+    if (!waiting && !isPromise(claim)) return actOnClaim(this, session, msg, claim);
+    const q = (this.claims ??= new ClaimQueue(this, (err) => this.failed('handling a call failed', err)));
+    q.push(session, msg, claim);
+    if (q.size >= this.runtime.limits.maxInFlight) return q.drained();
   }
 
   /** A frame read behind calls still waiting for their claims: it acts once they are handled. */
   private afterClaims(msg: ClientMessage): Promise<void> {
-    return this.claims!.then(() => (this.state === 'closed' ? undefined : this.dispatch(msg)));
+    return this.claims!.drained().then(() => (this.state === 'closed' ? undefined : this.dispatch(msg)));
   }
 
   /** Pause or resume reading for one reason (see PAUSED_FOR_*); the transport resumes when none is left. */
@@ -336,7 +329,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
         // Draining with a store other processes cannot resume from: the calls running here finish on this
         // connection, and no new one starts (see drain.ts).
         if (this.runtime.draining) return this.send(errorFrame(msg.id, 'UNAVAILABLE', 'The server is restarting', null, this.codec));
-        return startCall(this, msg);
+        return this.claim(msg);
       case MessageType.SUBSCRIBE:
         return subscribe(this, msg);
       case MessageType.UNSUBSCRIBE:

@@ -13,6 +13,7 @@ import type { Logger } from './options.js';
 import { parseWith } from './outcome.js';
 import type { SessionOwners } from './revocation.js';
 import type { LiveSession } from './session.js';
+import { isPromise } from './is-promise.js';
 
 export type Expiry = number | Date | null | undefined;
 
@@ -31,7 +32,6 @@ export interface CredentialHooks {
   expiresAt?: ((ctx: any) => Expiry) | undefined;
 }
 
-const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 export class Credentials {
   private readonly paramsSchema: Schema | undefined;

@@ -13,6 +13,7 @@ import type { Handshake } from './handshake.js';
 import { badRequestFrame } from './outcome.js';
 import type { LiveSession, Opened, SessionHolder } from './session.js';
 import type { WireSocket } from './socket.js';
+import { isPromise } from './is-promise.js';
 
 /** What the hello and `$authenticate` need of their connection. */
 export interface CredentialHost extends SessionHolder {
@@ -31,7 +32,6 @@ export interface CredentialHost extends SessionHolder {
   failed(what: string, err: unknown): void;
 }
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** Settles once the welcome is sent or the connection refused; a promise only when something was asynchronous. */
 export function hello(conn: CredentialHost, msg: HelloMessage): void | Promise<void> {

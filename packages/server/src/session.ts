@@ -8,6 +8,7 @@ import { DetachedSessions } from './detached-sessions.js';
 import type { Handshake } from './handshake.js';
 import type { Logger } from './options.js';
 import type { MaybePromise, SessionStore, StoredSession } from './session-store.js';
+import { isPromise } from './is-promise.js';
 
 /** A call running in this process. */
 export interface CallRecord {
@@ -40,7 +41,6 @@ export interface DetachedLimits {
   addressOf(handshake: Handshake): string;
 }
 
-const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 export class LiveSession {
   /** Calls running here, by id. Made on first use: an idle connection's session holds no table. */

@@ -8,6 +8,7 @@ import type { TopicKey } from './handlers.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
 import type { LiveSession } from './session.js';
 import type { LocalTopic, TopicMember } from './topic-hub.js';
+import { isPromise } from './is-promise.js';
 
 /** What subscriptions need of their connection. */
 export interface SubscriberState extends TopicMember {
@@ -21,7 +22,6 @@ export interface SubscriberState extends TopicMember {
   close(code: number, reason: string): void;
 }
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** `next(value)` now if `value` is not a promise, else when it resolves. */
 function andThen<T, R>(value: T | Promise<T>, next: (v: T) => R | Promise<R>): R | Promise<R> {

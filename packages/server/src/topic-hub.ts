@@ -6,8 +6,8 @@ import { codecs, encodeEvent, type Codec, type CodecName, type GapReason } from 
 import { flushCorked } from '@ackwire/core/internal';
 import type { Broker, BrokerEvent, Listening, ReadResult, TopicHead } from './broker.js';
 import { currentTurn } from './event-loop-turn.js';
+import { isPromise } from './is-promise.js';
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /** What a member connection must offer the hub. */
 export interface TopicMember {
