@@ -276,11 +276,11 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async release(id: string, callId: number): Promise<void> {
-    await this.run(SCRIPTS.release, id, [String(callId), this.keys(id).channel, this.publish], 'release');
+    await this.run(SCRIPTS.release, id, [String(callId), this.publish], 'release');
   }
 
   complete(id: string, callId: number, frame: string): Promise<void> {
-    return this.run(SCRIPTS.complete, id, [String(callId), frame, this.keys(id).channel, this.publish], 'complete', nothing) as Promise<void>;
+    return this.run(SCRIPTS.complete, id, [String(callId), frame, this.publish], 'complete', nothing) as Promise<void>;
   }
 
   /**
@@ -325,7 +325,7 @@ export class RedisSessionStore implements SessionStore {
 
   async end(id: string, generation?: number): Promise<void> {
     if (generation === undefined || this.held.get(id) === generation) this.held.delete(id);
-    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation), this.keys(id).channel, this.publish], 'end');
+    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation), this.publish], 'end');
   }
 
   /** Renew the lease of every session held here; one that another process took is dropped from the list. */

@@ -16,6 +16,9 @@
  */
 import { escapeTag } from './keys.js';
 
+/** A session's channel is its key with this suffix (the scripts make it from their key the same way). */
+export const CHANNEL_SUFFIX = ':out';
+
 export interface SessionKeys {
   readonly session: string;
   readonly channel: string;
@@ -23,7 +26,7 @@ export interface SessionKeys {
 
 export function sessionKeys(prefix: string, id: string): SessionKeys {
   const session = `${prefix}session:{${escapeTag(id) || '%'}}`;
-  return { session, channel: `${session}:out` };
+  return { session, channel: session + CHANNEL_SUFFIX };
 }
 
 export function nodeKey(prefix: string, nodeId: string): string {

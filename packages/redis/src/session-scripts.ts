@@ -10,9 +10,13 @@
  * text: never `~`). Acknowledgements name the ids they release (a watermark releases the ids from the
  * previous watermark up), so no index of the stored ids is kept.
  */
+import { CHANNEL_SUFFIX } from './session-keys.js';
 
 /** Widest id span an acknowledgement reads id by id; a wider one reads the hash's field names instead. */
 const SPAN = 2048;
+
+/** The session's channel, made from its key as sessionKeys() makes it. */
+const CHANNEL = `KEYS[1] .. '${CHANNEL_SUFFIX}'`;
 
 /** Claim answers, as the claim script returns them. */
 export const CLAIMED = { new: 0, running: 1, finished: 2, confirmed: 3, fenced: 4, gone: 5, full: 6 } as const;
@@ -102,7 +106,7 @@ return answer
 `;
 
 /**
- * ARGV: call id, frame, channel, publish command. Stores the outcome of a running claim (from any
+ * ARGV: call id, frame, publish command. Stores the outcome of a running claim (from any
  * generation) and counts it in `n`. A call the watermark passed while it ran is no longer awaited: it is
  * forgotten instead. Either way, when a node waits for an outcome of this session (`p`), the call id goes out
  * on the session's channel. Answers 1 when stored.
@@ -118,17 +122,17 @@ if tonumber(ARGV[1]) < tonumber(m[2]) then
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'n', (tonumber(m[3]) or 0) + 1)
 end
-if m[4] == '1' then redis.call(ARGV[4], ARGV[3], ARGV[1]) end
+if m[4] == '1' then redis.call(ARGV[3], ${CHANNEL}, ARGV[1]) end
 return stored
 `;
 
-/** ARGV: call id, channel, publish command. Forgets a running claim (refused without running). */
+/** ARGV: call id, publish command. Forgets a running claim (refused without running). */
 export const RELEASE = `
 local m = redis.call('HMGET', KEYS[1], ARGV[1], 'p')
 local v = m[1]
 if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-if m[2] == '1' then redis.call(ARGV[3], ARGV[2], ARGV[1]) end
+if m[2] == '1' then redis.call(ARGV[2], ${CHANNEL}, ARGV[1]) end
 return 1
 `;
 
@@ -179,14 +183,14 @@ return 1
 `;
 
 /**
- * ARGV: generation or '', channel, publish command. Deletes the session (unless a later resume took it)
+ * ARGV: generation or '', publish command. Deletes the session (unless a later resume took it)
  * and says `end` on its channel. Answers 1 when deleted.
  */
 export const END = `
 local g = redis.call('HGET', KEYS[1], 'g')
 if not g or (ARGV[1] ~= '' and g ~= ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call(ARGV[3], ARGV[2], 'end')
+redis.call(ARGV[2], ${CHANNEL}, 'end')
 return 1
 `;
 
