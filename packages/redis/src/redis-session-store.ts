@@ -21,7 +21,7 @@ import type { Claim, ElsewhereOutcome, Logger, SessionStore, StoredSession } fro
 import { within } from './errors.js';
 import { clientLink, clusterLink, script, type AnyRedisClient, type AnyRedisCluster, type Link, type Script } from './link.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
-import { ScriptBatch, batchScript } from './script-batch.js';
+import { ScriptBatch, batchScript, type Tails } from './script-batch.js';
 import { nodeKey, sessionKeys, type SessionKeys } from './session-keys.js';
 import * as lua from './session-scripts.js';
 
@@ -73,7 +73,13 @@ const SESSION_SCRIPTS = Object.fromEntries(
   Object.entries(SCRIPTS).filter(([name]) => !['nodeAlive', 'nodeGone', 'nodeSeen'].includes(name)),
 ) as Record<string, Script>;
 const NAME_OF = new Map<Script, string>(Object.entries(SESSION_SCRIPTS).map(([name, s]) => [s, name]));
-const BATCH = batchScript(SESSION_SCRIPTS);
+/**
+ * The store's constant arguments, at the end of some scripts' ARGV: `maxRetainedCalls` (0), the node id (1)
+ * and the publish command (2), by index into `RedisSessionStore.shared`. A batch sends them once, not with
+ * every operation; a script run on its own gets them appended.
+ */
+const TAILS: Tails = { claim: [0, 1], complete: [2], release: [2], end: [2] };
+const BATCH = batchScript(SESSION_SCRIPTS, TAILS);
 /** Sessions whose key names are kept made. */
 const KEY_NAMES_KEPT = 10_000;
 
@@ -162,9 +168,8 @@ export class RedisSessionStore implements SessionStore {
   /** Operations sent outside the batch and not answered yet (the batch tracks its own). */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly keyNames = new Map<string, SessionKeys>();
-  /** `maxRetainedCalls`, as the claim script's argument. */
-  private readonly retainedArg: string;
-  private readonly publish: string;
+  /** The constant arguments of TAILS. */
+  private readonly shared: readonly string[];
   private closed = false;
   /** A single server's batch of this turn's session operations (none on a cluster: see script-batch.ts). */
   private readonly batch: ScriptBatch | undefined;
@@ -179,13 +184,14 @@ export class RedisSessionStore implements SessionStore {
     this.prefix = options.prefix ?? 'ackwire:';
     this.retentionMs = Math.max(1, Math.floor(options.retentionMs ?? 120_000));
     this.maxRetainedCalls = Math.max(1, Math.floor(options.maxRetainedCalls ?? 1024));
-    this.retainedArg = String(this.maxRetainedCalls);
     this.leaseMs = Math.max(2, Math.floor(options.leaseMs ?? 30_000));
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
     this.renewal = setInterval(() => this.renew(), this.leaseMs / 2);
     this.renewal.unref?.();
-    this.publish = link.sharded ? 'SPUBLISH' : 'PUBLISH';
-    this.batch = options.cluster ? undefined : new ScriptBatch(link, BATCH, { timeoutMs: this.timeoutMs, detail: SESSION_STORE_UNAVAILABLE });
+    this.shared = [String(this.maxRetainedCalls), this.nodeId, link.sharded ? 'SPUBLISH' : 'PUBLISH'];
+    this.batch = options.cluster
+      ? undefined
+      : new ScriptBatch(link, BATCH, { timeoutMs: this.timeoutMs, detail: SESSION_STORE_UNAVAILABLE, names: Object.keys(SESSION_SCRIPTS), shared: this.shared });
     this.waiters = new OutcomeWaiters({
       subscribe: (channel, fn) => link.subscribe(channel, fn),
       unsubscribe: (channel, fn) => link.unsubscribe(channel, fn),
@@ -225,12 +231,14 @@ export class RedisSessionStore implements SessionStore {
   /** A session script on the session's key (on a single server, in this turn's batch), answering `decode(answer)` if given. */
   private run(s: Script, id: string, args: string[], what: string, decode?: (answer: unknown) => unknown): Promise<unknown> {
     const key = this.keys(id).session;
+    const name = NAME_OF.get(s)!;
     if (this.closed || !this.batch) {
-      const sent = this.runOn(s, key, args, what);
+      const tail = TAILS[name];
+      const sent = this.runOn(s, key, tail ? [...args, ...tail.map((i) => this.shared[i]!)] : args, what);
       return decode ? sent.then(decode) : sent;
     }
     // The batch bounds the wait and keeps track of what it sent itself, once per batch.
-    return this.batch.run(NAME_OF.get(s)!, key, args, what, decode);
+    return this.batch.run(name, key, args, what, decode);
   }
 
   private runOn(s: Script, key: string, args: string[], what: string): Promise<unknown> {
@@ -272,15 +280,15 @@ export class RedisSessionStore implements SessionStore {
       if (claim.state === 'fenced' && this.held.get(id) === generation) this.held.delete(id);
       return claim;
     };
-    return this.run(SCRIPTS.claim, id, [String(generation), String(callId), this.retainedArg, this.nodeId], 'claim', decode) as Promise<Claim>;
+    return this.run(SCRIPTS.claim, id, [String(generation), String(callId)], 'claim', decode) as Promise<Claim>;
   }
 
   async release(id: string, callId: number): Promise<void> {
-    await this.run(SCRIPTS.release, id, [String(callId), this.publish], 'release');
+    await this.run(SCRIPTS.release, id, [String(callId)], 'release');
   }
 
   complete(id: string, callId: number, frame: string): Promise<void> {
-    return this.run(SCRIPTS.complete, id, [String(callId), frame, this.publish], 'complete', nothing) as Promise<void>;
+    return this.run(SCRIPTS.complete, id, [String(callId), frame], 'complete', nothing) as Promise<void>;
   }
 
   /**
@@ -325,7 +333,7 @@ export class RedisSessionStore implements SessionStore {
 
   async end(id: string, generation?: number): Promise<void> {
     if (generation === undefined || this.held.get(id) === generation) this.held.delete(id);
-    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation), this.publish], 'end');
+    await this.run(SCRIPTS.end, id, [generation === undefined ? '' : String(generation)], 'end');
   }
 
   /** Renew the lease of every session held here; one that another process took is dropped from the list. */

@@ -27,27 +27,43 @@ interface Op {
   reject(err: unknown): void;
 }
 
+/** An operation's arguments from the batch's shared values, appended to its own (indexes into `shared`). */
+export type Tails = Readonly<Record<string, readonly number[]>>;
+
+/** Operations are told apart by a code below this: the batch's token is `count * CODES + code`. */
+const CODES = 32;
+
 /**
- * The batch script over `scripts` (name → script whose one key is KEYS[1]). ARGV: the number of
- * operations, then per operation its name, its number of arguments and the arguments; KEYS: one per
- * operation. Answers one element per operation: its value (nil as nil), or `{'__err', message}` when it
- * failed (no operation answers a list starting with that string).
+ * The batch script over `scripts` (name → script whose one key is KEYS[1]). ARGV: the number of operations,
+ * the number of shared values and the values (what every operation of some names needs, the same each time:
+ * sent once per batch, see `tails`), then per operation one token (its number of arguments × 32 + its
+ * script's code) and its arguments; KEYS: one per operation. An operation named in `tails` gets those
+ * shared values after its own arguments, so it sees the ARGV it sees when run on its own. Answers one
+ * element per operation: its value (nil as nil), or `{'__err', message}` when it failed (no operation
+ * answers a list starting with that string).
  */
-export function batchScript(scripts: Readonly<Record<string, Script>>): Script {
-  const fns = Object.entries(scripts)
-    .map(([name, s]) => `ops[${JSON.stringify(name)}] = function(KEYS, ARGV)\n${s.source}\nend`)
-    .join('\n');
+export function batchScript(scripts: Readonly<Record<string, Script>>, tails: Tails = {}): Script {
+  const names = Object.keys(scripts);
+  if (names.length >= CODES) throw new RangeError(`a batch runs at most ${CODES - 1} scripts`);
+  const fns = names.map((name, i) => `ops[${i + 1}] = function(KEYS, ARGV)\n${scripts[name]!.source}\nend`).join('\n');
+  const tailOf = names.map((name, i) => (tails[name] ? `tails[${i + 1}] = {${tails[name]!.map((k) => k + 1).join(', ')}}` : '')).join('\n');
   return script(`local ops = {}
+local tails = {}
 ${fns}
+${tailOf}
 local out = {}
-local a = 2
+local shared = tonumber(ARGV[2])
+local a = 3 + shared
 for i = 1, tonumber(ARGV[1]) do
-  local name = ARGV[a]
-  local n = tonumber(ARGV[a + 1])
+  local t = tonumber(ARGV[a])
+  local code = t % ${CODES}
+  local n = (t - code) / ${CODES}
   local argv = {}
-  for j = 1, n do argv[j] = ARGV[a + 1 + j] end
-  a = a + 2 + n
-  local ok, res = pcall(ops[name], {KEYS[i]}, argv)
+  for j = 1, n do argv[j] = ARGV[a + j] end
+  a = a + 1 + n
+  local tail = tails[code]
+  if tail then for k = 1, #tail do argv[n + k] = ARGV[2 + tail[k]] end end
+  local ok, res = pcall(ops[code], {KEYS[i]}, argv)
   if ok then
     if res == nil then out[i] = false else out[i] = res end
   else
@@ -63,6 +79,10 @@ export interface BatchOptions {
   readonly timeoutMs: number;
   /** What the `UNAVAILABLE` error says. */
   readonly detail: string;
+  /** The names of the batch script's scripts, in the order given to `batchScript`. */
+  readonly names: readonly string[];
+  /** The shared values (see `batchScript`). */
+  readonly shared: readonly string[];
 }
 
 /**
@@ -74,12 +94,15 @@ export class ScriptBatch {
   private scheduled = false;
   /** Batches sent and not answered yet: `settled()` waits for them. */
   private readonly sending = new Set<Promise<void>>();
+  private readonly codes: ReadonlyMap<string, number>;
 
   constructor(
     private readonly link: Link,
     private readonly batch: Script,
     private readonly options: BatchOptions,
-  ) {}
+  ) {
+    this.codes = new Map(options.names.map((name, i) => [name, i + 1]));
+  }
 
   /**
    * Run the named script (one of the batch's) on the session's key, in this turn's batch. Answers
@@ -110,10 +133,11 @@ export class ScriptBatch {
 
   private send(ops: Op[]): void {
     const keys: string[] = [];
-    const args: string[] = [String(ops.length)];
+    const shared = this.options.shared;
+    const args: string[] = [String(ops.length), String(shared.length), ...shared];
     for (const op of ops) {
       keys.push(op.key);
-      args.push(op.name, String(op.args.length));
+      args.push(String(op.args.length * CODES + this.codes.get(op.name)!));
       for (const a of op.args) args.push(a);
     }
     const { timeoutMs, detail } = this.options;
