@@ -11,6 +11,7 @@ import type { ConnectionRuntime } from './connection-runtime.js';
 import { badRequestFrame, errorFrame, parseWith, thrownFrame } from './outcome.js';
 import type { RegisteredProcedure } from './registered.js';
 import type { CallRecord, LiveSession } from './session.js';
+import { isPromise } from './is-promise.js';
 import type { Claim, MaybePromise } from './session-store.js';
 
 /** What call execution needs of its connection. */
@@ -135,9 +136,9 @@ function run(host: CallHost, session: LiveSession, id: number, record: CallRecor
   } catch (err) {
     return failedCall(host, session, id, record, path, err);
   }
-  if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+  if (isPromise(out)) {
     receipt(host, id);
-    (out as Promise<unknown>).then(
+    out.then(
       (output) => deliverOutput(host, session, id, record, proc.def, output),
       (err: unknown) => failedCall(host, session, id, record, path, err),
     );

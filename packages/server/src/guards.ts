@@ -14,6 +14,7 @@
  * must allow it.
  */
 import { AckwireError, type ContractTree, type Definition, type ParsedInputOf, type PathsOf } from '@ackwire/core';
+import { isPromise } from './is-promise.js';
 
 export interface GuardInfo<Ctx, Input = unknown> {
   readonly ctx: Ctx;
@@ -50,7 +51,6 @@ export type Guards<T extends ContractTree, Ctx> = { readonly '*'?: Guard<Ctx> } 
 
 type AnyGuard = Guard<unknown, unknown>;
 
-const isThenable = (v: unknown): v is Promise<boolean> => typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
 const refused = (): AckwireError => new AckwireError('FORBIDDEN', 'Forbidden');
 
@@ -88,7 +88,7 @@ export class GuardRunner {
     for (let i = 0; i < list.length; i++) {
       const verdict = list[i]!(info);
       if (verdict === true) continue;
-      if (isThenable(verdict)) return this.rest(list, i, verdict, info);
+      if (isPromise(verdict)) return this.rest(list, i, verdict, info);
       throw refused();
     }
     return undefined;
