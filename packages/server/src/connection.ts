@@ -74,7 +74,10 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
   /** What a drain waits for: the frame waiting for an answer (the welcome, or a frame behind calls waiting
    * for their claims), or the calls waiting for their claims. */
   get storeWait(): Promise<void> | undefined {
-    return this.input.waiting ?? (this.claims && this.claims.size > 0 ? this.claims.drained() : undefined);
+    return this.input.waiting ?? (this.claimsWaiting ? this.claims!.drained() : undefined);
+  }
+  private get claimsWaiting(): boolean {
+    return this.claims !== undefined && this.claims.size > 0;
   }
   private expiryTimer: CredentialExpiry | undefined;
   /** When the context's credentials expire (the server's `expiresAt`); made only when there is an expiry. */
@@ -171,7 +174,7 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
     try {
       if (msg.type === MessageType.CALL && this.state === 'open' && !this.runtime.draining) return this.claim(msg);
       // A promise when the frame waits for the session store or for the welcome: the next frames wait too.
-      if (this.claims && this.claims.size > 0) return this.afterClaims(msg);
+      if (this.claimsWaiting) return this.afterClaims(msg);
       return this.dispatch(msg);
     } catch (err) {
       return this.failed('handling a frame failed', err);
@@ -183,9 +186,8 @@ export class ServerConnection implements Connection, TopicMember, HelloWaiter, C
    * `maxInFlight` calls wait for their claims, or when its id is one of theirs (it is handled after them).
    */
   private claim(msg: CallMessage): void | Promise<void> {
-    const queue = this.claims;
-    const waiting = queue !== undefined && queue.size > 0;
-    if (waiting && queue.holds(msg.id)) return this.afterClaims(msg);
+    const waiting = this.claimsWaiting;
+    if (waiting && this.claims!.holds(msg.id)) return this.afterClaims(msg);
     const session = this.session!;
     const claim = claimFor(this, session, msg);
     if (!waiting && !isPromise(claim)) return actOnClaim(this, session, msg, claim);
