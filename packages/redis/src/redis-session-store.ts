@@ -238,7 +238,7 @@ export class RedisSessionStore implements SessionStore {
       return decode ? sent.then(decode) : sent;
     }
     // The batch bounds the wait and keeps track of what it sent itself, once per batch.
-    return this.batch.run(name, key, args, what, decode);
+    return this.batch.run(name, key, args, decode);
   }
 
   private runOn(s: Script, key: string, args: string[], what: string): Promise<unknown> {

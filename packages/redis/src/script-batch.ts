@@ -8,8 +8,7 @@
  * Only on a single server: on a cluster the sessions of one turn live in different slots, which one script
  * cannot touch, so there every operation stays its own script (pipelined by node-redis as before).
  */
-import { AckwireError } from '@ackwire/core';
-import { unavailable } from './errors.js';
+import { unavailable, within } from './errors.js';
 import { script, type Link, type Script } from './link.js';
 
 /** Operations in one batch at most; more in the same turn go in the next batch, sent right behind it. */
@@ -17,8 +16,6 @@ const MAX_BATCH = 256;
 
 interface Op {
   readonly name: string;
-  /** What the operation is for, in the error when Redis does not answer. */
-  readonly what: string;
   readonly key: string;
   readonly args: readonly string[];
   /** What the operation answers, made from the script's answer (the answer itself when absent). */
@@ -86,8 +83,9 @@ export interface BatchOptions {
 }
 
 /**
- * Operations queued in one turn, sent as batches. Each batch has one timer (not one per operation): when
- * Redis fails it or gives no answer within `timeoutMs`, each of its operations rejects with `UNAVAILABLE`.
+ * Operations queued in one turn, sent as batches. Each batch has one bounded wait (`within`, not one per
+ * operation): when Redis fails it or gives no answer within `timeoutMs`, each of its operations rejects
+ * with that `UNAVAILABLE`.
  */
 export class ScriptBatch {
   private queue: Op[] = [];
@@ -108,9 +106,9 @@ export class ScriptBatch {
    * Run the named script (one of the batch's) on the session's key, in this turn's batch. Answers
    * `decode(answer)` when given (a decode that throws rejects): one promise per operation, not two.
    */
-  run(name: string, key: string, args: readonly string[], what: string, decode?: (answer: unknown) => unknown): Promise<unknown> {
+  run(name: string, key: string, args: readonly string[], decode?: (answer: unknown) => unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ name, what, key, args, decode, resolve, reject });
+      this.queue.push({ name, key, args, decode, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -141,35 +139,22 @@ export class ScriptBatch {
       for (const a of op.args) args.push(a);
     }
     const { timeoutMs, detail } = this.options;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let answered = false;
-    const done: Promise<void> = new Promise<void>((resolve) => {
-      const settle = (each: (op: Op, i: number) => void): void => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(timer);
-        this.sending.delete(done);
-        ops.forEach(each);
-        resolve();
-      };
-      timer = setTimeout(
-        () => settle((op) => op.reject(unavailable(new Error(`${op.what}: no answer from Redis within ${timeoutMs} ms`), `${detail}: no answer within ${timeoutMs} ms`))),
-        timeoutMs,
-      );
-      this.link.eval(this.batch, keys, args).then(
-        (answer) => {
-          const results = answer as unknown[];
-          settle((op, i) => {
-            const r = results[i] ?? null;
-            if (Array.isArray(r) && r[0] === '__err') op.reject(unavailable(new Error(String(r[1])), detail));
-            else if (!op.decode) op.resolve(r);
-            else decoded(op, r);
-          });
-        },
-        (err: unknown) => settle((op) => op.reject(err instanceof AckwireError ? err : unavailable(err, detail))),
-      );
-    });
+    const done = within(this.link.eval(this.batch, keys, args), timeoutMs, `a batch of ${ops.length} session operations`, detail).then(
+      (answer) => {
+        const results = answer as unknown[];
+        ops.forEach((op, i) => {
+          const r = results[i] ?? null;
+          if (Array.isArray(r) && r[0] === '__err') op.reject(unavailable(new Error(String(r[1])), detail));
+          else if (!op.decode) op.resolve(r);
+          else decoded(op, r);
+        });
+      },
+      (err: unknown) => {
+        for (const op of ops) op.reject(err);
+      },
+    );
     this.sending.add(done);
+    void done.then(() => this.sending.delete(done));
   }
 }
 
