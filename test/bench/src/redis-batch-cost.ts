@@ -1,0 +1,44 @@
+/**
+ * Where Redis spends its time on the session store's calls, as docs/benchmarks.md (workload F) quotes it:
+ *
+ *   npx tsx src/redis-batch-cost.ts          (in test/bench, after `npm run build`; starts its own redis-server)
+ *
+ * 50 sessions make 400 calls each through the store, every call's claim and outcome issued in the same turn
+ * for all sessions (so each batch holds 50 operations, about what workload F's batches hold), with an ack per
+ * session every 64 calls as the reference client sends. From INFO commandstats: the EVALSHA time per call
+ * (everything Redis does for it) and the part of it spent in the commands the scripts run.
+ */
+import { createRedisSessionStore } from '@ackwire/redis';
+import { createClient } from 'redis';
+import { startRedis } from '../../helpers/redis-server.js';
+
+const SESSIONS = 50;
+const CALLS = 400;
+const frame = (id: number): string => `[5,${id},{"key":"k${id}","runs":1}]`;
+
+const redis = await startRedis();
+try {
+  const store = await createRedisSessionStore({ url: redis.url });
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => store.create()));
+  await client.sendCommand(['CONFIG', 'RESETSTAT']);
+  for (let id = 1; id <= CALLS; id++) {
+    await Promise.all(sessions.map((s) => store.claim(s.id, 1, id)));
+    await Promise.all(sessions.map((s) => store.complete(s.id, id, frame(id))));
+    if (id % 64 === 0) await Promise.all(sessions.map((s) => store.confirm(s.id, id + 1)));
+  }
+  const stats = String(await client.sendCommand(['INFO', 'commandstats']));
+  const usec = new Map<string, { calls: number; usec: number }>();
+  for (const m of stats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) usec.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  const calls = SESSIONS * CALLS;
+  const evalsha = usec.get('evalsha')!;
+  let inner = 0;
+  for (const [name, s] of usec) if (name !== 'evalsha' && name !== 'config|resetstat') inner += s.usec;
+  console.log(`${calls} calls in ${evalsha.calls} batch scripts (${((2 * calls) / evalsha.calls).toFixed(0)} operations each)`);
+  console.log(`EVALSHA time per call: ${(evalsha.usec / calls).toFixed(2)} µs, of which the commands inside: ${(inner / calls).toFixed(2)} µs`);
+  await client.quit();
+  await store.close();
+} finally {
+  await redis.stop();
+}
