@@ -79,6 +79,12 @@ const NAME_OF = new Map<Script, string>(Object.entries(SESSION_SCRIPTS).map(([na
  * every operation; a script run on its own gets them appended.
  */
 const TAILS: Tails = { claim: [0, 1], complete: [2], release: [2], end: [2] };
+/**
+ * The scripts that take many items and answer one element per item, with the number of leading arguments
+ * their items share (the claim's generation): a batch joins one session's claims, and its outcomes, of a
+ * turn into one script call each. Given one item (as when run on its own), such a script answers its element.
+ */
+const MANY: Readonly<Record<string, number>> = { claim: 1, complete: 0 };
 const BATCH = batchScript(SESSION_SCRIPTS, TAILS);
 /** Sessions whose key names are kept made. */
 const KEY_NAMES_KEPT = 10_000;
@@ -191,7 +197,7 @@ export class RedisSessionStore implements SessionStore {
     this.shared = [String(this.maxRetainedCalls), this.nodeId, link.sharded ? 'SPUBLISH' : 'PUBLISH'];
     this.batch = options.cluster
       ? undefined
-      : new ScriptBatch(link, BATCH, { timeoutMs: this.timeoutMs, detail: SESSION_STORE_UNAVAILABLE, names: Object.keys(SESSION_SCRIPTS), shared: this.shared });
+      : new ScriptBatch(link, BATCH, { timeoutMs: this.timeoutMs, detail: SESSION_STORE_UNAVAILABLE, names: Object.keys(SESSION_SCRIPTS), shared: this.shared, many: MANY });
     this.waiters = new OutcomeWaiters({
       subscribe: (channel, fn) => link.subscribe(channel, fn),
       unsubscribe: (channel, fn) => link.unsubscribe(channel, fn),

@@ -5,23 +5,36 @@
  * function, in the order they were issued. Redis runs one script instead of one per operation, and the
  * client encodes and parses one command. Each operation still answers (or fails) on its own.
  *
+ * A script that takes many items (a session's claims, its outcomes) takes one session's operations of a turn
+ * as one: an operation on a key whose last queued operation is of the same script (with the same leading
+ * arguments) joins it, so Redis reads and writes that session's hash once for all of them. Only operations
+ * on other keys stand between the two, so each session's operations still take effect in the order issued.
+ *
  * Only on a single server: on a cluster the sessions of one turn live in different slots, which one script
  * cannot touch, so there every operation stays its own script (pipelined by node-redis as before).
  */
 import { unavailable, within } from './errors.js';
 import { script, type Link, type Script } from './link.js';
 
-/** Operations in one batch at most; more in the same turn go in the next batch, sent right behind it. */
+/** Operations in one batch at most (those joined into one count one each); more in the same turn go in the
+ * next batch, sent right behind it. */
 const MAX_BATCH = 256;
 
-interface Op {
-  readonly name: string;
-  readonly key: string;
-  readonly args: readonly string[];
+/** One operation's wait for its answer. */
+interface Waiter {
   /** What the operation answers, made from the script's answer (the answer itself when absent). */
   readonly decode: ((answer: unknown) => unknown) | undefined;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+}
+
+/** A script call in a batch: one operation, or several of a script that takes many items, joined. */
+interface Op extends Waiter {
+  readonly name: string;
+  readonly key: string;
+  readonly args: string[];
+  /** For a script that takes many items: the operations joined after the first (whose waiter is the op). */
+  readonly joined: Waiter[] | undefined;
 }
 
 /** An operation's arguments from the batch's shared values, appended to its own (indexes into `shared`). */
@@ -80,6 +93,13 @@ export interface BatchOptions {
   readonly names: readonly string[];
   /** The shared values (see `batchScript`). */
   readonly shared: readonly string[];
+  /**
+   * Scripts that take many items, by name, with the number of leading arguments the items share (a
+   * claim's generation): their ARGV is those arguments, then every item's, and they answer a list with one
+   * element per item, in order (the element itself for one item). Operations of one of them join as said above when their leading arguments
+   * are equal.
+   */
+  readonly many?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -88,7 +108,12 @@ export interface BatchOptions {
  * with that `UNAVAILABLE`.
  */
 export class ScriptBatch {
-  private queue: Op[] = [];
+  /** This turn's batches, the last one filling; each at most MAX_BATCH operations. */
+  private queued: Op[][] = [];
+  private filling: Op[] = [];
+  private count = 0;
+  /** The last operation queued on each key in the filling batch. */
+  private lastOn = new Map<string, Op>();
   private scheduled = false;
   /** Batches sent and not answered yet: `settled()` waits for them. */
   private readonly sending = new Set<Promise<void>>();
@@ -108,11 +133,34 @@ export class ScriptBatch {
    */
   run(name: string, key: string, args: readonly string[], decode?: (answer: unknown) => unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ name, key, args, decode, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+      if (this.count === MAX_BATCH) {
+        this.queued.push(this.filling);
+        this.filling = [];
+        this.count = 0;
+        this.lastOn.clear();
+      }
+      this.count++;
+      const lead = this.options.many?.[name];
+      if (lead !== undefined) {
+        const last = this.lastOn.get(key);
+        if (last !== undefined && last.name === name && sameLead(last.args, args, lead)) {
+          for (let i = lead; i < args.length; i++) last.args.push(args[i]!);
+          last.joined!.push({ decode, resolve, reject });
+          this.schedule();
+          return;
+        }
+      }
+      const op: Op = { name, key, args: lead === undefined ? (args as string[]) : [...args], joined: lead === undefined ? undefined : [], decode, resolve, reject };
+      this.filling.push(op);
+      this.lastOn.set(key, op);
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   /** Send what is queued now, and wait until every batch sent has its answer (or failed). */
@@ -123,10 +171,14 @@ export class ScriptBatch {
 
   private flush(): void {
     this.scheduled = false;
-    const all = this.queue;
-    if (all.length === 0) return;
-    this.queue = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH) this.send(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
+    if (this.count === 0) return;
+    const batches = this.queued;
+    batches.push(this.filling);
+    this.queued = [];
+    this.filling = [];
+    this.count = 0;
+    this.lastOn.clear();
+    for (const ops of batches) this.send(ops);
   }
 
   private send(ops: Op[]): void {
@@ -144,13 +196,23 @@ export class ScriptBatch {
         const results = answer as unknown[];
         ops.forEach((op, i) => {
           const r = results[i] ?? null;
-          if (Array.isArray(r) && r[0] === '__err') op.reject(unavailable(new Error(String(r[1])), detail));
-          else if (!op.decode) op.resolve(r);
-          else decoded(op, r);
+          if (Array.isArray(r) && r[0] === '__err') {
+            const err = unavailable(new Error(String(r[1])), detail);
+            op.reject(err);
+            if (op.joined) for (const w of op.joined) w.reject(err);
+          } else if (!op.joined || op.joined.length === 0) answered(op, r);
+          else {
+            const items = r as unknown[];
+            answered(op, items[0] ?? null);
+            for (let j = 0; j < op.joined.length; j++) answered(op.joined[j]!, items[j + 1] ?? null);
+          }
         });
       },
       (err: unknown) => {
-        for (const op of ops) op.reject(err);
+        for (const op of ops) {
+          op.reject(err);
+          if (op.joined) for (const w of op.joined) w.reject(err);
+        }
       },
     );
     this.sending.add(done);
@@ -158,13 +220,23 @@ export class ScriptBatch {
   }
 }
 
-function decoded(op: Op, answer: unknown): void {
-  let value: unknown;
-  try {
-    value = op.decode!(answer);
-  } catch (err) {
-    op.reject(err);
+/** Whether two operations' leading `n` arguments are equal. */
+function sameLead(a: readonly string[], b: readonly string[], n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function answered(w: Waiter, answer: unknown): void {
+  if (!w.decode) {
+    w.resolve(answer);
     return;
   }
-  op.resolve(value);
+  let value: unknown;
+  try {
+    value = w.decode(answer);
+  } catch (err) {
+    w.reject(err);
+    return;
+  }
+  w.resolve(value);
 }

@@ -79,51 +79,126 @@ return {g, l}
 `;
 
 /**
- * ARGV: generation, call id, maxRetainedCalls, node id. Answers a CLAIMED code, or {2, frame} for a finished call.
- * A new claim is recorded as running, unless the session holds maxRetainedCalls outcomes the client has not
- * confirmed (`n`): then it answers `full` and records nothing (no outcome is ever dropped unconfirmed). One
- * read and, for a new call, one write.
+ * ARGV: generation, call ids (one or more), maxRetainedCalls, node id. Claims each id in turn, as if each
+ * were its own script: answers one element per id (the element itself for one id), a CLAIMED code or
+ * {2, frame} for a finished call. A new claim is recorded as running, unless the session holds
+ * maxRetainedCalls outcomes the client has not confirmed (`n`): then it answers `full` and records nothing
+ * (no outcome is ever dropped unconfirmed). One read and at most one write, however many ids: a batch puts
+ * one session's claims of a turn in one call (script-batch.ts). One id takes a path without tables.
  */
 export const CLAIM = `
-local m = redis.call('HMGET', KEYS[1], 'g', 'l', 'w', 'n', ARGV[2])
-if not m[1] then return ${CLAIMED.gone} end
-if m[1] ~= ARGV[1] then return ${CLAIMED.fenced} end
-local id = tonumber(ARGV[2])
-local raise = id > tonumber(m[2])
-local v = m[5]
-local answer
-if v then
-  if string.sub(v, 1, 1) == '~' then answer = ${CLAIMED.running} else answer = {${CLAIMED.finished}, v} end
-elseif id < tonumber(m[3]) then answer = ${CLAIMED.confirmed}
-elseif (tonumber(m[4]) or 0) >= tonumber(ARGV[3]) then answer = ${CLAIMED.full}
+local last = #ARGV - 2
+local single = last == 2
+local m
+if single then m = redis.call('HMGET', KEYS[1], 'g', 'l', 'w', 'n', ARGV[2])
 else
-  if raise then redis.call('HSET', KEYS[1], 'l', ARGV[2], ARGV[2], '~' .. ARGV[4])
-  else redis.call('HSET', KEYS[1], ARGV[2], '~' .. ARGV[4]) end
-  return ${CLAIMED.new}
+  local fields = {'g', 'l', 'w', 'n'}
+  for i = 2, last do fields[i + 3] = ARGV[i] end
+  m = redis.call('HMGET', KEYS[1], unpack(fields))
 end
-if raise then redis.call('HSET', KEYS[1], 'l', ARGV[2]) end
-return answer
+local refused
+if not m[1] then refused = ${CLAIMED.gone} elseif m[1] ~= ARGV[1] then refused = ${CLAIMED.fenced} end
+if refused and single then return refused end
+local out
+if not single then out = {} end
+if refused then
+  for i = 2, last do out[i - 1] = refused end
+  return out
+end
+local cap = tonumber(ARGV[last + 1])
+local running = '~' .. ARGV[last + 2]
+local l, w, n = tonumber(m[2]), tonumber(m[3]), tonumber(m[4]) or 0
+local top, now, writes, a
+for i = 2, last do
+  local f = ARGV[i]
+  local id = tonumber(f)
+  if id > l then l = id top = f end
+  local v = (now and now[f]) or m[i + 3]
+  if v then
+    if string.sub(v, 1, 1) == '~' then a = ${CLAIMED.running} else a = {${CLAIMED.finished}, v} end
+  elseif id < w then a = ${CLAIMED.confirmed}
+  elseif n >= cap then a = ${CLAIMED.full}
+  else
+    a = ${CLAIMED.new}
+    if single then
+      if top then redis.call('HSET', KEYS[1], f, running, 'l', top) else redis.call('HSET', KEYS[1], f, running) end
+      return a
+    end
+    now = now or {}
+    now[f] = running
+    writes = writes or {}
+    writes[#writes + 1] = f
+    writes[#writes + 1] = running
+  end
+  if out then out[i - 1] = a end
+end
+if top then
+  writes = writes or {}
+  writes[#writes + 1] = 'l'
+  writes[#writes + 1] = top
+end
+if writes then redis.call('HSET', KEYS[1], unpack(writes)) end
+if single then return a end
+return out
 `;
 
 /**
- * ARGV: call id, frame, publish command. Stores the outcome of a running claim (from any
- * generation) and counts it in `n`. A call the watermark passed while it ran is no longer awaited: it is
- * forgotten instead. Either way, when a node waits for an outcome of this session (`p`), the call id goes out
- * on the session's channel. Answers 1 when stored.
+ * ARGV: call id, frame, call id, frame, ... (one pair or more), publish command. Stores each outcome of a
+ * running claim (from any generation) in turn, counted in `n`, as if each were its own script. A call the
+ * watermark passed while it ran is no longer awaited: it is forgotten instead. Either way, when a node
+ * waits for an outcome of this session (`p`), the call id goes out on the session's channel. Answers one
+ * element per pair (the element itself for one pair): 1 when stored. One read and at most two writes,
+ * however many pairs.
  */
 export const COMPLETE = `
-local m = redis.call('HMGET', KEYS[1], ARGV[1], 'w', 'n', 'p')
-local v = m[1]
-if not v or string.sub(v, 1, 1) ~= '~' then return 0 end
-local stored = 1
-if tonumber(ARGV[1]) < tonumber(m[2]) then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  stored = 0
+local last = #ARGV - 1
+local single = last == 2
+local m
+if single then m = redis.call('HMGET', KEYS[1], 'w', 'n', 'p', ARGV[1])
 else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'n', (tonumber(m[3]) or 0) + 1)
+  local fields = {'w', 'n', 'p'}
+  for i = 1, last, 2 do fields[#fields + 1] = ARGV[i] end
+  m = redis.call('HMGET', KEYS[1], unpack(fields))
 end
-if m[4] == '1' then redis.call(ARGV[3], ${CHANNEL}, ARGV[1]) end
-return stored
+local w, n = tonumber(m[1]), tonumber(m[2]) or 0
+local said = m[3] == '1'
+local out = single and 0 or {}
+local now, sets, dels
+for i = 1, last, 2 do
+  local f = ARGV[i]
+  local k = (i + 1) / 2
+  local v
+  if now then v = now[f] end
+  if v == nil then v = m[3 + k] end
+  local a = 0
+  if w and v and string.sub(v, 1, 1) == '~' then
+    if not single then now = now or {} end
+    if tonumber(f) < w then
+      if now then now[f] = false end
+      dels = dels or {}
+      dels[#dels + 1] = f
+    elseif single then
+      redis.call('HSET', KEYS[1], f, ARGV[2], 'n', n + 1)
+      a = 1
+    else
+      now[f] = ARGV[i + 1]
+      sets = sets or {}
+      sets[#sets + 1] = f
+      sets[#sets + 1] = ARGV[i + 1]
+      n = n + 1
+      a = 1
+    end
+    if said then redis.call(ARGV[last + 1], ${CHANNEL}, f) end
+  end
+  if single then out = a else out[k] = a end
+end
+if sets then
+  sets[#sets + 1] = 'n'
+  sets[#sets + 1] = n
+  redis.call('HSET', KEYS[1], unpack(sets))
+end
+if dels then redis.call('HDEL', KEYS[1], unpack(dels)) end
+return out
 `;
 
 /** ARGV: call id, publish command. Forgets a running claim (refused without running). */

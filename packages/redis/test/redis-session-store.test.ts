@@ -50,6 +50,27 @@ describe.skipIf(skip)('RedisSessionStore on a real redis-server', () => {
     expect((await s.claim(sessions[0]!.id, 1, 7)).state).toBe('finished');
   });
 
+  it("reads and writes a session's hash once for all its claims of a turn, and once for all its outcomes", async () => {
+    const s = await store();
+    const sessions = await Promise.all(Array.from({ length: 15 }, () => s.create()));
+    const stats = async (): Promise<Record<string, number>> => {
+      const info = await cli('INFO', 'commandstats');
+      return Object.fromEntries(['hmget', 'hset', 'evalsha'].map((c) => [c, Number(new RegExp(`cmdstat_${c}:calls=(\\d+)`).exec(info)?.[1] ?? 0)]));
+    };
+    const ids = Array.from({ length: 16 }, (_, i) => i + 1);
+    const before = await stats();
+    const claims = await Promise.all(sessions.flatMap((x) => ids.map((id) => s.claim(x.id, 1, id))));
+    const claimed = await stats();
+    await Promise.all(sessions.flatMap((x) => ids.map((id) => s.complete(x.id, id, `[5,${id},"out"]`))));
+    const completed = await stats();
+    expect(claims.every((c) => c.state === 'new')).toBe(true);
+    // 240 claims: one script call, and per session one HMGET and one HSET.
+    expect([claimed.evalsha! - before.evalsha!, claimed.hmget! - before.hmget!, claimed.hset! - before.hset!]).toStrictEqual([1, 15, 15]);
+    expect([completed.evalsha! - claimed.evalsha!, completed.hmget! - claimed.hmget!, completed.hset! - claimed.hset!]).toStrictEqual([1, 15, 15]);
+    for (const x of sessions) expect(await s.claim(x.id, 1, 16)).toStrictEqual({ state: 'finished', frame: '[5,16,"out"]' });
+    expect(await s.retained(sessions[0]!.id)).toBe(16);
+  });
+
   it('stores the resume token only as its SHA-256: no key or value holds the token', async () => {
     const s = await store();
     const session = await s.create();

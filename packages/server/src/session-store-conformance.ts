@@ -130,6 +130,62 @@ export function sessionStoreConformance(name: string, backend: SessionStoreUnder
         deepStrictEqual(await late, { state: 'confirmed' });
       });
 
+      it("takes many operations of one session issued at once as it takes them one at a time", async (make) => {
+        // A fixed mix of claims (a stale generation among them), outcomes, releases and acks over a few ids,
+        // with room for 3 unconfirmed outcomes so that some claims are refused: issued in one turn on two
+        // sessions interleaved, then one at a time on a third; every answer and the state after must agree.
+        type Step = readonly ['claim', number, number] | readonly ['complete', number] | readonly ['release', number] | readonly ['confirm', number];
+        const steps: Step[] = [];
+        let seed = 5;
+        const next = (n: number): number => (seed = (seed * 48271) % 2147483647) % n;
+        for (let i = 0; i < 120; i++) {
+          const id = 1 + next(12);
+          const r = next(10);
+          steps.push(r < 5 ? ['claim', next(8) === 0 ? 0 : 1, id] : r < 8 ? ['complete', id] : r < 9 ? ['release', id] : ['confirm', id]);
+        }
+        const apply = (store: SessionStore, sid: string, step: Step): Promise<unknown> =>
+          Promise.resolve(
+            step[0] === 'claim'
+              ? store.claim(sid, step[1], step[2])
+              : step[0] === 'complete'
+                ? store.complete(sid, step[1], FRAME(step[1]))
+                : step[0] === 'release'
+                  ? store.release(sid, step[1])
+                  : store.confirm(sid, step[1]),
+          );
+        const state = async (store: SessionStore, sid: string): Promise<unknown[]> => {
+          const out: unknown[] = [];
+          for (let id = 1; id <= 13; id++) out.push(await store.claim(sid, 1, id));
+          return out;
+        };
+        const store = await make(3);
+        const a = await store.create();
+        const b = await store.create();
+        const pending: Array<[Promise<unknown>, Promise<unknown>]> = steps.map((step) => [apply(store, a.id, step), apply(store, b.id, step)]);
+        const atOnce = await Promise.all(pending.map(([x, y]) => Promise.all([x, y])));
+        const one = await store.create();
+        for (let i = 0; i < steps.length; i++) {
+          const answer = await apply(store, one.id, steps[i]!);
+          deepStrictEqual(atOnce[i]![0], answer, `step ${i} ${JSON.stringify(steps[i])}`);
+          deepStrictEqual(atOnce[i]![1], answer, `step ${i} ${JSON.stringify(steps[i])}, second session`);
+        }
+        const after = await state(store, one.id);
+        deepStrictEqual(await state(store, a.id), after);
+        deepStrictEqual(await state(store, b.id), after);
+        // The mix reaches every answer a claim can give here.
+        const seen = new Set(atOnce.map(([x]) => (x as { state?: string } | undefined)?.state).filter(Boolean));
+        for (const answer of ['new', 'running', 'finished', 'fenced', 'full', 'confirmed']) ok(seen.has(answer), `no claim answered ${answer}`);
+        // An outcome stored three times at once is stored, and counted, once.
+        const counted = await make(2);
+        const c = await counted.create();
+        await Promise.all([1, 2].map((id) => counted.claim(c.id, 1, id)));
+        await Promise.all([counted.complete(c.id, 1, FRAME(1)), counted.complete(c.id, 1, 'late'), counted.complete(c.id, 1, 'later')]);
+        deepStrictEqual(await counted.claim(c.id, 1, 1), { state: 'finished', frame: FRAME(1) });
+        deepStrictEqual(await counted.claim(c.id, 1, 3), { state: 'new' });
+        await counted.complete(c.id, 3, FRAME(3));
+        deepStrictEqual(await counted.claim(c.id, 1, 4), { state: 'full' });
+      });
+
       it('lets a released claim be claimed again (a call refused without running)', async (make) => {
         const store = await make();
         const s = await store.create();
