@@ -88,8 +88,19 @@ export class SessionRegistry {
   onEnd: ((session: LiveSession) => void) | undefined;
   /** Sessions whose connection is gone, oldest first; past the limits the oldest ends early. */
   private readonly detached: DetachedSessions<LiveSession>;
-  /** Store operations nobody waits for, until they settle (a drain waits for them before the store closes). */
-  private readonly unsettled = new Set<Promise<void>>();
+  /** Store operations nobody waits for and not settled yet (a drain waits for them before the store closes). */
+  private unsettled = 0;
+  /** Settles `settled()` once `unsettled` is 0. */
+  private onSettled: (() => void) | undefined;
+  private settling: Promise<void> | undefined;
+  /** Per kind of operation, what logs its failure: one function each, not one per operation. */
+  private readonly failures = new Map<string, (err: unknown) => void>();
+  private readonly oneSettled = (): void => {
+    if (--this.unsettled > 0 || !this.onSettled) return;
+    const settle = this.onSettled;
+    this.onSettled = this.settling = undefined;
+    settle();
+  };
   /** Told when the last running call of a session finished (set while the server drains). */
   onIdle: ((session: LiveSession) => void) | undefined;
 
@@ -203,16 +214,31 @@ export class SessionRegistry {
     if (this.onIdle && !session.busy) this.onIdle(session);
   }
 
-  /** Every store operation started so far has settled. */
-  async settled(): Promise<void> {
-    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
+  /** Every store operation started so far (and every one started meanwhile) has settled. */
+  settled(): Promise<void> {
+    if (this.unsettled === 0) return Promise.resolve();
+    return (this.settling ??= new Promise<void>((resolve) => (this.onSettled = resolve)));
   }
 
-  /** Run a store operation whose answer nobody waits for; a failure is logged. */
+  /** Run a store operation whose answer nobody waits for; a failure is logged. One promise per operation. */
   quietly(what: string, done: MaybePromise<void>): void {
     if (!isPromise(done)) return;
-    const tracked = done.catch((err: unknown) => this.logger.error(`session store: ${what} failed`, { error: err }));
-    this.unsettled.add(tracked);
-    void tracked.then(() => this.unsettled.delete(tracked));
+    this.unsettled++;
+    done.then(this.oneSettled, this.failureOf(what));
+  }
+
+  private failureOf(what: string): (err: unknown) => void {
+    let failed = this.failures.get(what);
+    if (!failed) {
+      failed = (err: unknown): void => {
+        try {
+          this.logger.error(`session store: ${what} failed`, { error: err });
+        } finally {
+          this.oneSettled();
+        }
+      };
+      this.failures.set(what, failed);
+    }
+    return failed;
   }
 }
