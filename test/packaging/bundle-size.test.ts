@@ -1,8 +1,9 @@
 /**
  * The browser client's size: what an application's bundle gets from `@ackwire/client` and `@ackwire/core`
  * (with superjson, their dependency; zod is the application's own, a peer, and left out), bundled by
- * esbuild from the built packages through their `browser` export condition, minified. The budget is tRPC's
- * WebSocket client measured the same way (createWSClient + wsLink + superjson: 45.2 KB minified).
+ * esbuild from the built packages through their `browser` export condition, minified. The reference is
+ * tRPC's WebSocket client measured the same way in the same run (test/bench's @trpc/client):
+ * createTRPCClient + createWSClient + wsLink + superjson, what a tRPC application over WebSocket bundles.
  *
  * esbuild directly rather than size-limit: size-limit's esbuild preset runs the same bundler, and this check
  * also needs the export conditions and the externals spelled out, which is a dozen lines here.
@@ -12,25 +13,26 @@ import { build } from 'esbuild';
 import { beforeAll, expect, it } from 'vitest';
 import { buildPackages, ROOT } from './helpers.js';
 
-/** Bytes; the bundle measures 47.7 KB. tRPC's createWSClient + wsLink + superjson is 45.2 KB minified,
- * 14.3 KB gzip. superjson (with copy-anything) is 11.4 KB of the bundle, Ackwire's own code 36.2 KB; the
- * budget is above tRPC's by what Ackwire's client does by default that tRPC's does not, per the bundle's
- * metafile: the connection's status for a UI and the retry policy ($connection with close kinds, $reconnect,
- * the browser's network and visibility signals, refusals: close-kinds, network, next-attempt, attempt-end,
+/** Bytes; the bundle measures 47.7 KB, tRPC's client with superjson 40.7 KB minified, 12.5 KB gzip (both
+ * printed by the first case). superjson (with copy-anything) is 11.4 KB of each bundle, Ackwire's own code
+ * 36.2 KB; what Ackwire's client does by default that tRPC's does not, per the bundle's metafile: the
+ * connection's status for a UI and the retry policy ($connection with close kinds, $reconnect, the
+ * browser's network and visibility signals, refusals: close-kinds, network, next-attempt, attempt-end,
  * refusal, about 4.3 KB), the contract's fingerprint checked in the hello (fingerprint, canonical, about
  * 3.1 KB), the checks `contract()` makes (about 1.8 KB), the dead-peer clock (heartbeat, shared-timers,
  * about 1.4 KB) and acknowledging outcomes by call-id range (acks, about 0.8 KB). The calls restored after a
  * reload (persistence/) are only in a bundle that uses `restoreClient`. The client's classes keep their
- * state in #private fields, which the minifier renames (TypeScript's `private` names stay as written). */
+ * state in #private fields, which the minifier renames (TypeScript's `private` names stay as written).
+ * The budget holds today's size, so that growth is a decision; it is above tRPC's by the figures above. */
 const BUDGET_MIN = 48_200;
 /** Bytes, gzip; the bundle measures 16.6 KB. */
 const BUDGET_GZIP = 16_750;
 
 beforeAll(() => buildPackages(), 180_000);
 
-async function bundle(entry: string): Promise<{ min: number; gzip: number }> {
+async function bundle(entry: string, resolveDir = ROOT): Promise<{ min: number; gzip: number }> {
   const result = await build({
-    stdin: { contents: entry, resolveDir: ROOT, loader: 'js' },
+    stdin: { contents: entry, resolveDir, loader: 'js' },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -48,7 +50,11 @@ async function bundle(entry: string): Promise<{ min: number; gzip: number }> {
 
 it('the browser client and core, with superjson, stay within the budget', async () => {
   const size = await bundle("export { createClient } from '@ackwire/client'; export { contract, procedure, subscription } from '@ackwire/core';");
-  console.log(`browser client: ${(size.min / 1000).toFixed(1)} KB minified, ${(size.gzip / 1000).toFixed(1)} KB gzip`);
+  const trpc = await bundle("export { createTRPCClient, createWSClient, wsLink } from '@trpc/client'; export { default as superjson } from 'superjson';", `${ROOT}test/bench`);
+  const kb = (s: { min: number; gzip: number }): string => `${(s.min / 1000).toFixed(1)} KB minified, ${(s.gzip / 1000).toFixed(1)} KB gzip`;
+  console.log(`browser client: ${kb(size)}; tRPC's WebSocket client with superjson: ${kb(trpc)}`);
+  // The reference is the real thing: tRPC's client code and superjson's both in it.
+  expect(trpc.min).toBeGreaterThan(30_000);
   expect(size.min).toBeLessThanOrEqual(BUDGET_MIN);
   expect(size.gzip).toBeLessThanOrEqual(BUDGET_GZIP);
 });
