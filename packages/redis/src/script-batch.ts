@@ -96,8 +96,8 @@ export interface BatchOptions {
   /**
    * Scripts that take many items, by name, with the number of leading arguments the items share (a
    * claim's generation): their ARGV is those arguments, then every item's, and they answer a list with one
-   * element per item, in order (the element itself for one item). Operations of one of them join as said above when their leading arguments
-   * are equal.
+   * element per item, in order (the element itself for one item). Operations of one of them join as said
+   * above when their leading arguments are equal.
    */
   readonly many?: Readonly<Record<string, number>>;
 }
