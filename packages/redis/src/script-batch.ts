@@ -196,11 +196,8 @@ export class ScriptBatch {
         const results = answer as unknown[];
         ops.forEach((op, i) => {
           const r = results[i] ?? null;
-          if (Array.isArray(r) && r[0] === '__err') {
-            const err = unavailable(new Error(String(r[1])), detail);
-            op.reject(err);
-            if (op.joined) for (const w of op.joined) w.reject(err);
-          } else if (!op.joined || op.joined.length === 0) answered(op, r);
+          if (Array.isArray(r) && r[0] === '__err') rejectAll(op, unavailable(new Error(String(r[1])), detail));
+          else if (!op.joined || op.joined.length === 0) answered(op, r);
           else {
             const items = r as unknown[];
             answered(op, items[0] ?? null);
@@ -209,15 +206,18 @@ export class ScriptBatch {
         });
       },
       (err: unknown) => {
-        for (const op of ops) {
-          op.reject(err);
-          if (op.joined) for (const w of op.joined) w.reject(err);
-        }
+        for (const op of ops) rejectAll(op, err);
       },
     );
     this.sending.add(done);
     void done.then(() => this.sending.delete(done));
   }
+}
+
+/** Fail an operation and the ones joined to it. */
+function rejectAll(op: Op, err: unknown): void {
+  op.reject(err);
+  if (op.joined) for (const w of op.joined) w.reject(err);
 }
 
 /** Whether two operations' leading `n` arguments are equal. */

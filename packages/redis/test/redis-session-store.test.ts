@@ -71,6 +71,20 @@ describe.skipIf(skip)('RedisSessionStore on a real redis-server', () => {
     expect(await s.retained(sessions[0]!.id)).toBe(16);
   });
 
+  it("fails every claim joined into one script call when Redis refuses it, and only those", async () => {
+    const s = await store();
+    const [broken, healthy] = await Promise.all([s.create(), s.create()]);
+    await cli('SET', s.keys(broken.id).session, 'not a hash'); // HMGET on it: WRONGTYPE
+    const claims = [1, 2, 3].map((id) => s.claim(broken.id, 1, id));
+    const other = s.claim(healthy.id, 1, 1);
+    for (const claim of claims) {
+      const err = await claim.then(() => undefined, (e: unknown) => e);
+      expect(isAckwireError(err) && err.code).toBe('UNAVAILABLE');
+      expect(String((err as Error).cause)).toContain('WRONGTYPE');
+    }
+    expect(await other).toStrictEqual({ state: 'new' });
+  });
+
   it('stores the resume token only as its SHA-256: no key or value holds the token', async () => {
     const s = await store();
     const session = await s.create();
