@@ -32,9 +32,10 @@ interface Waiter {
 interface Op extends Waiter {
   readonly name: string;
   readonly key: string;
-  readonly args: string[];
-  /** For a script that takes many items: the operations joined after the first (whose waiter is the op). */
-  readonly joined: Waiter[] | undefined;
+  /** The caller's array until an operation joins: then the op's own copy, the joined items appended. */
+  args: string[];
+  /** The operations joined after the first (whose waiter is the op), once one has. */
+  joined: Waiter[] | undefined;
 }
 
 /** An operation's arguments from the batch's shared values, appended to its own (indexes into `shared`). */
@@ -144,13 +145,17 @@ export class ScriptBatch {
       if (lead !== undefined) {
         const last = this.lastOn.get(key);
         if (last !== undefined && last.name === name && sameLead(last.args, args, lead)) {
+          if (!last.joined) {
+            last.joined = [];
+            last.args = [...last.args];
+          }
           for (let i = lead; i < args.length; i++) last.args.push(args[i]!);
-          last.joined!.push({ decode, resolve, reject });
+          last.joined.push({ decode, resolve, reject });
           this.schedule();
           return;
         }
       }
-      const op: Op = { name, key, args: lead === undefined ? (args as string[]) : [...args], joined: lead === undefined ? undefined : [], decode, resolve, reject };
+      const op: Op = { name, key, args: args as string[], joined: undefined, decode, resolve, reject };
       this.filling.push(op);
       this.lastOn.set(key, op);
       this.schedule();
@@ -197,7 +202,7 @@ export class ScriptBatch {
         ops.forEach((op, i) => {
           const r = results[i] ?? null;
           if (Array.isArray(r) && r[0] === '__err') rejectAll(op, unavailable(new Error(String(r[1])), detail));
-          else if (!op.joined || op.joined.length === 0) answered(op, r);
+          else if (!op.joined) answered(op, r);
           else {
             const items = r as unknown[];
             answered(op, items[0] ?? null);

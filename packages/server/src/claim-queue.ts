@@ -9,6 +9,7 @@ import type { CallMessage } from '@ackwire/core';
 import { actOnClaim, claimRefused, type CallHost } from './calls.js';
 import type { LiveSession } from './session.js';
 import type { Claim, MaybePromise } from './session-store.js';
+import { IdleSignal } from './idle-signal.js';
 import { isPromise } from './is-promise.js';
 
 interface Waiting {
@@ -26,8 +27,7 @@ export class ClaimQueue {
   private head = 0;
   /** The ids of the calls waiting: a call re-sent while its first claim waits is handled after the queue. */
   private readonly ids = new Set<number>();
-  private idle: Promise<void> | undefined;
-  private settleIdle: (() => void) | undefined;
+  private readonly idle = new IdleSignal();
 
   constructor(
     private readonly host: CallHost,
@@ -71,7 +71,7 @@ export class ClaimQueue {
   /** Settles once no call waits. */
   drained(): Promise<void> {
     if (this.size === 0) return Promise.resolve();
-    return (this.idle ??= new Promise<void>((resolve) => (this.settleIdle = resolve)));
+    return this.idle.wait();
   }
 
   /** Act on the answered calls at the head, in order. */
@@ -91,8 +91,6 @@ export class ClaimQueue {
     if (this.head < calls.length) return;
     this.calls = [];
     this.head = 0;
-    const settle = this.settleIdle;
-    this.idle = this.settleIdle = undefined;
-    settle?.();
+    this.idle.settle();
   }
 }

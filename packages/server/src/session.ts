@@ -8,6 +8,7 @@ import { DetachedSessions } from './detached-sessions.js';
 import type { Handshake } from './handshake.js';
 import type { Logger } from './options.js';
 import type { MaybePromise, SessionStore, StoredSession } from './session-store.js';
+import { IdleSignal } from './idle-signal.js';
 import { isPromise } from './is-promise.js';
 
 /** A call running in this process. */
@@ -90,16 +91,12 @@ export class SessionRegistry {
   private readonly detached: DetachedSessions<LiveSession>;
   /** Store operations nobody waits for and not settled yet (a drain waits for them before the store closes). */
   private unsettled = 0;
-  /** Settles `settled()` once `unsettled` is 0. */
-  private onSettled: (() => void) | undefined;
-  private settling: Promise<void> | undefined;
+  /** Settled once `unsettled` is 0. */
+  private readonly idle = new IdleSignal();
   /** Per kind of operation, what logs its failure: one function each, not one per operation. */
   private readonly failures = new Map<string, (err: unknown) => void>();
   private readonly oneSettled = (): void => {
-    if (--this.unsettled > 0 || !this.onSettled) return;
-    const settle = this.onSettled;
-    this.onSettled = this.settling = undefined;
-    settle();
+    if (--this.unsettled === 0) this.idle.settle();
   };
   /** Told when the last running call of a session finished (set while the server drains). */
   onIdle: ((session: LiveSession) => void) | undefined;
@@ -217,7 +214,7 @@ export class SessionRegistry {
   /** Every store operation started so far (and every one started meanwhile) has settled. */
   settled(): Promise<void> {
     if (this.unsettled === 0) return Promise.resolve();
-    return (this.settling ??= new Promise<void>((resolve) => (this.onSettled = resolve)));
+    return this.idle.wait();
   }
 
   /** Run a store operation whose answer nobody waits for; a failure is logged. One promise per operation. */

@@ -10,32 +10,23 @@
  * script call). From INFO commandstats, for each: the EVALSHA time per call (everything Redis does for it)
  * and the part of it spent in the commands the scripts run.
  */
-import { createRedisSessionStore } from '@ackwire/redis';
-import { createClient } from 'redis';
-import { startRedis } from '../../helpers/redis-server.js';
+import { commandStats, resultFrame, withRedisStore } from './redis-store-run.js';
 
 const SESSIONS = 50;
 const CALLS = 400;
-const frame = (id: number): string => `[5,${id},{"key":"k${id}","runs":1}]`;
 
-const redis = await startRedis();
-try {
-  const store = await createRedisSessionStore({ url: redis.url });
-  const client = createClient({ url: redis.url });
-  await client.connect();
+await withRedisStore(async ({ store, client }) => {
   for (const perTurn of [1, 16]) {
     const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => store.create()));
     await client.sendCommand(['CONFIG', 'RESETSTAT']);
     for (let first = 1; first <= CALLS; first += perTurn) {
       const ids = Array.from({ length: perTurn }, (_, i) => first + i);
       await Promise.all(sessions.flatMap((s) => ids.map((id) => store.claim(s.id, 1, id))));
-      await Promise.all(sessions.flatMap((s) => ids.map((id) => store.complete(s.id, id, frame(id)))));
+      await Promise.all(sessions.flatMap((s) => ids.map((id) => store.complete(s.id, id, resultFrame(id)))));
       const last = first + perTurn - 1;
       if (Math.floor(last / 64) > Math.floor((first - 1) / 64)) await Promise.all(sessions.map((s) => store.confirm(s.id, last + 1)));
     }
-    const stats = String(await client.sendCommand(['INFO', 'commandstats']));
-    const usec = new Map<string, { calls: number; usec: number }>();
-    for (const m of stats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) usec.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+    const usec = commandStats(String(await client.sendCommand(['INFO', 'commandstats'])));
     const calls = SESSIONS * CALLS;
     const evalsha = usec.get('evalsha')!;
     let inner = 0;
@@ -43,8 +34,4 @@ try {
     console.log(`${perTurn} call(s) per session per turn: ${calls} calls in ${evalsha.calls} batch scripts (${((2 * calls) / evalsha.calls).toFixed(0)} operations each)`);
     console.log(`  EVALSHA time per call: ${(evalsha.usec / calls).toFixed(2)} µs, of which the commands inside: ${(inner / calls).toFixed(2)} µs`);
   }
-  await client.quit();
-  await store.close();
-} finally {
-  await redis.stop();
-}
+});

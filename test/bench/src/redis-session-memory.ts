@@ -13,20 +13,14 @@ import { contract, procedure } from '@ackwire/core';
 import { createRedisSessionStore } from '@ackwire/redis';
 import { createServer } from '@ackwire/server';
 import { listen } from '@ackwire/server/ws';
-import { createClient } from 'redis';
 import { z } from 'zod';
-import { startRedis } from '../../helpers/redis-server.js';
+import { commandStats, resultFrame, withRedisStore } from './redis-store-run.js';
 
 const SESSIONS = 1000;
 const OUTCOMES = 100;
 const CALLS = 2000;
-const frame = (id: number): string => `[5,${id},{"key":"k${id}","runs":1}]`;
 
-const redis = await startRedis();
-try {
-  const store = await createRedisSessionStore({ url: redis.url });
-  const client = createClient({ url: redis.url });
-  await client.connect();
+await withRedisStore(async ({ redis, store, client }) => {
   const usage = async (key: string): Promise<number> => Number((await client.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0'])) ?? 0);
 
   const fresh = await Promise.all(Array.from({ length: SESSIONS }, () => store.create()));
@@ -37,12 +31,12 @@ try {
   let full = 0;
   for (const s of fresh.slice(0, 100)) {
     await Promise.all(Array.from({ length: OUTCOMES }, (_, i) => store.claim(s.id, 1, i + 1)));
-    await Promise.all(Array.from({ length: OUTCOMES }, (_, i) => store.complete(s.id, i + 1, frame(i + 1))));
+    await Promise.all(Array.from({ length: OUTCOMES }, (_, i) => store.complete(s.id, i + 1, resultFrame(i + 1))));
     full += await usage(store.keys(s.id).session);
   }
   const perSession = full / 100;
   console.log(
-    `a session with ${OUTCOMES} stored outcomes of ${frame(50).length}-byte frames: ${perSession.toFixed(0)} bytes, ` +
+    `a session with ${OUTCOMES} stored outcomes of ${resultFrame(50).length}-byte frames: ${perSession.toFixed(0)} bytes, ` +
       `${((perSession - empty / SESSIONS) / OUTCOMES).toFixed(1)} bytes per stored outcome`,
   );
   await store.close();
@@ -55,7 +49,7 @@ try {
   await caller.echo(0);
   const stats = async (): Promise<Map<string, number>> => {
     const out = new Map<string, number>();
-    for (const m of String(await client.sendCommand(['INFO', 'commandstats'])).matchAll(/cmdstat_(\w+):calls=(\d+)/g)) out.set(m[1]!, Number(m[2]));
+    for (const [cmd, { calls }] of commandStats(String(await client.sendCommand(['INFO', 'commandstats'])))) out.set(cmd, calls);
     return out;
   };
   const before = await stats();
@@ -70,7 +64,4 @@ try {
   caller.$close();
   await server.close();
   await sessionStore.close();
-  client.destroy();
-} finally {
-  await redis.stop();
-}
+});

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { startRedis, type RedisServer } from '../../helpers/redis-server.js';
 import { startLoadMeter } from './machine-load.js';
+import { commandStats } from './redis-store-run.js';
 import { BENCH_DIR, startChild } from './proc.js';
 import type { ProcessOptions } from './run.js';
 import type { ServerSnapshot } from './server-main.js';
@@ -26,11 +27,10 @@ async function commandsRun(redis: RedisServer): Promise<{ scripts: number; comma
   const info = await redis.cli('INFO', 'commandstats');
   let scripts = 0;
   let commands = 0;
-  for (const m of info.matchAll(/^cmdstat_([\w|-]+):calls=(\d+)/gm)) {
-    const name = m[1]!;
+  for (const [name, { calls }] of commandStats(info)) {
     if (name === 'info') continue;
-    if (name === 'evalsha' || name === 'eval') scripts += Number(m[2]);
-    commands += Number(m[2]);
+    if (name === 'evalsha' || name === 'eval') scripts += calls;
+    commands += calls;
   }
   return { scripts, commands };
 }
