@@ -34,6 +34,22 @@ describe('targets', () => {
     expect(d!.rounds!.medianRatio).toBeCloseTo(0.85, 5);
   });
 
+  it('holds a target that asks for every round only when every round and the median of the rounds meet it', () => {
+    // Per round 0.75, 0.9, 0.85: the lowest round is under 0.9, and the median of the rounds under 0.95.
+    const strict = targets(summaries, runs).find((t) => t.text.includes('every round'))!;
+    expect(strict.rounds).toEqual({ medianRatio: expect.closeTo(0.85, 5), met: 1, of: 3 });
+    expect(strict.met).toBe(false);
+    // The strict target's verdict for rounds with these ratios.
+    const holds = (ratios: number[]): boolean => {
+      const rs = ratios.flatMap((x, i) => [run('D', 'ackwire', i + 1, { firstCallPerSec: 2_000 * x }), run('D', 'ws', i + 1, { firstCallPerSec: 2_000 })]);
+      return targets({ D: summarize('D', rs, ['ackwire', 'ws']) }, rs).find((t) => t.text.includes('every round'))!.met;
+    };
+    expect(holds([0.96, 0.96, 0.96])).toBe(true);
+    expect(holds([0.96, 0.97, 0.89])).toBe(false); // one round under 0.9
+    expect(holds([0.91, 0.93, 0.99])).toBe(false); // every round over 0.9, median 0.93
+    expect(holds([0.91, 0.96, 0.99])).toBe(true);
+  });
+
   it('counts a lower-is-better target round by round the other way', () => {
     const cRuns = [
       run('C', 'ackwire', 1, { heapPerConnKB: 4, rssPerConnKB: 8 }),
