@@ -1,12 +1,14 @@
 /**
  * Not a server to use: the ackwire.v1.json exchange answered by hand over raw `ws`, for workload D only. A
  * hello gets a fixed welcome and a call gets its input back, and nothing else happens: no sessions,
- * validation, limits, stored results or heartbeats. With the hand-written client (ackwire-wire-client.ts) on
- * the other end, it is the least any implementation of the protocol costs, which separates the protocol's
- * price from the price of the Ackwire libraries.
+ * validation, limits, stored results or heartbeats. The frames it writes in one turn leave in one system
+ * call (core's TickCorker, as the Ackwire server's do). With the hand-written client (ackwire-wire-client.ts)
+ * on the other end, it is the least any implementation of the protocol costs, which separates the
+ * protocol's price from the price of the Ackwire libraries.
  */
 import { createServer } from 'node:http';
 import { MessageType, PROTOCOL_VERSION } from '@ackwire/core';
+import { TickCorker, socketOf } from '@ackwire/core/internal';
 import { WebSocketServer } from 'ws';
 import { closeWss, listenLocal } from './local-http.js';
 import { newCounters, type BenchServer } from './types.js';
@@ -20,8 +22,10 @@ export async function start(): Promise<BenchServer> {
   let sessions = 0;
   wss.on('connection', (ws) => {
     counters.connections++;
+    const corker = new TickCorker(socketOf(ws));
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as unknown[];
+      corker.cork();
       if (frame[0] === MessageType.HELLO) {
         const n = ++sessions;
         // The shape and size of the server's welcome: session id, resume token, heartbeat, last id, limits.
