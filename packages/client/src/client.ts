@@ -1,5 +1,5 @@
 /**
- * `createClient(contract, options)`: a typed tree of callers built from the contract, wired to one
+ * `createClient(contract, options)`: a typed tree of callers for the contract (caller-tree.ts), wired to one
  * connection, the call manager and the subscription manager.
  *
  * The state lives in one `ClientCore` object, which is also the connection's owner and the managers'
@@ -11,15 +11,16 @@ import {
   AckwireError,
   MessageType,
   indexOf,
-  isDefinition,
   type AckMessage,
   type ClientMessage,
   type Contract,
   type ContractTree,
+  type Definition,
   type ServerMessage,
   type WelcomeMessage,
 } from '@ackwire/core';
 import { AckScheduler, type AckSink } from './acks.js';
+import { defineCallers, initNode, type CallerSource, type TreeNode } from './caller-tree.js';
 import { CallManager, type CallRecorder, type CallTransport } from './calls.js';
 import type { CallJournal } from './persistence/journal.js';
 import type { StoredState } from './persistence/storage.js';
@@ -46,7 +47,7 @@ interface Waiter {
   reject(e: AckwireError): void;
 }
 
-class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport, AckSink {
+class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTransport, AckSink, CallerSource {
   #counter = 0;
   #listeners: Listeners | undefined;
   #waiters: Waiter[] | undefined;
@@ -72,6 +73,13 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
     this.calls = new CallManager(this, options.maxOutbox ?? 1000, options.defaultTimeoutMs, validate, restored?.calls);
     this.subs = new SubscriptionManager(this, validate);
     this.conn = new Connection(options, fingerprint, this, defaultWebSocket, sockets);
+  }
+
+  // ---- the contract's callers (caller-tree.ts) -------------------------------------------------------------
+
+  caller(def: Definition): unknown {
+    if (def.kind === 'procedure') return (input?: unknown, callOptions?: CallOptions) => this.calls.call(def, input, callOptions);
+    return { subscribe: (input: unknown, handlers: SubscribeHandlers<unknown>) => this.subs.subscribe(def, input, handlers) };
   }
 
   // ---- transport for the managers ----------------------------------------------------------------------
@@ -244,15 +252,16 @@ class ClientCore implements ConnectionOwner, CallTransport, SubscriptionTranspor
 }
 
 /**
- * The object `createClient` returns: the controls, then the contract's tree as own properties. The `$`
- * methods are per-instance arrow functions, so they keep working when passed around unbound
- * (`useEffect(() => client.$close, [])`).
+ * The object `createClient` returns: the controls, and through a subclass per contract (`handleClass`) the
+ * contract's tree. The `$` methods are per-instance arrow functions, so they keep working when passed around
+ * unbound (`useEffect(() => client.$close, [])`).
  */
 class ClientHandle {
   readonly #core: ClientCore;
 
   constructor(core: ClientCore) {
     this.#core = core;
+    initNode(this as unknown as TreeNode, core);
   }
 
   get $state(): ConnectionState {
@@ -282,19 +291,17 @@ class ClientHandle {
   readonly $close = (): void => this.#core.close();
 }
 
-/** The contract's tree of callers for one client: a function per procedure, an object per subscription. */
-function build(node: ContractTree, core: ClientCore, out: Record<string, unknown>): Record<string, unknown> {
-  for (const name in node) {
-    const child = node[name]!;
-    if (isDefinition(child)) {
-      const def = child;
-      out[name] =
-        def.kind === 'procedure'
-          ? (input?: unknown, callOptions?: CallOptions) => core.calls.call(def, input, callOptions)
-          : { subscribe: (input: unknown, handlers: SubscribeHandlers<unknown>) => core.subs.subscribe(def, input, handlers) };
-    } else out[name] = build(child as ContractTree, core, {});
+/** The client classes of the contracts: ClientHandle with the contract's tree, made once per contract. */
+const handleClasses = new WeakMap<ContractTree, typeof ClientHandle>();
+
+function handleClass(contract: ContractTree): typeof ClientHandle {
+  let Handle = handleClasses.get(contract);
+  if (!Handle) {
+    Handle = class extends ClientHandle {};
+    defineCallers(Handle.prototype, contract);
+    handleClasses.set(contract, Handle);
   }
-  return out;
+  return Handle;
 }
 
 export function makeClient<T extends ContractTree, Params>(
@@ -306,7 +313,7 @@ export function makeClient<T extends ContractTree, Params>(
 ): Client<T, Params> {
   const core = new ClientCore(indexOf(contract).fingerprint, options, defaultWebSocket, sockets, restored);
   if (restored) core.recovered = Object.freeze(restored.recover(core.calls));
-  const client = build(contract, core, new ClientHandle(core) as unknown as Record<string, unknown>);
+  const client = new (handleClass(contract))(core);
   if (!options.lazy) core.wake();
   return client as unknown as Client<T, Params>;
 }
