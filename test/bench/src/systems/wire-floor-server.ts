@@ -28,8 +28,8 @@ export async function start(): Promise<BenchServer> {
       corker.cork();
       if (frame[0] === MessageType.HELLO) {
         const n = ++sessions;
-        // The shape and size of the server's welcome: session id, resume token, heartbeat, last id, limits.
-        ws.send(`[${MessageType.WELCOME},${PROTOCOL_VERSION},"session-${n}-xxxxxxx","token-${n}-xxxxxxxxxxxxxxxxxxxxxxxx",0,30000,0,{"maxInFlight":256,"maxPayload":1048576}]`);
+        // The server's welcome, its fields and about its size: session id, resume token, resumed, last id, limits.
+        ws.send(`[${MessageType.WELCOME},${PROTOCOL_VERSION},"session-${n}-xxxxxxx","token-${n}-xxxxxxxxxxxxxxxxxxxxxxxx",0,0,{"maxInFlight":256,"maxPayload":1048576}]`);
       } else if (frame[0] === MessageType.CALL) {
         counters.calls++;
         ws.send(JSON.stringify([MessageType.RESULT, frame[1], frame[3]]));
